@@ -1,0 +1,46 @@
+"""The ordered parser registry: the first parser whose ``sniff`` says yes reads the artifact.
+
+Order matters because formats overlap: structured formats come first (a JUnit XML file may hold
+Python tracebacks that the plain-log parser would also accept), the most specific JSON shapes
+before the more general ones (Playwright and Jest JSON both have ``suites``/``testResults``),
+and the plain-log parser last because it accepts any text.
+"""
+
+from __future__ import annotations
+
+from telemetry_assets.core.parsers import (
+    go_test_json,
+    go_test_text,
+    jest_json,
+    junit,
+    mocha_json,
+    plain_log,
+    playwright_json,
+)
+from telemetry_assets.core.parsers.base import FunctionParser, Parser
+
+PARSERS: tuple[Parser, ...] = (
+    FunctionParser(junit.NAME, junit.sniff, junit.parse),
+    FunctionParser(playwright_json.NAME, playwright_json.sniff, playwright_json.parse),
+    FunctionParser(jest_json.NAME, jest_json.sniff, jest_json.parse),
+    FunctionParser(mocha_json.NAME, mocha_json.sniff, mocha_json.parse),
+    FunctionParser(go_test_json.NAME, go_test_json.sniff, go_test_json.parse),
+    FunctionParser(go_test_text.NAME, go_test_text.sniff, go_test_text.parse),
+    # Last: accepts any text.
+    FunctionParser(plain_log.NAME, plain_log.sniff, plain_log.parse),
+)
+
+
+def parser_for(head: str, path: str) -> Parser | None:
+    """The first registered parser that recognises ``head``; ``None`` when none does."""
+    for parser in PARSERS:
+        if parser.sniff(head, path):
+            return parser
+    return None
+
+
+def parser_named(name: str) -> Parser:
+    for parser in PARSERS:
+        if parser.name == name:
+            return parser
+    raise KeyError(f"no parser named {name!r}; known: {[p.name for p in PARSERS]}")
