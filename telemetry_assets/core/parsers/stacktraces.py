@@ -1,22 +1,237 @@
-"""Stack-trace extraction shared by every parser (PLACEHOLDER: being written)."""
+"""Stack-trace extraction shared by every parser: find traces in text and read their frames.
+
+:func:`parse_trace` reads one failure body (a JUnit ``<failure>`` text, a Jest
+``failureMessage``, a go test output) and returns a :class:`TraceInfo`: primary exception type and
+message, frames ordered outermost call first and innermost (where raised) last for every language,
+and the other exceptions of a chain. :class:`TraceScanner` finds every trace of every language in
+a stream of lines (a CI log) in one linear pass, with per-line work capped; :func:`split_traces`
+is its convenience form for a blob. Which exception is primary is decided per language and stated
+in each language module: for Python the last printed (the one that escaped), for the JVM the root
+cause (the last ``Caused by:``), for Go the last panic value, for Rust the panic. Nothing here
+raises on any text: unreadable input yields a frameless :class:`TraceInfo`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from telemetry_assets.core.models import Frame
+from telemetry_assets.core.models import FailureKind
+from telemetry_assets.core.parsers.languages import go, java, node, python, rust
+from telemetry_assets.core.parsers.languages.base import (
+    Language,
+    Reader,
+    TestContext,
+    TraceInfo,
+    clean_line,
+)
+from telemetry_assets.core.parsers.languages.python import split_exception_line
+
+__all__ = [
+    "LANGUAGES",
+    "FoundTrace",
+    "TraceInfo",
+    "TraceScanner",
+    "iter_traces",
+    "parse_trace",
+    "split_traces",
+]
+
+# Order matters only where two openers could claim the same line: Python first (its headers are
+# unambiguous and pytest sections contain lines other openers would take), Go and Rust next
+# (panic headers), then the JVM before Node because both print ``at`` frames and the JVM pattern
+# is the narrower one (``name(File.java:1)`` without a space).
+LANGUAGES: tuple[Language, ...] = (
+    python.LANGUAGE,
+    go.LANGUAGE,
+    rust.LANGUAGE,
+    java.LANGUAGE,
+    node.LANGUAGE,
+)
+
+_ALIASES = {
+    "py": "python",
+    "kotlin": "java",
+    "scala": "java",
+    "jvm": "java",
+    "js": "javascript",
+    "node": "javascript",
+    "nodejs": "javascript",
+    "typescript": "javascript",
+    "ts": "javascript",
+    "golang": "go",
+}
+_BY_NAME = {language.name: language for language in LANGUAGES}
+
+LOOKBACK_LINES = 24
+"""Lines kept before a trace's first frame so its header and message can join it."""
+MAX_BLOCK_LINES = 2000
+"""A trace keeps at most this many lines (a 10 000-goroutine dump is still consumed whole)."""
+CONTEXT_TTL_LINES = 80
+"""A test-naming line applies to a trace starting at most this many lines later."""
 
 
 @dataclass(frozen=True, slots=True)
-class TraceInfo:
-    exception_type: str | None
-    message: str
-    frames: tuple[Frame, ...]
-    language: str | None
-    chained: tuple[tuple[str | None, str], ...] = ()
+class FoundTrace:
+    """One trace found in a stream: what it says, its text and the stamp of its first line."""
+
+    info: TraceInfo
+    text: str
+    stamp: datetime | None = None
+
+
+class _Block:
+    __slots__ = ("kind", "language", "lines", "reader", "stamp", "test_id")
+
+    def __init__(
+        self,
+        language: Language,
+        reader: Reader | None,
+        lines: list[str],
+        stamp: datetime | None,
+        test_id: str | None,
+        kind: FailureKind | None,
+    ) -> None:
+        self.language = language
+        self.reader = reader
+        self.lines = lines
+        self.stamp = stamp
+        self.test_id = test_id
+        self.kind = kind
+
+
+class TraceScanner:
+    """Feed lines one at a time; completed traces come back from :meth:`feed` and :meth:`finish`.
+
+    Memory is bounded by :data:`LOOKBACK_LINES` plus the current trace (at most
+    :data:`MAX_BLOCK_LINES` lines of at most ``MAX_LINE_CHARS`` characters).
+    """
+
+    def __init__(self, languages: tuple[Language, ...] = LANGUAGES) -> None:
+        self._languages = languages
+        self._lines: deque[str] = deque(maxlen=LOOKBACK_LINES)
+        self._stamps: deque[datetime | None] = deque(maxlen=LOOKBACK_LINES)
+        self._block: _Block | None = None
+        self._context: TestContext | None = None
+        self._context_age = 0
+
+    def feed(self, line: str, stamp: datetime | None = None) -> list[FoundTrace]:
+        line = clean_line(line)
+        found: list[FoundTrace] = []
+        block = self._block
+        if block is not None:
+            if block.reader is not None and block.reader.feed(line):
+                if len(block.lines) < MAX_BLOCK_LINES:
+                    block.lines.append(line)
+                return found
+            found.extend(self._close())
+        self._context_age += 1
+        for language in self._languages:
+            context = language.context(line)
+            if context is not None:
+                self._context, self._context_age = context, 0
+                break
+        for language in self._languages:
+            opening = language.open(line, self._lines)
+            if opening is None:
+                continue
+            back = min(opening.lookback, len(self._lines))
+            lines = [self._lines[i] for i in range(len(self._lines) - back, len(self._lines))]
+            stamps = [self._stamps[i] for i in range(len(self._stamps) - back, len(self._stamps))]
+            for _ in range(back):
+                self._lines.pop()
+                self._stamps.pop()
+            first_stamp = next((s for s in [*stamps, stamp] if s is not None), None)
+            self._block = _Block(
+                language,
+                opening.reader,
+                [*lines, line],
+                first_stamp,
+                opening.test_id,
+                opening.kind,
+            )
+            if opening.reader is None:
+                found.extend(self._close())
+            return found
+        self._lines.append(line)
+        self._stamps.append(stamp)
+        return found
+
+    def finish(self) -> list[FoundTrace]:
+        return self._close()
+
+    def _close(self) -> list[FoundTrace]:
+        block, self._block = self._block, None
+        if block is None:
+            return []
+        lines = block.lines
+        while lines and not lines[-1].strip():
+            lines.pop()
+        try:
+            info = block.language.parse(lines)
+        except (ValueError, IndexError, TypeError):
+            info = None  # a language unit's bug must not lose the rest of the log
+        if info is None:
+            if block.test_id is not None:
+                self._context = TestContext(block.test_id, block.kind or "failure")
+                self._context_age = 0
+            return []
+        if info.test_id is None and not info.summary and self._context is not None:
+            if self._context_age <= CONTEXT_TTL_LINES and self._context.test_id:
+                info = replace(info, test_id=self._context.test_id, kind=self._context.kind)
+            self._context = None
+        return [FoundTrace(info, "\n".join(lines), block.stamp)]
+
+
+def iter_traces(lines: Iterable[str]) -> Iterator[FoundTrace]:
+    scanner = TraceScanner()
+    for line in lines:
+        yield from scanner.feed(line)
+    yield from scanner.finish()
+
+
+def split_traces(text: str) -> list[str]:
+    """The text of every trace found in ``text``, in order (pytest summary lines excluded)."""
+    return [t.text for t in iter_traces(text.splitlines()) if not t.info.summary]
+
+
+def _best(found: list[FoundTrace]) -> TraceInfo | None:
+    candidates = [t.info for t in found if not t.info.summary]
+    for info in candidates:
+        if info.frames:
+            return info
+    return candidates[0] if candidates else None
+
+
+def _fallback(text: str, language: str | None) -> TraceInfo:
+    first = next((clean_line(x).strip() for x in text.splitlines() if x.strip()), "")
+    exc_type, message = split_exception_line(first)
+    return TraceInfo(exc_type, message, (), language)
 
 
 def parse_trace(text: str, language_hint: str | None = None) -> TraceInfo:
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    exc, _, msg = first.partition(": ")
-    return TraceInfo(exc or None, msg or first, (), None)
+    """Read one failure body. ``language_hint`` (``python``, ``java``/``kotlin``, ``javascript``/
+    ``node``, ``go``, ``rust``) is used when the text holds no recognisable trace header, e.g. a
+    pytest report in a JUnit body; the content wins when it says otherwise. Never raises.
+    """
+    hint = (language_hint or "").lower() or None
+    hint = _ALIASES.get(hint or "", hint)
+    lines = text.splitlines()
+    info = _best(list(iter_traces(lines)))
+    if info is None:
+        # Headerless bodies: with a hint, that language reads the whole text; without one only
+        # pytest's report (what pytest writes into JUnit bodies) is tried, kept if it has frames.
+        language = _BY_NAME.get(hint or "", python.LANGUAGE)
+        try:
+            info = language.parse([clean_line(x) for x in lines[:MAX_BLOCK_LINES]])
+        except (ValueError, IndexError, TypeError):
+            info = None
+        if info is not None and not info.frames and (info.exception_type is None or not hint):
+            info = None
+    if info is None:
+        info = _fallback(text, hint if hint in _BY_NAME else None)
+    if info.language is None and hint in _BY_NAME:
+        info = replace(info, language=hint)
+    return info

@@ -1,0 +1,267 @@
+"""The versioned fingerprint: one sanitized Failure in, one explainable Fingerprint out.
+
+:func:`fingerprint` tries the strategies of :data:`STRATEGIES` in order and the first that applies
+decides: ``frames`` (exception type, its chain, and the innermost in-app frames), ``message``
+(exception type, parameterised message, test file) or ``test`` (the test id). The hashed input is
+the ordered ``components`` tuple, whose first entry is always :data:`FINGERPRINT_VERSION`, so a
+change of normalisation rules is a change of version and never silently regroups history. Line
+and column numbers never reach the hash. :func:`explain` renders the components and the rules
+behind them for humans; :func:`display_trace` gives the sanitized, path-normalised trace shown in
+reports. Pure: the input must already be redacted; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telemetry_assets.core.fingerprint.normalise import (
+    is_in_app,
+    is_meaningful_message,
+    library_rule_for,
+    message_rules_applied,
+    normalise_exception_type,
+    normalise_frame,
+    normalise_message,
+    normalise_path,
+)
+from telemetry_assets.core.models import Failure, Fingerprint, Frame
+
+FINGERPRINT_VERSION = "fp-2026-11-26"
+"""Bump (to the date of the change) whenever a rule in :mod:`normalise` or here changes output."""
+
+TOP_FRAMES = 5
+"""In-app frames hashed, innermost first: enough to tell callers apart, few enough that a
+refactor far up the stack does not split a group."""
+
+PATH_TAIL_SEGMENTS = 2
+"""Frame files are hashed by their last two path segments (``ui/Table.tsx``): the checkout root
+of a laptop or container cannot always be recognised, and the tail is what stays the same."""
+
+_SEPARATOR = "\x1f"
+
+
+# --------------------------------------------------------------------------------------------
+# Strategies
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """A named way to fingerprint; ``components`` returns ``None`` when it does not apply."""
+
+    name: str
+    components: Callable[[Failure], tuple[tuple[str, str], ...] | None]
+
+
+def frame_key(frame: Frame) -> str:
+    """``<module or file tail>:<function>`` of a normalised frame, the unit hashed per frame.
+
+    The module wins when the parser gave one (JVM classes, Go packages): it is the stable name
+    there, while the file is a bare ``Foo.java``.
+    """
+    if frame.module:
+        where = frame.module
+    elif frame.file:
+        where = "/".join(frame.file.split("/")[-PATH_TAIL_SEGMENTS:])
+    else:
+        where = "?"
+    return f"{where}:{frame.function or '?'}"
+
+
+def hashed_frames(failure: Failure, limit: int = TOP_FRAMES) -> tuple[tuple[Frame, ...], str]:
+    """The normalised frames the ``frames`` strategy hashes (innermost first) and their origin.
+
+    In-app frames when there are any (origin ``in_app``); library frames only when no frame is
+    in-app (origin ``library``); empty when the failure has no usable frame.
+    """
+    normalised = [normalise_frame(f) for f in reversed(failure.frames) if f.file or f.function]
+    in_app = [f for f in normalised if f.in_app]
+    if in_app:
+        return tuple(in_app[:limit]), "in_app"
+    return tuple(normalised[:limit]), "library"
+
+
+def exception_chain(failure: Failure) -> str:
+    """The other exception types of a chain, in the parser's order (outermost first).
+
+    The primary type (the one the frames belong to) is hashed on its own; the chain adds the
+    rest so ``KeyError`` re-raised as ``ConfigError`` differs from a bare ``ConfigError``.
+    Messages of chained exceptions are not hashed: they carry the most run-specific data.
+    """
+    return " > ".join(normalise_exception_type(t) or "?" for t, _ in failure.chained)
+
+
+def _frames_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
+    frames, origin = hashed_frames(failure)
+    if not frames:
+        return None
+    parts: list[tuple[str, str]] = [
+        ("exception_type", normalise_exception_type(failure.exception_type)),
+    ]
+    if failure.chained:
+        parts.append(("exception_chain", exception_chain(failure)))
+    parts.extend((f"frame[{i}]:{origin}", frame_key(f)) for i, f in enumerate(frames))
+    return tuple(parts)
+
+
+def _message_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
+    message = normalise_message(failure.message)
+    if not is_meaningful_message(message):
+        return None
+    return (
+        ("exception_type", normalise_exception_type(failure.exception_type)),
+        ("message", message),
+        ("test_file", normalise_path(failure.test_file) if failure.test_file else ""),
+    )
+
+
+def _test_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
+    # Always applies: with no test id either, all such failures of one format and kind share a
+    # group, which is honest ("unidentifiable failures from junit") rather than random.
+    if failure.test_id:
+        return (("test_id", failure.test_id.strip()),)
+    return (("test_id", ""), ("source_format", failure.source_format), ("kind", failure.kind))
+
+
+# Order: the most specific evidence first. Frames say where the bug is; a message says what
+# happened but not where; a test id only says which test saw it (and merges every different bug
+# that test ever hits), so it is the last resort.
+STRATEGIES: tuple[Strategy, ...] = (
+    Strategy("frames", _frames_strategy),
+    Strategy("message", _message_strategy),
+    Strategy("test", _test_strategy),
+)
+
+
+def _digest(components: tuple[tuple[str, str], ...]) -> str:
+    payload = _SEPARATOR.join(f"{name}={value}" for name, value in components)
+    return "sha256-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def fingerprint(failure: Failure) -> Fingerprint:
+    """The fingerprint of a sanitized failure (deterministic; no line/column in the hash)."""
+    for strategy in STRATEGIES:
+        parts = strategy.components(failure)
+        if parts is not None:
+            components = (("version", FINGERPRINT_VERSION), *parts)
+            return Fingerprint(
+                value=_digest(components),
+                version=FINGERPRINT_VERSION,
+                strategy=strategy.name,
+                components=components,
+                normalised_trace=display_trace(failure),
+            )
+    raise AssertionError("unreachable: the test strategy always applies")
+
+
+# --------------------------------------------------------------------------------------------
+# Explanation
+# --------------------------------------------------------------------------------------------
+
+_WHY = {
+    "frames": "the failure has stack frames; the exception type and the innermost frames decide",
+    "message": "no stack frames; the exception type, parameterised message and test file decide",
+    "test": "neither frames nor a meaningful message; only the test id is left",
+}
+
+
+def explain(fp: Fingerprint) -> str:
+    """Which components were hashed, in order, and why this strategy was chosen."""
+    lines = [
+        f"fingerprint {fp.value}",
+        f"version {fp.version}; strategy '{fp.strategy}': {_WHY.get(fp.strategy, '')}",
+        "hashed, in order:",
+    ]
+    for name, value in fp.components:
+        note = ""
+        if name.startswith("frame[") and name.endswith(":in_app"):
+            note = "  (in-app: not a library/runtime path)"
+        elif name.startswith("frame[") and name.endswith(":library"):
+            note = "  (library frame: used only because no frame is in-app)"
+        elif name == "exception_type":
+            note = "  (language-agnostic: last dotted name)"
+        elif name == "message":
+            note = "  (numbers, ids, times, durations, ports, temp paths replaced)"
+        lines.append(f"  {name} = {value!r}{note}")
+    lines.append("not hashed: line and column numbers, path prefixes, chained messages")
+    return "\n".join(lines)
+
+
+def explain_failure(failure: Failure) -> str:
+    """:func:`explain` plus the per-frame and per-message rules that fired for ``failure``."""
+    fp = fingerprint(failure)
+    lines = [explain(fp), "frames (innermost first):"]
+    for frame in reversed(failure.frames):
+        lib = library_rule_for(frame) if frame.in_app is None else None
+        verdict = "in-app" if is_in_app(frame) else f"library ({lib or 'parser said so'})"
+        lines.append(f"  {frame_key(normalise_frame(frame))}  {verdict}")
+    fired = message_rules_applied(failure.message)
+    lines.append("message rules applied: " + (", ".join(fired) if fired else "none"))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Display trace
+# --------------------------------------------------------------------------------------------
+
+# GitHub Actions line prefix ``2026-11-20T10:11:12.1234567Z ``.
+_LOG_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s")
+
+# Path-like tokens in trace text: a run of non-space, non-quote characters with a separator and
+# a file extension, optionally followed by ``:line[:col]``. Does not match bare words
+# (``render``) or extension-less directories.
+_TRACE_PATH = re.compile(
+    r"""(?P<path>(?:[A-Za-z]:)?[\w.@<>~+:/\\-]*[/\\][\w.@<>~+/\\-]*\.[A-Za-z]{1,5})
+        (?P<pos>:\d+(?::\d+)?)?""",
+    re.VERBOSE,
+)
+_PY_LINE = re.compile(r'(File\s"[^"]+",\s)line\s\d+')
+_GO_OFFSET = re.compile(r"\s\+0x[0-9a-f]+$")
+_GOROUTINE = re.compile(r"^goroutine\s\d+\s")
+# ``node:internal/process/task_queues:95:5)``: line and column after an extension-less module.
+# Requires both numbers, so ``host:5432`` ports are left alone.
+_BARE_POSITION = re.compile(r"(?<=\w):\d+:\d+(?=\)?$)")
+
+
+def _sub_path(match: re.Match[str]) -> str:
+    path = normalise_path(match.group("path"))
+    return path + (":LINE" if match.group("pos") else "")
+
+
+def _display_line(line: str) -> str:
+    line = _LOG_PREFIX.sub("", line.rstrip())
+    line = _PY_LINE.sub(r"\1line LINE", line)
+    line = _GO_OFFSET.sub("", line)
+    line = _GOROUTINE.sub("goroutine N ", line)
+    return _BARE_POSITION.sub(":LINE", _TRACE_PATH.sub(_sub_path, line))
+
+
+def _frame_line(frame: Frame) -> str:
+    norm = normalise_frame(frame)
+    where = norm.file or norm.module or "?"
+    suffix = ":LINE" if frame.line is not None else ""
+    return f"  at {norm.function or '<anonymous>'} ({where}{suffix})"
+
+
+def display_trace(failure: Failure, max_lines: int = 12) -> str:
+    """The sanitized trace for humans: ``file.ext:LINE``, no workspace roots, at most ``max_lines``.
+
+    Uses the trace text when there is one, else the exception line plus the frames innermost
+    first. Lines beyond the limit are dropped with a ``...`` marker.
+    """
+    source = [ln for ln in failure.trace.splitlines() if ln.strip()] if failure.trace else []
+    if source:
+        lines = [_display_line(ln) for ln in source]
+        lines = [ln for ln in lines if ln.strip()]
+    else:
+        head = failure.message.splitlines()[0] if failure.message else ""
+        exc = failure.exception_type
+        first = f"{exc}: {head}" if exc and head else (exc or head)
+        lines = [first] if first else []
+        lines.extend(_frame_line(f) for f in reversed(failure.frames))
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], "  ..."]
+    return "\n".join(ln[:300] for ln in lines)

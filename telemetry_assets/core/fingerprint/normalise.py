@@ -1,0 +1,377 @@
+"""Normalisation rules: make frames path-independent and messages parameterised, as data.
+
+Input is a sanitized :class:`~telemetry_assets.core.models.Failure` part (a frame, a message, a
+trace); output is the same kind of value with everything that differs between two occurrences of
+the *same* bug removed: CI workspace roots, home directories, vendored-package prefixes, bundle
+content hashes, line/column numbers, generated names, and in messages numbers, ids, timestamps,
+durations, ports and temp paths. Every rule is a small named unit in an explicit ordered tuple
+(:data:`PATH_RULES`, :data:`NAME_RULES`, :data:`MESSAGE_RULES`, :data:`LIBRARY_RULES`); the
+names are public because :func:`~telemetry_assets.core.fingerprint.fingerprint.explain` prints them.
+Changing any rule changes fingerprints, so it must come with a new ``FINGERPRINT_VERSION``.
+Pure: no I/O, no Dagster; regexes are compiled once at import.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from telemetry_assets.core.models import Frame
+
+Replacement = str | Callable[[re.Match[str]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named rewrite: every match of ``pattern`` becomes ``replacement``."""
+
+    name: str
+    pattern: re.Pattern[str]
+    replacement: Replacement
+
+    def apply(self, text: str) -> str:
+        return self.pattern.sub(self.replacement, text)
+
+
+def _rule(name: str, pattern: str, replacement: Replacement, flags: int = 0) -> Rule:
+    return Rule(name, re.compile(pattern, flags | re.VERBOSE), replacement)
+
+
+# --------------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------------
+
+# Directory names that usually sit directly under a repository root. Used only to cut an
+# absolute path whose checkout root we do not recognise (a laptop's ``~/code/<repo>/``, a
+# Docker ``/usr/src/app/``): the path is cut at the first such segment.
+SOURCE_ROOT_ANCHORS: frozenset[str] = frozenset(
+    {
+        "src", "lib", "app", "apps", "packages", "pkg", "cmd", "internal", "tests", "test",
+        "spec", "specs", "e2e", "__tests__", "services", "web", "frontend", "backend",
+    }
+)  # fmt: skip
+
+
+def _cut_at_anchor(match: re.Match[str]) -> str:
+    rest = match.group("rest")
+    parts = rest.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part in SOURCE_ROOT_ANCHORS:
+            return "/".join(parts[i:])
+    return rest
+
+
+def _drop_if_id_like(match: re.Match[str]) -> str:
+    """Bundle suffixes: drop ``.3f2a9c1b``/``-BkD9x2Qa`` but keep ``-service``/``-v2test``."""
+    token = match.group("hash")
+    if re.fullmatch(r"[0-9a-f]{8,}", token) or sum(c.isdigit() for c in token) >= 2:
+        return ""
+    return match.group(0)
+
+
+# Order: (1) separators and URL schemes first so later rules see one path syntax; (2) vendored
+# package prefixes before workspace roots, because a venv or node_modules can live inside a
+# workspace and must be cut down to the package path, not to ``.venv/lib/...``; (3) known CI
+# roots before the home-directory rule (``/home/runner/work`` is a home directory too);
+# (4) the generic absolute-path anchor cut last among prefixes; (5) name-level cleanups
+# (bundle hashes, Go versions) on whatever remains.
+PATH_RULES: tuple[Rule, ...] = (
+    _rule("windows_separators", r"\\", "/"),
+    # Does not match ``http(s)://`` URLs that the redactor already turned into ``<URL>``.
+    _rule("url_scheme", r"^(?: webpack(?:-internal)?://[^/]*/ | file:// | https?://[^/]+/ )", ""),
+    _rule("pnpm_store", r"^.*?/node_modules/\.pnpm/[^/]+/node_modules/", ""),
+    _rule("node_modules", r"^.*/node_modules/", ""),
+    _rule("site_packages", r"^.*/(?:site|dist)-packages/", ""),
+    _rule("python_stdlib", r"^.*/lib/python3(?:\.\d+)?/", ""),
+    _rule("go_module_cache", r"^.*/pkg/mod/", ""),
+    _rule("go_root", r"^.*/go(?:/[\d.]+/x64)?/src/(?=(?:runtime|testing|reflect|sync)/)", ""),
+    _rule("cargo_registry", r"^.*/\.cargo/registry/src/[^/]+/", ""),
+    _rule("rust_std", r"^/rustc/[0-9a-f]{7,40}/", "rustc/"),
+    _rule("gha_workspace", r"^/home/runner/work/[^/]+/[^/]+/", ""),
+    _rule("gha_container_workspace", r"^/__w/[^/]+/[^/]+/", ""),
+    _rule("gha_windows_workspace", r"^[A-Za-z]:/a/[^/]+/[^/]+/", ""),
+    _rule("github_workspace", r"^/github/workspace/", ""),
+    _rule("gitlab_builds", r"^/builds/[^/]+/[^/]+/", ""),
+    _rule("jenkins_workspace", r"^/var/lib/jenkins/workspace/[^/]+/", ""),
+    _rule("workspace_root", r"^/workspaces?/(?:[^/]+/(?=.*/))?", ""),
+    # The basetemp's per-test folder (``test_export0/``) is included: it carries a counter.
+    _rule("pytest_tmp", r"^/tmp/pytest-of-[^/]+/pytest-(?:\d+|current)/(?:[^/]*\d/)?", ""),
+    _rule(
+        "home_directory",
+        r"^(?:/home/|/Users/|[A-Za-z]:/Users/|/root/)(?:[^/]+/)(?P<rest>.*)$",
+        _cut_at_anchor,
+    ),
+    # Anything still absolute: cut at the first source-root anchor, if there is one.
+    _rule("unknown_root", r"^(?:/|[A-Za-z]:/)(?P<rest>.*)$", _cut_at_anchor),
+    _rule("leading_dot", r"^(?:\./)+", ""),
+    # ``main.3f2a9c1b.js``, ``chunk-ABC123.js``, ``index-BkD9x2Qa.mjs``; not ``user-service.js``.
+    _rule(
+        "bundle_hash", r"[.-](?P<hash>[A-Za-z0-9_]{6,20})(?=\.(?:m?js|cjs|css)$)", _drop_if_id_like
+    ),
+    _rule("go_module_version", r"@v\d+\.\d+\.\d+[\w.+-]*", ""),
+)
+
+
+@lru_cache(maxsize=65536)
+def normalise_path(path: str) -> str:
+    """A repository-relative (or package-relative) path with no machine-specific prefix."""
+    out = path.strip()
+    for rule in PATH_RULES:
+        out = rule.apply(out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Function / module names
+# --------------------------------------------------------------------------------------------
+
+# Order does not matter much here (the rules touch disjoint syntax); generated-class suffixes go
+# first so the lambda rule sees the plain class name.
+NAME_RULES: tuple[Rule, ...] = (
+    # ``Foo$$EnhancerBySpringCGLIB$$3f2a9c1b``, ``$$Lambda$123/0x0000000800c03000``;
+    # not ``Outer$Inner`` (a real nested class).
+    _rule(
+        "java_generated_class",
+        r"\$\$(?:EnhancerBy\w*CGLIB|FastClassBy\w*CGLIB|SpringCGLIB|Lambda|HibernateProxy)"
+        r"(?:\$+[\w/]*)?",
+        "",
+    ),
+    # ``lambda$process$0`` -> ``lambda$process``: the counter shifts when lambdas are added.
+    _rule("java_lambda_counter", r"(lambda\$[\w]*?)\$\d+", r"\1"),
+    _rule("rust_hash_suffix", r"::h[0-9a-f]{16}$", ""),
+    _rule("python_locals", r"\.<locals>\.", "."),
+    _rule("js_promise_index", r"\s\(index\s\d+\)$", ""),
+    _rule("go_module_version", r"@v\d+\.\d+\.\d+[\w.+-]*", ""),
+)
+
+
+@lru_cache(maxsize=65536)
+def normalise_name(name: str) -> str:
+    """A function or module name without generated counters, hashes or versions."""
+    out = name.strip()
+    for rule in NAME_RULES:
+        out = rule.apply(out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# In-app detection
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRule:
+    """A frame whose ``field`` matches is library code (``name`` = module and function)."""
+
+    name: str
+    field: str
+    pattern: re.Pattern[str]
+
+
+def _lib(name: str, field: str, pattern: str) -> LibraryRule:
+    return LibraryRule(name, field, re.compile(pattern, re.VERBOSE))
+
+
+# Any match makes a frame library code, so order only decides which name explain() reports.
+# Deliberately NOT library: ``tests/``, ``<anonymous>`` (Jest wraps test bodies in it) and
+# ``<string>`` (exec'd project code).
+LIBRARY_RULES: tuple[LibraryRule, ...] = (
+    _lib("python_packages", "file", r"(?:^|/)(?:site|dist)-packages/"),
+    _lib("python_stdlib", "file", r"(?:^|/)lib/python3(?:\.\d+)?/|^<frozen\s"),
+    _lib("node_modules", "file", r"(?:^|/)node_modules/"),
+    _lib("node_internal", "file", r"^node:|^internal/"),
+    _lib("go_module_cache", "file", r"/pkg/mod/"),
+    _lib("go_stdlib", "file", r"(?:^|/)(?:runtime|testing)/[\w.]+\.go$|/go(?:/[\d.]+/x64)?/src/"),
+    _lib("rust_std", "file", r"(?:^|/)rustc/[0-9a-f]{7,40}/library/|/\.cargo/registry/"),
+    _lib(
+        "jvm_platform",
+        "name",
+        r"^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|"
+        r"org\.apache\.maven|org\.gradle)\.",
+    ),
+    _lib("go_runtime", "name", r"^(?:runtime|testing|reflect)\.[\w(]"),
+    _lib("rust_std_name", "name", r"^<?(?:std|core|alloc|test)::"),
+)
+
+
+def library_rule_for(frame: Frame) -> str | None:
+    """The name of the first library rule matching ``frame``, ``None`` for application code."""
+    file = (frame.file or "").replace("\\", "/")
+    names = (frame.module or "", frame.function or "")
+    for rule in LIBRARY_RULES:
+        if rule.field == "file":
+            if file and rule.pattern.search(file):
+                return rule.name
+        elif any(n and rule.pattern.search(n) for n in names):
+            return rule.name
+    return None
+
+
+def is_in_app(frame: Frame) -> bool:
+    """The parser's verdict when it gave one, else: not matched by any :data:`LIBRARY_RULES`."""
+    if frame.in_app is not None:
+        return frame.in_app
+    return _in_app_cached(frame)
+
+
+@lru_cache(maxsize=65536)
+def _in_app_cached(frame: Frame) -> bool:
+    return library_rule_for(frame) is None
+
+
+@lru_cache(maxsize=131072)
+def normalise_frame(frame: Frame) -> Frame:
+    """The frame with path prefixes, generated names and line/column removed; ``in_app`` decided."""
+    return Frame(
+        file=normalise_path(frame.file) if frame.file else None,
+        function=normalise_name(frame.function) if frame.function else None,
+        line=None,
+        column=None,
+        module=normalise_name(frame.module) if frame.module else None,
+        in_app=is_in_app(frame),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Exception types
+# --------------------------------------------------------------------------------------------
+
+_EXCEPTION_NOISE = re.compile(
+    r"""^(?:Uncaught\s+|Unhandled\s+|\[|builtins\.)+ | [\]:]+$ | <[^<>]*>$""", re.VERBOSE
+)
+
+
+@lru_cache(maxsize=4096)
+def normalise_exception_type(exception_type: str | None) -> str:
+    """The language-agnostic type name: last dotted component, no ``Uncaught``/``builtins.``.
+
+    ``java.lang.IllegalStateException`` and ``IllegalStateException`` are the same type as
+    different reporters print it; ``acme.errors.PaymentDeclined`` keeps ``PaymentDeclined``.
+    Go's ``panic`` and Rust's ``panicked`` stay as they are.
+    """
+    if not exception_type:
+        return ""
+    cleaned = _EXCEPTION_NOISE.sub("", exception_type.strip()).strip()
+    return cleaned.rsplit(".", 1)[-1] if "." in cleaned else cleaned
+
+
+# --------------------------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------------------------
+
+# Redactor placeholders (``<EMAIL>``, ``<UUID>``, ...) and ours are upper-case words in angle
+# brackets; no message rule matches inside them (they hold no digits, and the id rules require
+# digits), so they pass through as-is.
+PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+
+
+def _id_like(match: re.Match[str]) -> str:
+    """``a1b2c3d4``/``ab12cd``: letters and digits interleaved at least twice. Keeps ``sha256``."""
+    token = match.group(0)
+    transitions = sum(1 for a, b in itertools.pairwise(token) if a.isdigit() != b.isdigit())
+    return "<ID>" if transitions >= 2 else token
+
+
+# Order: (1) compound shapes that contain digits (timestamps, UUIDs, hex, paths, source
+# positions, durations, ports, key=value, retry counts) before the bare-number rule, which would
+# otherwise shred them into several ``<NUM>`` and lose the rule name; (2) ``<NUM>`` last.
+# Quoted identifiers (``'user_id'`` vs ``'email'``) are deliberately left alone: they name
+# different bugs.
+MESSAGE_RULES: tuple[Rule, ...] = (
+    # ``2026-11-20T10:11:12.123Z``, ``2026-11-20 10:11:12``, ``2026-11-20``, ``10:11:12.5``.
+    _rule(
+        "iso_timestamp",
+        r"""\b\d{4}-\d{2}-\d{2}(?:[T\s]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b
+            | \b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b""",
+        "<TS>",
+    ),
+    _rule("uuid", r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b", "<UUID>"),
+    # Memory addresses and other 0x literals; does not match ``0xyz`` (not hex).
+    _rule("hex_literal", r"\b0x[0-9a-fA-F]+\b", "<HEX>"),
+    # Commit SHAs, request ids: 8+ hex chars with at least one digit; not ``deadbeef`` words
+    # without digits, which read as identifiers.
+    _rule("long_hex", r"\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b", "<HEX>"),
+    # Temp files: ``/tmp/...``, ``/var/folders/...``, Windows ``...\Temp\...``; stops at
+    # whitespace/quotes so the words after the path survive.
+    _rule(
+        "temp_path",
+        r"""(?:/private)?/(?:tmp|var/folders|var/tmp)/[^\s'",;:)]+
+            | [A-Za-z]:\\(?:[^\s'",;\\]+\\)*?Temp\\[^\s'",;)]+""",
+        "<TMP>",
+    ),
+    # ``Table.tsx:42:7`` -> ``Table.tsx:LINE``; before ports, which share the colon syntax.
+    _rule("source_position", r"(\.[A-Za-z]{1,5}):\d+(?::\d+)?\b", r"\1:LINE"),
+    # ``1.23s``, ``150ms``, ``2m30s``, ``5 seconds``; not ``5 sec-grade`` words or bare numbers.
+    _rule(
+        "duration",
+        r"""\b(?:\d+h)?(?:\d+m)?\d+(?:\.\d+)?\s?
+            (?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b""",
+        "<DURATION>",
+    ),
+    # ``localhost:8080``, ``<HOST>:5432``, ``[::1]:443``; not ``a:b`` ratios without a host.
+    _rule("port", r"(?<=[\w>\]]):\d{2,5}\b(?!:)", ":<PORT>"),
+    _rule("pid", r"\b(pid|PID|process)([\s=:#]+)\d+\b", r"\1\2<PID>"),
+    _rule("retry_count", r"\bafter\s\d+\s(attempts?|retries|tries|tries?)\b", r"after <NUM> \1"),
+    # ``id='abc123'``, ``token="x"``: a quoted value after ``=`` is data, not the bug's name.
+    _rule("quoted_assignment", r"""(\b[\w.-]+\s?=\s?)(['"])(?:(?!\2).){0,200}\2""", r"\1<VAL>"),
+    # ``user=abc123``, ``order_id=ORD-9912``: an unquoted value after ``=`` that holds a digit.
+    _rule("assignment_value", r"(\b[\w.-]+=)(?=[^\s,;)\]}]*\d)[^\s,;)\]}]+", r"\1<VAL>"),
+    _rule("mixed_id", r"\b[A-Za-z0-9]*\d[A-Za-z]+\d[A-Za-z0-9]*\b", _id_like),
+    # Bare numbers, also after ``_``/``-`` (``order_42``, ``pytest-123``); not digits glued to
+    # a letter (``sha256``, ``utf8``, ``v2``), which are identifiers.
+    _rule("number", r"(?<![A-Za-z0-9.])-?\d+(?:[.,]\d+)*", "<NUM>"),
+)
+
+_WHITESPACE = re.compile(r"[ \t]+")
+MESSAGE_MAX_LINES = 3
+MESSAGE_MAX_CHARS = 300
+
+
+@lru_cache(maxsize=65536)
+def normalise_message(message: str) -> str:
+    """The message's first non-empty lines with variable data replaced by placeholders.
+
+    Only the first :data:`MESSAGE_MAX_LINES` non-empty lines count (diffs and dumps below them
+    vary per run) and whitespace runs collapse to one space.
+    """
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()][:MESSAGE_MAX_LINES]
+    out = "\n".join(_WHITESPACE.sub(" ", ln) for ln in lines)
+    for rule in MESSAGE_RULES:
+        out = rule.apply(out)
+    return out[:MESSAGE_MAX_CHARS]
+
+
+def message_rules_applied(message: str) -> tuple[str, ...]:
+    """Names of the message rules that changed something (for explanations)."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()][:MESSAGE_MAX_LINES]
+    out = "\n".join(_WHITESPACE.sub(" ", ln) for ln in lines)
+    applied = []
+    for rule in MESSAGE_RULES:
+        new = rule.apply(out)
+        if new != out:
+            applied.append(rule.name)
+        out = new
+    return tuple(applied)
+
+
+# Messages that say only that something failed; hashing them would merge unrelated bugs.
+_GENERIC_MESSAGE = re.compile(
+    r"""^(?:test\s)?(?:failed|failure|error|fail|exit\sstatus\s<NUM>|exit\scode\s<NUM>|
+        process\scompleted\swith\sexit\scode\s<NUM>|none|null|undefined|timeout|)\.?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_LETTER_RUNS = re.compile(r"[A-Za-z]{2,}")
+
+
+def is_meaningful_message(normalised: str) -> bool:
+    """True when a normalised message says more than "it failed" or placeholders alone."""
+    text = PLACEHOLDER.sub(" ", normalised).strip()
+    if _GENERIC_MESSAGE.match(PLACEHOLDER.sub("<NUM>", normalised).strip()):
+        return False
+    return (
+        len(_LETTER_RUNS.findall(text)) >= 1
+        and sum(len(w) for w in _LETTER_RUNS.findall(text)) >= 4
+    )

@@ -1,0 +1,127 @@
+"""Near-duplicate detection across fingerprints: groups a human may want to look at together.
+
+Input is one representative sanitized Failure per fingerprint (``{fingerprint: failure}``);
+output is a deterministic list of :class:`SimilarPair` naming two fingerprints and why they look
+related. Two signals, as data in :data:`SIGNALS` (checked in order, the first that fires names
+the pair): the same innermost in-app frames with a different exception type or message (one code
+path, several symptoms), and parameterised messages that are nearly equal (difflib ratio or token
+Jaccard at or above ``threshold``). This never changes a fingerprint: grouping stays exact and
+explainable, and similarity is advice printed next to it. Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from telemetry_assets.core.fingerprint.fingerprint import (
+    fingerprint,
+    frame_key,
+    hashed_frames,
+)
+from telemetry_assets.core.fingerprint.normalise import (
+    is_meaningful_message,
+    normalise_exception_type,
+    normalise_message,
+)
+from telemetry_assets.core.models import Failure
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarPair:
+    """Fingerprints ``a`` < ``b`` that look related, the reason, and a score in [0, 1]."""
+
+    a: str
+    b: str
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    key: str
+    exception_type: str
+    message: str
+    tokens: frozenset[str]
+    frames: tuple[str, ...]
+
+
+_TOKEN = re.compile(r"<[A-Z_]+>|[A-Za-z_][\w.$]*|\S")
+
+
+def _profile(key: str, failure: Failure, top_n: int) -> _Profile:
+    frames, origin = hashed_frames(failure, limit=top_n)
+    message = normalise_message(failure.message)
+    return _Profile(
+        key=key,
+        exception_type=normalise_exception_type(failure.exception_type),
+        message=message,
+        tokens=frozenset(_TOKEN.findall(message)),
+        # Library-only stacks are shared by unrelated bugs (every Go panic ends in runtime);
+        # only in-app frames say "same code path".
+        frames=tuple(frame_key(f) for f in frames) if origin == "in_app" else (),
+    )
+
+
+def _same_frames(
+    p: _Profile, q: _Profile, top_n: int, threshold: float
+) -> tuple[str, float] | None:
+    if not p.frames or p.frames != q.frames:
+        return None
+    differs = "exception type" if p.exception_type != q.exception_type else "message"
+    return f"same top-{len(p.frames)} in-app frames, different {differs}", 1.0
+
+
+def _similar_message(
+    p: _Profile, q: _Profile, top_n: int, threshold: float
+) -> tuple[str, float] | None:
+    if not (is_meaningful_message(p.message) and is_meaningful_message(q.message)):
+        return None
+    union = p.tokens | q.tokens
+    jaccard = len(p.tokens & q.tokens) / len(union) if union else 0.0
+    best, how = jaccard, "token Jaccard"
+    matcher = difflib.SequenceMatcher(None, p.message, q.message, autojunk=False)
+    # The quick ratios are upper bounds: skip the quadratic ratio() when it cannot win.
+    if best < threshold <= matcher.real_quick_ratio() and threshold <= matcher.quick_ratio():
+        ratio = matcher.ratio()
+        if ratio > best:
+            best, how = ratio, "difflib ratio"
+    if best >= threshold:
+        return f"message similarity {best:.2f} ({how})", round(best, 4)
+    return None
+
+
+Signal = Callable[[_Profile, _Profile, int, float], tuple[str, float] | None]
+
+# Order: a shared code path is the stronger, cheaper statement, so it names the pair when both
+# signals fire; message similarity is the fallback for frame-less failures.
+SIGNALS: tuple[tuple[str, Signal], ...] = (
+    ("same_frames", _same_frames),
+    ("similar_message", _similar_message),
+)
+
+
+def similar_groups(
+    representatives: Mapping[str, Failure], *, top_n: int = 3, threshold: float = 0.9
+) -> list[SimilarPair]:
+    """Pairs of distinct fingerprints that look related, highest score first, then by ids.
+
+    ``representatives`` maps a fingerprint value to one failure of that group. Two keys whose
+    failures fingerprint identically (the caller passed duplicates) are not reported.
+    """
+    profiles = [_profile(k, representatives[k], top_n) for k in sorted(representatives)]
+    values = {p.key: fingerprint(representatives[p.key]).value for p in profiles}
+    pairs: list[SimilarPair] = []
+    for i, p in enumerate(profiles):
+        for q in profiles[i + 1 :]:
+            if values[p.key] == values[q.key]:
+                continue
+            for _name, signal in SIGNALS:
+                found = signal(p, q, top_n, threshold)
+                if found is not None:
+                    pairs.append(SimilarPair(p.key, q.key, found[0], found[1]))
+                    break
+    pairs.sort(key=lambda s: (-s.score, s.a, s.b))
+    return pairs

@@ -1,0 +1,199 @@
+"""Occurrences (one row per sanitized failure) -> one :class:`GroupStats` per fingerprint.
+
+Every choice here is deterministic (sorting on stable keys, never on arrival order) so a report
+date computed twice, or by a backfill months later, gives the same groups, samples and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import pandas as pd
+
+from telemetry_assets.core.cells import text
+from telemetry_assets.core.models import GroupStats
+from telemetry_assets.core.window import ReportWindow
+
+OCCURRENCE_COLUMNS: tuple[str, ...] = (
+    "artifact",
+    "run_id",
+    "provider",
+    "job_type",
+    "branch",
+    "occurred_at",
+    "day",
+    "bucket",
+    "fingerprint",
+    "fingerprint_version",
+    "strategy",
+    "source_format",
+    "kind",
+    "language",
+    "exception_type",
+    "message",
+    "test_id",
+    "test_file",
+    "flaky",
+    "sample_trace",
+    "top_frame_file",
+    "top_frame_function",
+    "redactions",
+)
+"""Columns of the ``fingerprints`` asset; the Parquet file of the report keeps a subset."""
+
+MAX_SAMPLE_RUNS = 5
+MAX_TEST_IDS = 10
+
+# Words that route a group to security review when they appear in its frames or message.
+_KEYWORD = re.compile(r"[a-z][a-z0-9]{2,}")
+
+
+def empty_occurrences() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in OCCURRENCE_COLUMNS})
+    frame["occurred_at"] = pd.Series(dtype="datetime64[us, UTC]")
+    frame["flaky"] = pd.Series(dtype="bool")
+    return frame
+
+
+def _keywords(texts: Iterable[str | None]) -> tuple[str, ...]:
+    words: set[str] = set()
+    for text in texts:
+        if text:
+            words.update(_KEYWORD.findall(text.lower()))
+    return tuple(sorted(words))
+
+
+def _merge_redactions(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    total: Counter[str] = Counter()
+    for value in values:
+        cell = text(value)
+        if cell:
+            total.update(json.loads(cell))
+    return tuple(sorted((k, v) for k, v in total.items() if v))
+
+
+def build_groups(
+    occurrences: pd.DataFrame,
+    window: ReportWindow,
+    passed_test_ids: Iterable[str] = (),
+) -> list[GroupStats]:
+    """Group the 14-day window's occurrences by fingerprint.
+
+    ``passed_test_ids`` are tests that passed somewhere in the window: a group whose failing
+    test also passed (or that a parser saw fail-then-pass on retry) is likely flaky.
+    """
+    if occurrences.empty:
+        return []
+    passed = set(passed_test_ids)
+    days = [d.isoformat() for d in window.days]
+    groups: list[GroupStats] = []
+    ordered = occurrences.sort_values(["fingerprint", "occurred_at", "artifact", "test_id"],
+                                      na_position="first", kind="mergesort")
+    for fingerprint, rows in ordered.groupby("fingerprint", sort=True):
+        in_report = rows[rows["bucket"] == "report"]
+        in_baseline = rows[rows["bucket"] == "baseline"]
+        # The sample is the earliest occurrence of the report week (or of the window).
+        sample = (in_report if not in_report.empty else rows).iloc[0]
+        per_day = rows["day"].value_counts()
+        test_ids = sorted({t for t in map(text, rows["test_id"]) if t})
+        flaky = bool(rows["flaky"].any()) or any(t in passed for t in test_ids)
+        groups.append(
+            GroupStats(
+                fingerprint=str(fingerprint),
+                count=len(in_report),
+                count_baseline=len(in_baseline),
+                first_seen=rows["occurred_at"].min().to_pydatetime(),
+                last_seen=rows["occurred_at"].max().to_pydatetime(),
+                job_types=tuple(sorted(set(rows["job_type"]))),
+                branches=tuple(sorted({b for b in map(text, rows["branch"]) if b})),
+                sample_trace=str(sample["sample_trace"]),
+                exception_type=text(sample["exception_type"]),
+                message=text(sample["message"]) or "",
+                test_ids=tuple(test_ids[:MAX_TEST_IDS]),
+                sample_run_ids=tuple(sorted(set(rows["run_id"]))[:MAX_SAMPLE_RUNS]),
+                top_frame_file=text(sample["top_frame_file"]),
+                top_frame_function=text(sample["top_frame_function"]),
+                daily_counts=tuple(int(per_day.get(d, 0)) for d in days),
+                flaky=flaky,
+                redactions=_merge_redactions(rows["redactions"]),
+                first_seen_ever_in_window=in_baseline.empty and not in_report.empty,
+                regressed=False,
+                keywords=_keywords(
+                    text(sample[c]) for c in ("exception_type", "message", "top_frame_file",
+                                              "top_frame_function", "sample_trace")
+                ),
+            )
+        )
+    return groups
+
+
+def groups_to_frame(groups: list[GroupStats]) -> pd.DataFrame:
+    """The ``error_groups`` table: one row per fingerprint, tuples as JSON for Parquet."""
+    rows = []
+    for g in groups:
+        rows.append(
+            {
+                "fingerprint": g.fingerprint,
+                "count": g.count,
+                "count_baseline": g.count_baseline,
+                "first_seen": g.first_seen,
+                "last_seen": g.last_seen,
+                "job_types": json.dumps(list(g.job_types)),
+                "branches": json.dumps(list(g.branches)),
+                "sample_trace": g.sample_trace,
+                "exception_type": g.exception_type,
+                "message": g.message,
+                "test_ids": json.dumps(list(g.test_ids)),
+                "sample_run_ids": json.dumps(list(g.sample_run_ids)),
+                "top_frame_file": g.top_frame_file,
+                "top_frame_function": g.top_frame_function,
+                "daily_counts": json.dumps(list(g.daily_counts)),
+                "flaky": g.flaky,
+                "redactions": json.dumps(dict(g.redactions)),
+                "new_this_week": g.first_seen_ever_in_window,
+                "regressed": g.regressed,
+                "keywords": json.dumps(list(g.keywords)),
+            }
+        )
+    return pd.DataFrame(rows, columns=GROUP_COLUMNS)
+
+
+GROUP_COLUMNS: tuple[str, ...] = (
+    "fingerprint", "count", "count_baseline", "first_seen", "last_seen", "job_types", "branches",
+    "sample_trace", "exception_type", "message", "test_ids", "sample_run_ids", "top_frame_file",
+    "top_frame_function", "daily_counts", "flaky", "redactions", "new_this_week", "regressed",
+    "keywords",
+)  # fmt: skip
+
+
+def groups_from_frame(frame: pd.DataFrame) -> list[GroupStats]:
+    out = []
+    for row in frame.to_dict("records"):
+        out.append(
+            GroupStats(
+                fingerprint=row["fingerprint"],
+                count=int(row["count"]),
+                count_baseline=int(row["count_baseline"]),
+                first_seen=pd.Timestamp(row["first_seen"]).to_pydatetime(),
+                last_seen=pd.Timestamp(row["last_seen"]).to_pydatetime(),
+                job_types=tuple(json.loads(row["job_types"])),
+                branches=tuple(json.loads(row["branches"])),
+                sample_trace=text(row["sample_trace"]) or "",
+                exception_type=text(row["exception_type"]),
+                message=text(row["message"]) or "",
+                test_ids=tuple(json.loads(row["test_ids"])),
+                sample_run_ids=tuple(json.loads(row["sample_run_ids"])),
+                top_frame_file=text(row["top_frame_file"]),
+                top_frame_function=text(row["top_frame_function"]),
+                daily_counts=tuple(json.loads(row["daily_counts"])),
+                flaky=bool(row["flaky"]),
+                redactions=tuple(sorted(json.loads(row["redactions"]).items())),
+                first_seen_ever_in_window=bool(row["new_this_week"]),
+                regressed=bool(row["regressed"]),
+                keywords=tuple(json.loads(row["keywords"])),
+            )
+        )
+    return out

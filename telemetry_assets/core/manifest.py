@@ -1,0 +1,510 @@
+"""Opt-in decisions: which runs under the artifacts root are collected for a report date, and why.
+
+This module walks the artifacts root read-only. It opens exactly two kinds of file: a run's own
+``run.json`` (to read the opt-in signal and run metadata) and, for opted-in runs, artifact bytes
+to hash them (and, only when a run has no ``started_at``, the head of an artifact to find a
+timestamp). It records paths, hashes, sizes and run metadata, never file contents. Anything
+outside ``telemetry-optin/``, ``ci/`` and ``agent/`` is never opened, only counted as skipped.
+
+The artifacts root is a trust boundary: symbolic links are never followed, paths never leave
+the root, device files, FIFOs and sockets are skipped, and only the ``run.json`` directly inside
+a run folder speaks for that run (a nested one cannot opt another run in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from telemetry_assets.core.models import JOB_TYPES
+from telemetry_assets.core.window import ReportWindow, parse_timestamp, utc_day
+
+LOCATIONS: tuple[str, ...] = ("telemetry-optin", "ci", "agent")
+"""The only top-level folders ever looked into (contract). Order is the scan order."""
+
+RUN_JSON = "run.json"
+MAX_RUN_JSON_BYTES = 1 << 20
+"""A run.json bigger than this is not metadata; it is treated as unreadable."""
+
+SkipReason = Literal[
+    "not an opt-in location",
+    "not opted in",
+    "opted out",
+    "no run.json",
+    "unreadable run.json",
+    "dated outside the 14-day window",
+    "dated after the report date",
+    "excluded by policy",
+    "symlink",
+    "not a regular file",
+    "nested run.json",
+    "empty run folder",
+]
+
+
+class RunJson(BaseModel):
+    """``run.json`` as the contract defines it. Unknown fields are ignored; ``env`` is reduced
+    to the one variable we may read before the model is built (see :func:`_read_run_json`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    run_id: str | None = None
+    provider: str | None = None
+    job_type: str | None = None
+    branch: str | None = None
+    pr: int | str | None = None
+    commit: str | None = None
+    started_at: datetime | None = None
+    telemetry_env: str | None = None
+    """``env.TELEMETRY`` as a string (``"1"``, ``"0"``, ``"true"``...), the only env value kept."""
+    telemetry: bool | None = None
+
+    @field_validator("started_at", mode="before")
+    @classmethod
+    def _parse_started_at(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parsed = parse_timestamp(value)
+            if parsed is None:
+                raise ValueError("started_at is not an ISO-8601 timestamp")
+            return parsed
+        return value
+
+    @field_validator("started_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class RunRecord(BaseModel):
+    """A run that was collected, with the evidence of its opt-in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    run_dir: str
+    location: str
+    provider: str
+    job_type: str
+    job_type_inferred: bool
+    branch: str | None
+    pr: str | None
+    commit: str | None
+    started_at: datetime
+    date_source: Literal["run.json", "artifact timestamp", "file mtime"]
+    dir_key: str
+    """sha256 of the real run folder path: keys the sanitized cache without naming the folder."""
+    opt_in: str
+    """Why it is collected, e.g. ``run.json env.TELEMETRY="1"`` or ``placement under telemetry-optin/``."""
+
+
+class ArtifactRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    """Relative to the artifacts root, POSIX separators, as displayed: personal data in a file
+    or folder name is redacted here, so this is not always the name on disk."""
+    path_key: str
+    """sha256 of the real relative path; :func:`resolve_paths` maps it back to the file."""
+    run_id: str
+    size: int
+    sha256: str
+    mtime: datetime
+
+
+class SkippedRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    kind: Literal["entry", "run", "file"]
+    reason: str
+    run_id: str | None = None
+    provider: str | None = None
+    dir_key: str | None = None
+
+
+class Manifest(BaseModel):
+    """What the report for ``report_date`` collects: the ``raw_opt_in_manifest`` asset."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report_date: date
+    window_start: date
+    window_end: date
+    runs: list[RunRecord] = Field(default_factory=list)
+    artifacts: list[ArtifactRecord] = Field(default_factory=list)
+    skipped: list[SkippedRecord] = Field(default_factory=list)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.skipped:
+            counts[entry.reason] = counts.get(entry.reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def live_run_keys(self) -> set[str]:
+        """Run folders that are opted in, whether or not dated inside this window."""
+        keys = {r.dir_key for r in self.runs}
+        keys.update(s.dir_key for s in self.skipped if s.dir_key)
+        return keys
+
+    def run(self, run_id: str) -> RunRecord:
+        for record in self.runs:
+            if record.run_id == run_id:
+                return record
+        raise KeyError(run_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionRules:
+    """Narrowing from the repository policy; the defaults are the contract's rules."""
+
+    allow_placement_opt_in: bool = True
+    providers: frozenset[str] | None = None
+    job_types: frozenset[str] | None = None
+    excluded_run_ids: frozenset[str] = frozenset()
+    """Runs purged on request: treated as if they had never been there."""
+
+
+# A timestamp at the start of a log line (GitHub Actions, most CI loggers) or a JUnit/xUnit
+# ``timestamp="..."`` attribute. Deliberately date-and-time only: a bare date in a message is
+# not evidence of when the run happened.
+_HEAD_TIMESTAMP = re.compile(
+    r"""(?:^|\n)\[?(?P<line>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)
+      | timestamp="(?P<attr>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
+      | "startTime"\s*:\s*"(?P<json>\d{4}-\d{2}-\d{2}T[^"]{8,30})"
+    """,
+    re.VERBOSE,
+)
+
+
+def _is_opt_in_value(value: str | None) -> bool | None:
+    """``True`` for an opt-in, ``False`` for an explicit opt-out, ``None`` for no signal."""
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered in {"1", "true"}:
+        return True
+    if lowered in {"0", "false"}:
+        return False
+    return None
+
+
+def _read_run_json(path: Path) -> RunJson:
+    """Parse a run.json; raise ``ValueError`` with a reason that never quotes its content."""
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("run.json is not a regular file")
+    if info.st_size > MAX_RUN_JSON_BYTES:
+        raise ValueError("run.json is larger than 1 MiB")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ValueError("run.json is not UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"run.json is not valid JSON (line {exc.lineno})") from exc
+    if not isinstance(data, dict):
+        raise ValueError("run.json is not a JSON object")
+    env = data.get("env")
+    telemetry_env: str | None = None
+    if isinstance(env, dict) and "TELEMETRY" in env:
+        raw = env["TELEMETRY"]
+        # Only TELEMETRY is ever read from env: the rest may hold secrets and is dropped here.
+        telemetry_env = str(raw).lower() if isinstance(raw, bool | int | float | str) else None
+    top = data.get("telemetry")
+    fields = {k: data.get(k) for k in ("run_id", "provider", "job_type", "branch", "pr", "commit")}
+    for key in ("run_id", "provider", "job_type", "branch", "commit"):
+        if fields[key] is not None and not isinstance(fields[key], str):
+            fields[key] = str(fields[key])
+    try:
+        return RunJson(
+            **fields,
+            started_at=data.get("started_at"),
+            telemetry_env=telemetry_env,
+            telemetry=top if isinstance(top, bool) else None,
+        )
+    except ValidationError as exc:
+        names = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+        raise ValueError(f"run.json has invalid fields: {', '.join(names)}") from None
+
+
+def _opt_in_decision(location: str, meta: RunJson | None, rules: CollectionRules) -> tuple[bool, str]:
+    """(collected?, evidence or skip reason). An explicit opt-out wins over placement."""
+    env_signal = _is_opt_in_value(meta.telemetry_env) if meta else None
+    top_signal = meta.telemetry if meta else None
+    if env_signal is False or top_signal is False:
+        return False, "opted out"
+    if env_signal:
+        return True, f'run.json env.TELEMETRY="{meta.telemetry_env}"' if meta else ""
+    if top_signal:
+        return True, "run.json telemetry=true"
+    if location == "telemetry-optin":
+        if rules.allow_placement_opt_in:
+            return True, "placement under telemetry-optin/"
+        return False, "excluded by policy"
+    return False, "not opted in"
+
+
+def _walk_files(run_dir: Path, root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every file below ``run_dir`` as ``(path, skip_reason)``; never follows links."""
+    for current, dirnames, filenames in os.walk(run_dir, followlinks=False):
+        here = Path(current)
+        dirnames.sort()
+        kept = []
+        for name in dirnames:
+            if (here / name).is_symlink():
+                yield here / name, "symlink"
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = here / name
+            try:
+                info = path.lstat()
+            except OSError:
+                yield path, "not a regular file"
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                yield path, "symlink"
+            elif not stat.S_ISREG(info.st_mode):
+                yield path, "not a regular file"
+            elif name == RUN_JSON and here != run_dir:
+                yield path, "nested run.json"
+            elif here == run_dir and name == RUN_JSON:
+                continue
+            else:
+                yield path, None
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _head_timestamp(files: Iterable[Path]) -> datetime | None:
+    for path in files:
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(8192).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        match = _HEAD_TIMESTAMP.search(head)
+        if match:
+            value = match.group("line") or match.group("attr") or match.group("json")
+            parsed = parse_timestamp(value.replace(" ", "T", 1)) if value else None
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def _infer_job_type(location: str, declared: str | None) -> tuple[str, bool]:
+    if declared in JOB_TYPES:
+        return declared, False
+    if location == "agent":
+        return "agent", True
+    # Playwright reports refine this to ``visual`` once the artifact has been parsed.
+    return "unit", True
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+_RUN_TEXT = {"run_id", "run_dir", "provider", "branch", "pr", "commit"}
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def path_key(rel_path: str) -> str:
+    return hashlib.sha256(rel_path.encode("utf-8", errors="surrogateescape")).hexdigest()
+
+
+def build_manifest(
+    root: Path,
+    window: ReportWindow,
+    rules: CollectionRules | None = None,
+    display: Callable[[str], str] = _identity,
+) -> Manifest:
+    """Scan ``root`` and decide, run by run, what the report for ``window`` collects.
+
+    ``display`` sanitizes every string the manifest keeps (paths, run ids, branches): the
+    manifest is persisted, and a file name can hold an e-mail address as well as a log can.
+    """
+    rules = rules or CollectionRules()
+    runs: list[RunRecord] = []
+    artifacts: list[ArtifactRecord] = []
+    skipped: list[SkippedRecord] = []
+    if not root.is_dir():
+        return Manifest(report_date=window.report_date, window_start=window.baseline_start,
+                        window_end=window.end)
+    root = root.resolve()
+    for entry in sorted(root.iterdir()):
+        if entry.name not in LOCATIONS or entry.is_symlink() or not entry.is_dir():
+            reason = "symlink" if entry.is_symlink() else "not an opt-in location"
+            skipped.append(SkippedRecord(path=entry.name, kind="entry", reason=reason))
+    for location in LOCATIONS:
+        base = root / location
+        if base.is_symlink() or not base.is_dir():
+            continue
+        for run_dir in sorted(base.iterdir()):
+            rel_dir = _rel(run_dir, root)
+            if run_dir.is_symlink():
+                skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="symlink"))
+                continue
+            if not run_dir.is_dir():
+                skipped.append(SkippedRecord(path=rel_dir, kind="file", reason="not a run folder"))
+                continue
+            _decide_run(root, location, run_dir, window, rules, runs, artifacts, skipped)
+    runs = [r.model_copy(update={k: display(v) if isinstance(v, str) else v
+                                 for k, v in r.model_dump(include=_RUN_TEXT).items()})
+            for r in runs]
+    artifacts = [a.model_copy(update={"path": display(a.path), "run_id": display(a.run_id)})
+                 for a in artifacts]
+    skipped = [s.model_copy(update={"path": display(s.path),
+                                    "run_id": display(s.run_id) if s.run_id else None})
+               for s in skipped]
+    return Manifest(
+        report_date=window.report_date,
+        window_start=window.baseline_start,
+        window_end=window.end,
+        runs=runs,
+        artifacts=artifacts,
+        skipped=skipped,
+    )
+
+
+def _decide_run(
+    root: Path,
+    location: str,
+    run_dir: Path,
+    window: ReportWindow,
+    rules: CollectionRules,
+    runs: list[RunRecord],
+    artifacts: list[ArtifactRecord],
+    skipped: list[SkippedRecord],
+) -> None:
+    rel_dir = _rel(run_dir, root)
+    run_json = run_dir / RUN_JSON
+    meta: RunJson | None = None
+    if run_json.exists() or run_json.is_symlink():
+        try:
+            meta = _read_run_json(run_json)
+        except (ValueError, OSError):
+            # Unreadable means not opted in, wherever the run sits (contract).
+            skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="unreadable run.json"))
+            return
+    elif location != "telemetry-optin":
+        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="no run.json"))
+        return
+    run_id = (meta.run_id if meta and meta.run_id else run_dir.name).strip() or run_dir.name
+    provider = (meta.provider if meta and meta.provider else "unknown").strip()
+    collected, evidence = _opt_in_decision(location, meta, rules)
+    if not collected:
+        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason=evidence, run_id=run_id,
+                                     provider=provider))
+        return
+    job_type, inferred = _infer_job_type(location, meta.job_type if meta else None)
+    if (
+        run_id in rules.excluded_run_ids
+        or (rules.providers is not None and provider not in rules.providers)
+        or (rules.job_types is not None and job_type not in rules.job_types)
+    ):
+        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="excluded by policy",
+                                     run_id=run_id, provider=provider))
+        return
+    files: list[Path] = []
+    for path, reason in _walk_files(run_dir, root):
+        if reason is None:
+            files.append(path)
+        else:
+            skipped.append(SkippedRecord(path=_rel(path, root), kind="file", reason=reason,
+                                         run_id=run_id))
+    started_at = meta.started_at if meta else None
+    date_source: Literal["run.json", "artifact timestamp", "file mtime"] = "run.json"
+    if started_at is None:
+        started_at = _head_timestamp(files)
+        date_source = "artifact timestamp"
+    if started_at is None:
+        mtimes = [p.lstat().st_mtime for p in files] or [run_dir.lstat().st_mtime]
+        started_at = datetime.fromtimestamp(min(mtimes), tz=UTC)
+        date_source = "file mtime"
+    position = window.position(utc_day(started_at))
+    if position != "inside":
+        reason = "dated after the report date" if position == "after" else (
+            "dated outside the 14-day window")
+        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason=reason, run_id=run_id,
+                                     provider=provider, dir_key=path_key(rel_dir)))
+        return
+    if not files:
+        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="empty run folder",
+                                     run_id=run_id, provider=provider))
+        return
+    runs.append(
+        RunRecord(
+            run_id=run_id,
+            run_dir=rel_dir,
+            location=location,
+            provider=provider,
+            job_type=job_type,
+            job_type_inferred=inferred,
+            branch=meta.branch if meta else None,
+            pr=str(meta.pr) if meta and meta.pr is not None else None,
+            commit=meta.commit if meta else None,
+            started_at=started_at,
+            date_source=date_source,
+            dir_key=path_key(rel_dir),
+            opt_in=evidence,
+        )
+    )
+    for path in files:
+        info = path.lstat()
+        artifacts.append(
+            ArtifactRecord(
+                path=_rel(path, root),
+                path_key=path_key(_rel(path, root)),
+                run_id=run_id,
+                size=info.st_size,
+                sha256=sha256_of(path),
+                mtime=datetime.fromtimestamp(info.st_mtime, tz=UTC),
+            )
+        )
+
+
+def resolve_paths(root: Path, manifest: Manifest) -> dict[str, str]:
+    """Map each artifact's ``path_key`` back to its real relative path under ``root``.
+
+    Only folder listings are read (no file is opened); paths whose display form is the real
+    name resolve without a walk.
+    """
+    wanted = {a.path_key: a.path for a in manifest.artifacts}
+    resolved = {k: p for k, p in wanted.items() if path_key(p) == k}
+    missing = set(wanted) - set(resolved)
+    if missing:
+        root = root.resolve()
+        for location in LOCATIONS:
+            base = root / location
+            if base.is_symlink() or not base.is_dir():
+                continue
+            for current, dirnames, filenames in os.walk(base, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not (Path(current) / d).is_symlink())
+                for name in filenames:
+                    rel = _rel(Path(current) / name, root)
+                    key = path_key(rel)
+                    if key in missing:
+                        resolved[key] = rel
+    return resolved

@@ -1,0 +1,300 @@
+"""``go test -json`` (test2json) streams: one Failure per test ``fail`` event, plus package crashes.
+
+Every JSON line with ``"Action":"fail"`` and a ``Test`` is one Failure identified as
+``package.TestName/subtest`` (a parent and its failing subtest are two; a rerun or ``-count``
+failing again is another), its message and frames read from the output lines collected for that
+test. Go reports some failures at package level only; like gotestsum and go-junit-report, this
+parser attributes them so people see them:
+
+1. when a package fails and none of its tests reported ``fail``, a test still running whose
+   output holds the panic is the one that crashed the binary: it fails as a ``crash``. Other tests
+   running at that moment (paused parallel tests) are collateral and are not counted, nor are
+   running tests once some test of the package did report ``fail`` (the panic is already counted);
+2. a package that failed with no failing test (panic in ``init``, ``TestMain`` exiting non-zero, a
+   data race in ``TestMain``) gets one synthetic ``error``; a test-binary timeout
+   (``panic: test timed out``) always does, because the alarm is the package's, not the test's;
+3. a build or setup failure (``FailedBuild``, ``build-output`` events, or the older non-JSON
+   ``# pkg`` lines mixed into the stream) is one ``build`` Failure per package.
+
+Non-JSON lines are tolerated (stderr is often merged in). Tests that fail and later pass again in
+the same stream are marked flaky.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telemetry_assets.core.models import Failure, ParseError, ParseResult
+from telemetry_assets.core.parsers.go_common import (
+    Lines,
+    build_failure,
+    package_failure,
+    test_failure,
+)
+from telemetry_assets.core.parsers.reportutil import (
+    as_text,
+    complete_lines,
+    dedupe,
+    mark_flaky,
+    parse_timestamp,
+)
+
+NAME = "go-test-json"
+
+_SNIFF_LINES = 20
+"""How many non-empty head lines may precede the first event (``go: downloading`` noise)."""
+
+_BUILD_MARK = re.compile(r"^FAIL\s+(?P<package>\S+)\s+\[(?P<marker>build failed|setup failed)\]")
+"""``FAIL pkg [build failed]`` as go prints it; the package column never contains spaces."""
+
+_BUILD_HEADER = re.compile(r"^#\s+(?P<package>\S+)(?:\s+\[(?P<binary>\S+)\])?\s*$")
+"""``# pkg`` or ``# pkg [pkg.test]`` opening a block of compiler output."""
+
+_TIMEOUT = "panic: test timed out"
+
+
+def _event(line: str) -> dict[str, Any] | None:
+    stripped = line.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("Action"), str):
+        return value
+    return None
+
+
+def sniff(head: str, path: str) -> bool:
+    seen = 0
+    for line in complete_lines(head):
+        if not line.strip():
+            continue
+        seen += 1
+        if _event(line) is not None:
+            return True
+        if line.lstrip().startswith("{") or seen >= _SNIFF_LINES:
+            return False
+    return False
+
+
+@dataclass
+class _Test:
+    name: str
+    output: Lines = field(default_factory=Lines)
+
+
+@dataclass
+class _Package:
+    name: str
+    running: dict[str, _Test] = field(default_factory=dict)
+    output: Lines = field(default_factory=Lines)
+    passed_roots: set[str] = field(default_factory=set)
+    failed_tests: int = 0
+    timeout: Lines | None = None
+    ended: bool = False
+
+
+@dataclass
+class _Stream:
+    failures: list[Failure] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    packages: dict[str, _Package] = field(default_factory=dict)
+    build_output: dict[str, list[str]] = field(default_factory=dict)
+    stray: list[str] = field(default_factory=list)
+    first_time: datetime | None = None
+    events: int = 0
+
+
+def parse(text: str, path: str) -> ParseResult:
+    if not text.strip():
+        raise ParseError("empty file")
+    stream = _Stream()
+    for line in text.splitlines():
+        event = _event(line)
+        if event is None:
+            _stray_line(stream, line)
+        else:
+            stream.events += 1
+            _handle(stream, event)
+    if stream.events == 0:
+        raise ParseError("no go test -json events found")
+    for package in stream.packages.values():
+        if not package.ended and package.running:
+            # The stream stops mid-test (the job was killed): a test that panicked is the cause.
+            _fail_running(stream, package, None)
+    return ParseResult(
+        format=NAME,
+        failures=tuple(mark_flaky(stream.failures, stream.passed)),
+        passed_test_ids=dedupe(stream.passed),
+        started_at=stream.first_time,
+    )
+
+
+def _package(stream: _Stream, name: str) -> _Package:
+    package = stream.packages.get(name)
+    if package is None:
+        package = stream.packages[name] = _Package(name)
+    return package
+
+
+def _stray_line(stream: _Stream, line: str) -> None:
+    """Non-JSON text in the stream: only compiler output matters (older Go printed it there)."""
+    mark = _BUILD_MARK.match(line)
+    if mark:
+        stream.failures.append(
+            build_failure(
+                source_format=NAME,
+                package=mark["package"],
+                marker=mark["marker"],
+                output=_take_stray_block(stream),
+                occurred_at=None,
+            )
+        )
+        _package(stream, mark["package"]).ended = True
+        return
+    if _BUILD_HEADER.match(line) or stream.stray:
+        stream.stray.append(line)
+
+
+def _take_stray_block(stream: _Stream) -> list[str]:
+    lines, stream.stray = stream.stray, []
+    return lines
+
+
+def _handle(stream: _Stream, event: dict[str, Any]) -> None:
+    action = event["Action"]
+    when = parse_timestamp(event.get("Time"))
+    if when is not None and stream.first_time is None:
+        stream.first_time = when
+    if action == "build-output":
+        key = str(event.get("ImportPath") or "")
+        stream.build_output.setdefault(key, []).append(str(event.get("Output") or ""))
+        return
+    # Hand-made and very old streams omit Package; their events still belong together.
+    name = as_text(event.get("Package")) or ""
+    package = _package(stream, name)
+    test = event.get("Test")
+    if isinstance(test, str) and test:
+        _test_event(stream, package, test, action, event, when)
+    elif action in ("output", "bench"):
+        package.output.append(str(event.get("Output") or ""))
+    elif action == "fail":
+        _package_failed(stream, package, event, when)
+    elif action in ("pass", "skip"):
+        package.ended = True
+        package.running.clear()
+    elif action == "start":
+        # A new run of the package (``-count``, reruns): its failures are judged afresh.
+        package.failed_tests, package.timeout, package.ended = 0, None, False
+        package.output = Lines()
+
+
+def _test_event(
+    stream: _Stream,
+    package: _Package,
+    test: str,
+    action: str,
+    event: dict[str, Any],
+    when: datetime | None,
+) -> None:
+    if action == "run":
+        package.running[test] = _Test(test)
+        return
+    if action in ("output", "bench"):
+        output = str(event.get("Output") or "")
+        current = package.running.get(test)
+        if current is None:
+            current = package.running[test] = _Test(test)
+        current.output.append(output)
+        if output.startswith(_TIMEOUT) and package.timeout is None:
+            package.timeout = current.output
+        return
+    if action in ("pass", "skip", "fail"):
+        finished = package.running.pop(test, None) or _Test(test)
+        test_id = f"{package.name}.{test}"
+        if action == "pass":
+            stream.passed.append(test_id)
+            if "/" not in test:
+                package.passed_roots.add(test)
+        elif action == "fail":
+            package.failed_tests += 1
+            stream.failures.append(
+                test_failure(
+                    source_format=NAME,
+                    output=finished.output.lines(),
+                    test_id=test_id,
+                    function=test.split("/", 1)[0],
+                    occurred_at=when,
+                    fallback_message="test failed with no output",
+                )
+            )
+
+
+def _fail_running(stream: _Stream, package: _Package, when: datetime | None) -> None:
+    running, package.running = list(package.running.values()), {}
+    if package.failed_tests:
+        return
+    for test in running:
+        root = test.name.split("/", 1)[0]
+        if "/" in test.name and root in package.passed_roots:
+            continue
+        if not test.output.has_panic():
+            continue
+        package.failed_tests += 1
+        stream.failures.append(
+            test_failure(
+                source_format=NAME,
+                output=test.output.lines(),
+                test_id=f"{package.name}.{test.name}",
+                function=root,
+                occurred_at=when,
+                fallback_message="test did not finish: the test binary exited while it ran",
+            )
+        )
+
+
+def _package_failed(
+    stream: _Stream, package: _Package, event: dict[str, Any], when: datetime | None
+) -> None:
+    package.ended = True
+    output = package.output.lines()
+    failed_build = event.get("FailedBuild")
+    marker = next(
+        (m["marker"] for m in (_BUILD_MARK.match(line) for line in output) if m is not None), None
+    )
+    if isinstance(failed_build, str) or marker is not None:
+        build_lines = stream.build_output.pop(failed_build, []) if failed_build else []
+        stream.failures.append(
+            build_failure(
+                source_format=NAME,
+                package=package.name,
+                marker=marker or "build failed",
+                output=build_lines or output,
+                occurred_at=when,
+            )
+        )
+        package.running.clear()
+        return
+    _fail_running(stream, package, when)
+    if package.timeout is not None:
+        stream.failures.append(
+            package_failure(
+                source_format=NAME,
+                package=package.name,
+                output=package.timeout.lines(),
+                occurred_at=when,
+                reason="timed out",
+            )
+        )
+    elif package.failed_tests == 0:
+        stream.failures.append(
+            package_failure(
+                source_format=NAME, package=package.name, output=output, occurred_at=when
+            )
+        )

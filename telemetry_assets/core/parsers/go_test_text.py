@@ -1,0 +1,245 @@
+"""Plain ``go test -v`` output: the failures go-junit-report would write into a JUnit report.
+
+Reads ``=== RUN``/``--- FAIL: TestX (0.00s)`` (subtests indented, old ``(0.02 seconds)`` and
+benchmark results without a duration too), output lines attributed to the running test (including
+``=== CONT``/``=== NAME`` switches and the legacy layout that prints output after the result
+line), package summaries (``ok``/``FAIL pkg 0.01s``, ``[no test files]``), compiler errors
+(``# pkg`` then ``file.go:3:2: undefined: x`` and ``FAIL pkg [build failed]``), panics and data
+races. One Failure per failed test or benchmark (``package.TestName/sub``); a package that failed
+with no failing test (a panic outside tests, ``TestMain``) gets one synthetic ``crash``/``error``;
+a build or setup failure gets one ``build`` Failure. Repeated runs (``-count``) count each time.
+The format has no timestamps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from telemetry_assets.core.models import Failure, ParseError, ParseResult
+from telemetry_assets.core.parsers.go_common import (
+    Lines,
+    build_failure,
+    package_failure,
+    test_failure,
+)
+from telemetry_assets.core.parsers.reportutil import complete_lines, dedupe, mark_flaky
+
+NAME = "go-test-text"
+
+_RUN = re.compile(r"^=== RUN\s+(?P<name>\S+)\s*$")
+_SWITCH = re.compile(r"^=== (?:CONT|NAME|PAUSE)\s+(?P<name>\S+)\s*$")
+_RESULT = re.compile(
+    r"""
+    ^(?P<indent>\s*)--- [ ] (?P<status>FAIL|PASS|SKIP) : [ ]+ (?P<name>\S+)
+    (?: [ ]+ \( [\d.]+ [ ]? (?:s|seconds) \) )? \s*$
+    """,
+    re.VERBOSE,
+)
+"""``--- FAIL: TestX (0.00s)``; benchmarks print no duration. Does not match ``--- BENCH:``."""
+
+_SUMMARY = re.compile(
+    r"""
+    ^(?P<status>ok|FAIL|\?) \s+ (?P<package>[^\s\[]\S*)
+    (?: \s+ (?: [\d.]+s | \(cached\)
+             | \[(?P<marker>build[ ]failed|setup[ ]failed|no[ ]test[ ]files)\] ) .* )?
+    \s*$
+    """,
+    re.VERBOSE,
+)
+"""The per-package result line. A bare ``FAIL``/``PASS`` (no package) does not match."""
+
+_BUILD_HEADER = re.compile(r"^#\s+(?P<package>\S+)(?:\s+\[(?P<binary>\S+?)(?:\.test)?\])?\s*$")
+_BENCH_START = re.compile(r"^(?P<name>Benchmark\w[\w/\-]*)\s*$")
+"""A benchmark name alone on a line (``-v`` prints it before running). Result lines with
+iterations and ns/op are not test cases and are not matched."""
+_PKG_LINE = re.compile(r"^pkg:\s+(?P<package>\S+)\s*$")
+_PANIC = re.compile(r"^(?:panic: |fatal error: )")
+
+_STRONG = re.compile(
+    r"""
+    ^(?: === [ ] RUN \s+ \S
+       | \s* --- [ ] (?:FAIL|PASS|SKIP) : [ ] \S
+       | (?:ok|FAIL) \s+ \S+ \s+ (?: [\d.]+s | \(cached\) | \[(?:build|setup)[ ]failed\] )
+       | \? \s+ \S+ \s+ \[no[ ]test[ ]files\]
+    )
+    """,
+    re.VERBOSE | re.MULTILINE,
+)
+"""Lines only ``go test`` prints. A log merely mentioning FAIL or panic does not match."""
+
+
+def sniff(head: str, path: str) -> bool:
+    return bool(_STRONG.search("\n".join(complete_lines(head))))
+
+
+@dataclass
+class _Case:
+    name: str
+    status: str | None = None
+    output: Lines = field(default_factory=Lines)
+
+
+@dataclass
+class _Pkg:
+    cases: list[_Case] = field(default_factory=list)
+    output: Lines = field(default_factory=Lines)
+    panicked: bool = False
+    name_hint: str | None = None
+
+
+@dataclass
+class _State:
+    failures: list[Failure] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    pkg: _Pkg = field(default_factory=_Pkg)
+    current: _Case | None = None
+    build_blocks: list[tuple[str, str | None, list[str]]] = field(default_factory=list)
+    in_build: bool = False
+    saw_go: bool = False
+
+
+def parse(text: str, path: str) -> ParseResult:
+    if not text.strip():
+        raise ParseError("empty file")
+    state = _State()
+    for raw in text.splitlines():
+        _line(state, raw.rstrip("\r"))
+    if state.pkg.cases or state.pkg.panicked:
+        # Output ends without a package summary (job killed, or output cut): still report.
+        _close_package(state, state.pkg.name_hint, failed=state.pkg.panicked)
+    if not state.saw_go:
+        raise ParseError("no go test output found")
+    return ParseResult(
+        format=NAME,
+        failures=tuple(mark_flaky(state.failures, state.passed)),
+        passed_test_ids=dedupe(state.passed),
+    )
+
+
+def _find(state: _State, name: str) -> _Case | None:
+    for case in reversed(state.pkg.cases):
+        if case.name == name:
+            return case
+    return None
+
+
+def _line(state: _State, line: str) -> None:
+    header = _BUILD_HEADER.match(line)
+    if header and not line.startswith("#  "):
+        state.in_build = True
+        state.saw_go = True
+        state.build_blocks.append((header["package"], header["binary"], []))
+        return
+    summary = _SUMMARY.match(line)
+    run = _RUN.match(line)
+    result = _RESULT.match(line)
+    if state.in_build:
+        if summary is None and run is None and result is None and not _PANIC.match(line):
+            state.build_blocks[-1][2].append(line)
+            return
+        state.in_build = False
+    if run:
+        state.saw_go = True
+        state.current = _Case(run["name"])
+        state.pkg.cases.append(state.current)
+        return
+    bench = _BENCH_START.match(line)
+    if bench:
+        state.current = _Case(bench["name"])
+        state.pkg.cases.append(state.current)
+        return
+    switch = _SWITCH.match(line)
+    if switch:
+        state.current = _find(state, switch["name"]) or state.current
+        return
+    if result:
+        state.saw_go = True
+        case = _find(state, result["name"])
+        if case is None or case.status is not None:
+            case = _Case(result["name"])
+            state.pkg.cases.append(case)
+        case.status = result["status"]
+        # Legacy (Go < 1.14) output follows the result line, indented: keep attributing it.
+        state.current = case
+        return
+    if summary:
+        state.saw_go = True
+        _summary(state, summary)
+        return
+    pkg_line = _PKG_LINE.match(line)
+    if pkg_line:
+        state.pkg.name_hint = pkg_line["package"]
+        return
+    if _PANIC.match(line):
+        state.pkg.panicked = True
+        state.current = None
+    if state.current is not None and not state.pkg.panicked:
+        state.current.output.append(line)
+    else:
+        state.pkg.output.append(line)
+
+
+def _summary(state: _State, summary: re.Match[str]) -> None:
+    package = summary["package"]
+    marker = summary["marker"]
+    if marker in ("build failed", "setup failed"):
+        state.failures.append(
+            build_failure(
+                source_format=NAME,
+                package=_build_package(state, package),
+                marker=marker,
+                output=_take_build_block(state, package),
+                occurred_at=None,
+            )
+        )
+        state.pkg = _Pkg()
+        state.current = None
+        return
+    _close_package(state, package, failed=summary["status"] == "FAIL")
+
+
+def _build_package(state: _State, package: str) -> str:
+    """The package name as the compiler header spelled it (``pkg_test`` for external tests)."""
+    for name, binary, _ in state.build_blocks:
+        if package in (name, binary):
+            return name
+    return package
+
+
+def _take_build_block(state: _State, package: str) -> list[str]:
+    for index, (name, binary, lines) in enumerate(state.build_blocks):
+        if package in (name, binary):
+            del state.build_blocks[index]
+            return lines
+    return []
+
+
+def _close_package(state: _State, package: str | None, *, failed: bool) -> None:
+    pkg, state.pkg, state.current = state.pkg, _Pkg(), None
+    prefix = f"{package}." if package else ""
+    failed_cases = 0
+    for case in pkg.cases:
+        test_id = prefix + case.name
+        if case.status == "PASS":
+            state.passed.append(test_id)
+        elif case.status == "FAIL":
+            failed_cases += 1
+            state.failures.append(
+                test_failure(
+                    source_format=NAME,
+                    output=case.output.lines(),
+                    test_id=test_id,
+                    function=case.name.split("/", 1)[0],
+                    occurred_at=None,
+                    fallback_message="test failed with no output",
+                )
+            )
+    if failed and failed_cases == 0:
+        failure = package_failure(
+            source_format=NAME,
+            package=package or "unknown package",
+            output=pkg.output.lines(),
+            occurred_at=None,
+        )
+        state.failures.append(failure)

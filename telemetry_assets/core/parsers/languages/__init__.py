@@ -1,0 +1,1 @@
+"""Per-language stack-trace units (Python, JVM, Node, Go, Rust) used by :mod:`stacktraces`."""

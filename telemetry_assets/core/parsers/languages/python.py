@@ -1,0 +1,329 @@
+"""Python tracebacks, exception groups and pytest's own failure reports.
+
+Recognises ``Traceback (most recent call last):`` blocks with their chains (``The above
+exception was the direct cause ...`` / ``During handling ...``), ``Exception Group Traceback``
+blocks, pytest test sections (``____ test_name ____`` up to the next section) in both the long
+(``>   code`` / ``E   Err`` / ``path:LINE: Err``) and short (``path:LINE: in func``) styles, and
+pytest's ``FAILED id - Err: msg`` summary lines (marked ``summary``: the same failure is printed in
+full in its section). The primary exception of a chain is the LAST one printed (the one that
+escaped); ``chained`` holds the others from the one nearest to it back to the first printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from telemetry_assets.core.models import FailureKind, Frame
+from telemetry_assets.core.parsers.languages.base import (
+    Language,
+    Opening,
+    TraceInfo,
+    dedent_block,
+    indent_of,
+    is_boundary,
+    to_int,
+)
+
+NAME = "python"
+_MAX_MESSAGE_LINES = 30
+
+_TRACEBACK_HEADER = "Traceback (most recent call last):"
+_GROUP_HEADER = "Exception Group Traceback (most recent call last):"
+_CHAIN_SEPARATORS = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
+
+# ``  File "path", line N, in func``. Deliberately not matched: frames without a line number
+# (never printed by CPython) and ``<frozen ...>`` paths are kept as written.
+_FILE_LINE = re.compile(
+    r"""^\s+File\ "(?P<file>[^"]+)",\ line\ (?P<line>\d+)(?:,\ in\ (?P<func>\S.*))?$""",
+    re.VERBOSE,
+)
+
+# ``pkg.module.ErrorType: message`` or a bare ``ErrorType``. Deliberately not matched: lines
+# whose first word is followed by anything but ``:`` (``assert 3 == 4``), so prose is not typed.
+_EXCEPTION_LINE = re.compile(
+    r"""^(?P<type>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::\ ?(?P<msg>.*))?$""",
+    re.VERBOSE,
+)
+
+# pytest: ``tests/test_x.py:42: in test_y`` (short style) or ``tests/test_x.py:42: ValueError``
+# / ``tests/test_x.py:42: `` (long style, function taken from the ``def`` shown above it).
+# Deliberately not matched: paths with spaces or drive letters, which pytest prints relative.
+_PYTEST_LOCATION = re.compile(
+    r"""^(?P<file>[^\s:]+\.\w+):(?P<line>\d+):(?:\ (?:in\ (?P<func>\S+)|(?P<rest>\S*)))?\s*$""",
+    re.VERBOSE,
+)
+_PYTEST_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(?P<name>\w+)\s*\(")
+_PYTEST_E_LINE = re.compile(r"^E(?:\s(?P<text>.*))?$")
+
+# ``FAILED tests/x.py::test_y - ValueError: msg``; the id must look like a pytest node id.
+_SUMMARY = re.compile(
+    r"""^(?P<status>FAILED|ERROR)\ (?P<id>\S+(?:::\S+|\.py))(?:\ -\ (?P<reason>.*))?$""",
+    re.VERBOSE,
+)
+
+
+def _section_name(line: str) -> str | None:
+    """``_____ test_y _____`` -> ``test_y`` (no regex: the line may be long)."""
+    if not line.startswith("___") or not line.endswith("___"):
+        return None
+    name = line.strip("_").strip()
+    if not name or line.startswith("_ _"):
+        return None
+    return name
+
+
+def _looks_like_type(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return bool(last) and last[0].isupper()
+
+
+def split_exception_line(line: str) -> tuple[str | None, str]:
+    """``mod.Err: msg`` -> (``mod.Err``, ``msg``); text that is not typed -> (None, text)."""
+    match = _EXCEPTION_LINE.match(line.strip())
+    if match and _looks_like_type(match["type"]):
+        return match["type"], match["msg"] or ""
+    return None, line.strip()
+
+
+class _TracebackReader:
+    """States: frames -> message -> (blank) -> separator -> next traceback of the chain."""
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.state = "frames"
+        self.message_lines = 0
+
+    def feed(self, line: str) -> bool:
+        if not line.strip():
+            if self.state in ("frames",):
+                return True
+            self.state = "after" if self.state in ("message", "after") else self.state
+            return True
+        if indent_of(line) < self.base:
+            return False
+        rel = line[self.base :]
+        if self.state == "frames":
+            if rel[0] in " \t":
+                return True
+            self.state = "message"
+            return True
+        if self.state == "message":
+            if rel[0] in " \t" or (
+                self.message_lines < _MAX_MESSAGE_LINES and not is_boundary(rel)
+            ):
+                self.message_lines += 1
+                return True
+            return False
+        if self.state == "after":
+            if rel.strip() in _CHAIN_SEPARATORS:
+                self.state = "separator"
+                return True
+            return False
+        # separator: the next traceback of the chain
+        if rel.strip() in (_TRACEBACK_HEADER, "+ " + _GROUP_HEADER):
+            self.state = "frames"
+            self.message_lines = 0
+            return True
+        return False
+
+
+class _GroupReader:
+    """``  + Exception Group Traceback`` blocks: every line starts with ``|`` or ``+``."""
+
+    def feed(self, line: str) -> bool:
+        stripped = line.lstrip()
+        return stripped[:1] in ("|", "+")
+
+
+class _SectionReader:
+    """A pytest test section runs until the next section header or ``====`` rule."""
+
+    def feed(self, line: str) -> bool:
+        if line.startswith("==") or line.startswith("##[") or _section_name(line) is not None:
+            return False
+        return not (line.startswith(("FAILED ", "ERROR ")) and _SUMMARY.match(line))
+
+
+def open_python(line: str, lookback: Sequence[str]) -> Opening | None:
+    stripped = line.strip()
+    if stripped == _TRACEBACK_HEADER:
+        return Opening(_TracebackReader(indent_of(line)))
+    if stripped.endswith(_GROUP_HEADER) and stripped.startswith("+"):
+        return Opening(_GroupReader())
+    name = _section_name(line)
+    if name is not None:
+        return Opening(_SectionReader(), test_id=name)
+    if line.startswith(("FAILED ", "ERROR ")) and _SUMMARY.match(line):
+        return Opening(None)
+    return None
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+def _split_chain(lines: Sequence[str]) -> list[list[str]]:
+    segments: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip() in _CHAIN_SEPARATORS:
+            segments.append([])
+        else:
+            segments[-1].append(line)
+    return [s for s in segments if any(x.strip() for x in s)]
+
+
+def _traceback_segment(lines: list[str]) -> tuple[str | None, str, tuple[Frame, ...]]:
+    frames: list[Frame] = []
+    exc_type: str | None = None
+    message: list[str] = []
+    seen_exception = False
+    for line in lines:
+        if seen_exception:
+            message.append(line)
+            continue
+        match = _FILE_LINE.match(line)
+        if match:
+            frames.append(
+                Frame(file=match["file"], function=match["func"], line=to_int(match["line"]))
+            )
+            continue
+        if not line.strip() or line[0] in " \t" or line.strip() == _TRACEBACK_HEADER:
+            continue
+        seen_exception = True
+        exc_type, first = split_exception_line(line)
+        message.append(first)
+    while message and not message[-1].strip():
+        message.pop()
+    return exc_type, "\n".join(message), tuple(frames)
+
+
+def _chain_info(
+    segments: list[tuple[str | None, str, tuple[Frame, ...]]], test_id: str | None = None
+) -> TraceInfo | None:
+    if not segments:
+        return None
+    exc_type, message, frames = segments[-1]
+    chained = tuple((t, m) for t, m, _ in reversed(segments[:-1]))
+    return TraceInfo(exc_type, message, frames, NAME, chained, test_id=test_id)
+
+
+def parse_traceback(lines: Sequence[str]) -> TraceInfo | None:
+    body = dedent_block(lines)
+    segments = [_traceback_segment(seg) for seg in _split_chain(body)]
+    return _chain_info(segments)
+
+
+def _parse_group(lines: Sequence[str]) -> TraceInfo | None:
+    """Depth 1 (``  | ``) is the group's own traceback; deeper ``| Err: msg`` lines are members."""
+    top: list[str] = []
+    members: list[tuple[str | None, str]] = []
+    for line in lines:
+        bar = line.find("|")
+        if bar < 0:
+            continue
+        content = line[bar + 1 :]
+        content = content[1:] if content.startswith(" ") else content
+        if line[:bar].strip() == "" and bar <= 2:
+            top.append(content)
+        elif content and content[0] not in " \t":
+            exc_type, msg = split_exception_line(content)
+            if exc_type is not None:
+                members.append((exc_type, msg))
+    exc_type, message, frames = _traceback_segment(top)
+    return TraceInfo(exc_type, message, frames, NAME, tuple(members))
+
+
+def _pytest_segment(lines: list[str]) -> tuple[str | None, str, tuple[Frame, ...]] | None:
+    frames: list[Frame] = []
+    last_def: str | None = None
+    last_rest: str | None = None
+    e_lines: list[str] = []
+    for line in lines:
+        e_match = _PYTEST_E_LINE.match(line)
+        if e_match:
+            e_lines.append(e_match["text"] or "")
+            continue
+        loc = _PYTEST_LOCATION.match(line)
+        if loc:
+            func = loc["func"] or last_def
+            frames.append(Frame(file=loc["file"], function=func, line=to_int(loc["line"])))
+            last_rest = loc["rest"] or None
+            last_def = None
+            continue
+        d = _PYTEST_DEF.match(line)
+        if d and last_def is None:
+            last_def = d["name"]
+    if not frames and not e_lines:
+        return None
+    exc_type = last_rest if last_rest and _EXCEPTION_LINE.match(last_rest) else None
+    message_lines = [x.rstrip() for x in dedent_block(e_lines)]
+    if message_lines:
+        first_type, first_msg = split_exception_line(message_lines[0])
+        same = exc_type is None or first_type == exc_type
+        same = same or (first_type or "").endswith(f".{exc_type}")
+        if first_type is not None and same:
+            exc_type = first_type
+            message_lines[0] = first_msg
+        elif exc_type is None and message_lines[0].startswith("assert"):
+            exc_type = "AssertionError"
+    return exc_type, "\n".join(message_lines).strip("\n"), tuple(frames)
+
+
+def parse_pytest_report(lines: Sequence[str], test_id: str | None = None) -> TraceInfo | None:
+    """pytest's long/short failure representation (also what pytest puts into JUnit bodies)."""
+    kept: list[str] = []
+    for line in lines:
+        if line.startswith("---") and "Captured" in line:
+            break  # captured output is the test's log, not its failure
+        kept.append(line)
+    segments = [s for s in (_pytest_segment(seg) for seg in _split_chain(kept)) if s]
+    return _chain_info(segments, test_id)
+
+
+def _parse_section(lines: Sequence[str]) -> TraceInfo | None:
+    name = _section_name(lines[0]) or ""
+    kind: FailureKind = "failure"
+    for prefix in ("ERROR at setup of ", "ERROR at teardown of ", "ERROR collecting "):
+        if name.startswith(prefix):
+            name, kind = name[len(prefix) :], "error"
+    body = list(lines[1:])
+    starts = [i for i, x in enumerate(body) if x.strip() == _TRACEBACK_HEADER]
+    info = parse_traceback(body[starts[0] :]) if starts else None
+    if info is None or (not info.frames and info.exception_type is None):
+        info = parse_pytest_report(body)
+    if info is None:
+        return TraceInfo(None, "", (), NAME, test_id=name or None, kind=kind)
+    return TraceInfo(
+        info.exception_type, info.message, info.frames, NAME, info.chained, name or None, kind
+    )
+
+
+def parse_summary_line(line: str) -> TraceInfo | None:
+    match = _SUMMARY.match(line.strip())
+    if not match:
+        return None
+    exc_type, message = split_exception_line(match["reason"] or "")
+    kind: FailureKind = "error" if match["status"] == "ERROR" else "failure"
+    return TraceInfo(exc_type, message, (), NAME, test_id=match["id"], kind=kind, summary=True)
+
+
+def parse_python(lines: Sequence[str]) -> TraceInfo | None:
+    if not lines:
+        return None
+    first = lines[0].strip()
+    if _section_name(lines[0]) is not None:
+        return _parse_section(lines)
+    if _SUMMARY.match(first):
+        return parse_summary_line(first)
+    if first.startswith("+") and first.endswith(_GROUP_HEADER):
+        return _parse_group(lines)
+    starts = [i for i, x in enumerate(lines) if x.strip() == _TRACEBACK_HEADER]
+    if starts:
+        return parse_traceback(lines[starts[0] :])
+    return parse_pytest_report(lines)
+
+
+LANGUAGE = Language(NAME, open_python, parse_python)

@@ -1,0 +1,294 @@
+"""The last-resort parser: any text log (CI job logs, console output) read line by line.
+
+Accepts any non-binary text. Timestamp prefixes (GitHub Actions ``2026-11-20T10:11:12.1234567Z``,
+Jenkins/GitLab ``[2026-11-20 10:11:12]`` and bare ISO stamps) are stripped and the stamp of a
+trace's first line becomes its ``occurred_at`` (UTC; stamps without an offset are taken as UTC).
+GitHub Actions ``##[group]``-style markers are dropped. Every trace of every language that
+:mod:`stacktraces` recognises becomes one :class:`Failure`; pytest's ``FAILED id - Err`` summary
+lines are merged into the section that printed the same failure in full, and only stand alone
+when no such section exists. When the log holds no trace at all, error lines stand in for
+failures (one per distinct ``##[error]`` line, one per block of consecutive ``npm ERR!`` or
+``[ERROR]`` lines, one per ``error[E0425]:``/``Error:``/``FATAL:`` line), frameless and with
+kind ``log`` (``build`` for compiler errors); when a trace exists they are dropped, because they
+restate it (``##[error]Process completed with exit code 1.``). Work is linear in the log size:
+lines are cut to ``MAX_LINE_CHARS`` before any pattern runs and only a bounded window is kept.
+This parser never raises :class:`ParseError`: any text is a valid log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+
+from telemetry_assets.core.models import Failure, FailureKind, ParseResult
+from telemetry_assets.core.parsers.languages.base import MAX_LINE_CHARS, clean_line
+from telemetry_assets.core.parsers.stacktraces import FoundTrace, TraceScanner
+
+NAME = "plain_log"
+
+MAX_ERROR_FAILURES = 200
+"""Distinct error-line failures kept per log (a log of 10^5 distinct errors is summarised)."""
+_MAX_ERROR_BLOCK_LINES = 50
+
+# A leading timestamp: GitHub Actions (``...T10:11:12.1234567Z ``), Jenkins timestamper and GitLab
+# (``[2026-11-20 10:11:12]``, ``[2026-11-20T10:11:12.123Z]``) and bare ISO stamps. Deliberately not
+# matched: time-only stamps (``10:11:12``), which carry no date to attribute a failure to.
+_STAMP = re.compile(
+    r"""^\[?(?P<date>\d{4}-\d{2}-\d{2})[T\ ](?P<time>\d{2}:\d{2}:\d{2})(?:[.,](?P<frac>\d{1,9}))?
+        (?P<tz>Z|[+-]\d{2}:?\d{2})?\]?\ ?""",
+    re.VERBOSE,
+)
+_MARKER = re.compile(r"^(?:\#\#\[(?P<gha>[a-z]+)\]|::(?P<cmd>[a-z-]+)(?:\ [^:]*)?::)", re.X)
+_GENERIC_EXIT = re.compile(r"^Process completed with exit code \d+\.?$")
+
+
+def _stamp(match: re.Match[str]) -> datetime | None:
+    try:
+        year, month, day = (int(x) for x in match["date"].split("-"))
+        hour, minute, second = (int(x) for x in match["time"].split(":"))
+        micro = int((match["frac"] or "0")[:6].ljust(6, "0"))
+        tz = match["tz"]
+        offset = timedelta(0)
+        if tz and tz != "Z":
+            sign = -1 if tz[0] == "-" else 1
+            digits = tz[1:].replace(":", "")
+            offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        local = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
+        return local.astimezone(UTC)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorLineRule:
+    """A kind of error line that stands in for a failure in logs without traces."""
+
+    name: str
+    pattern: re.Pattern[str]
+    kind: FailureKind = "log"
+    grouped: bool = False
+    """Consecutive matching lines are one failure (npm and Maven print one error over many)."""
+
+
+# Order: tool-specific prefixes before the generic ``Error:``/``error:`` so that rustc's
+# ``error[E0425]`` keeps its code and npm/Maven lines are grouped rather than split.
+ERROR_LINE_RULES: tuple[ErrorLineRule, ...] = (
+    ErrorLineRule(
+        "npm", re.compile(r"^npm\ (?:ERR!|error)(?:\ (?P<msg>.*))?$", re.X), grouped=True
+    ),
+    ErrorLineRule("maven", re.compile(r"^\[ERROR\](?:\ (?P<msg>.*))?$"), grouped=True),
+    # rustc / cargo: ``error[E0425]: msg``, ``error: could not compile``. Not matched: ``error ``
+    # without a colon, which is prose.
+    ErrorLineRule(
+        "compiler",
+        re.compile(r"^error(?P<code>\[E\d{4}\])?:\ (?P<msg>\S.*)$", re.X),
+        kind="build",
+    ),
+    ErrorLineRule("fatal", re.compile(r"^(?:FATAL|[Ff]atal)(?:\ ERROR)?:?\ (?P<msg>\S.*)$", re.X)),
+    ErrorLineRule(
+        "error", re.compile(r"^(?:Error|ERROR|error)(?:\ \[[\w-]+\])?:\ (?P<msg>\S.*)$", re.X)
+    ),
+)
+
+# npm lines that do not say what failed.
+_NPM_NOISE = re.compile(r"^(?:code|errno|syscall|path|A\ complete\ log|\s*$)", re.X)
+_MAVEN_NOISE = re.compile(r"^(?:\s*$|->|Re-run\ Maven|For\ more\ information|\[Help)", re.X)
+
+
+class _ErrorLines:
+    """Collects distinct error lines while scanning, for logs that turn out to hold no trace."""
+
+    def __init__(self) -> None:
+        self.failures: dict[tuple[str, str], Failure] = {}
+        self.generic: dict[str, Failure] = {}
+        self._rule: ErrorLineRule | None = None
+        self._block: list[tuple[str, datetime | None]] = []
+
+    def feed(self, line: str, stamp: datetime | None, gha_error: bool) -> None:
+        if gha_error:
+            self._flush()
+            message = " ".join(line.split())
+            target = self.generic if _GENERIC_EXIT.match(message) else None
+            failure = Failure(NAME, message, line, kind="log", occurred_at=stamp)
+            if target is not None:
+                target.setdefault(message, failure)
+            else:
+                self._add("gha-error", message, failure)
+            return
+        for rule in ERROR_LINE_RULES:
+            if line[:1] not in "nN[eEfF":
+                break
+            match = rule.pattern.match(line)
+            if match is None:
+                continue
+            if rule.grouped:
+                if self._rule is not rule:
+                    self._flush()
+                    self._rule = rule
+                if len(self._block) < _MAX_ERROR_BLOCK_LINES:
+                    self._block.append((match["msg"] or "", stamp))
+                return
+            self._flush()
+            message = " ".join(match["msg"].split())
+            code = match.groupdict().get("code")
+            exc_type = f"error{code}" if code else None
+            kind = rule.kind if code or rule.name != "compiler" else "log"
+            self._add(
+                rule.name,
+                message,
+                Failure(NAME, message, line, exc_type, kind=kind, occurred_at=stamp),
+            )
+            return
+        self._flush()
+
+    def _add(self, rule: str, message: str, failure: Failure) -> None:
+        if len(self.failures) < MAX_ERROR_FAILURES:
+            self.failures.setdefault((rule, message), failure)
+
+    def _flush(self) -> None:
+        rule, block = self._rule, self._block
+        self._rule, self._block = None, []
+        if rule is None or not block:
+            return
+        noise = _NPM_NOISE if rule.name == "npm" else _MAVEN_NOISE
+        texts = [text for text, _ in block]
+        message = next((t for t in texts if not noise.match(t)), texts[0])
+        exc_type = None
+        if rule.name == "npm":
+            exc_type = next((t[5:].strip() for t in texts if t.startswith("code ")), None)
+        trace = "\n".join(f"{'npm ERR!' if rule.name == 'npm' else '[ERROR]'} {t}" for t in texts)
+        message = " ".join(message.split())
+        failure = Failure(NAME, message, trace, exc_type, kind="log", occurred_at=block[0][1])
+        self._add(rule.name, message, failure)
+
+    def finish(self) -> list[Failure]:
+        self._flush()
+        found = list(self.failures.values())
+        return found or list(self.generic.values())
+
+
+def sniff(head: str, path: str) -> bool:
+    """Any text: no NUL bytes and few control characters (binary files are refused)."""
+    if "\x00" in head:
+        return False
+    sample = head[:4096]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\x1b\x0c")
+    return controls * 20 <= len(sample)
+
+
+def _iter_lines(text: str) -> Iterator[str]:
+    """Lines of ``text`` without copying it: each line is sliced at most ``MAX_LINE_CHARS`` long."""
+    pos, size = 0, len(text)
+    while pos < size:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = size
+        yield text[pos : min(end, pos + MAX_LINE_CHARS)]
+        pos = end + 1
+
+
+def _summary_matches(section_id: str, summary_id: str) -> bool:
+    """``TestCart.test_total`` (section header) vs ``tests/test_cart.py::TestCart::test_total``."""
+    if section_id == summary_id:
+        return True
+    parts = summary_id.split("::")
+    return section_id in (".".join(parts[1:]), parts[-1])
+
+
+def _failure(found: FoundTrace) -> Failure:
+    info = found.info
+    test_id = info.test_id
+    test_file = None
+    if info.language == "python" and test_id and "::" in test_id:
+        test_file = test_id.split("::", 1)[0]  # a pytest node id starts with its file
+    kind: FailureKind = info.kind or ("failure" if test_id else "crash")
+    return Failure(
+        source_format=NAME,
+        message=info.message,
+        trace=found.text,
+        exception_type=info.exception_type,
+        frames=info.frames,
+        test_id=test_id,
+        test_file=test_file,
+        kind=kind,
+        language=info.language,
+        occurred_at=found.stamp,
+        chained=info.chained,
+    )
+
+
+def _merge_summaries(traces: list[FoundTrace]) -> list[FoundTrace]:
+    """pytest prints each failure twice (section + ``FAILED`` line): keep one, with the full id."""
+    full_ids: dict[int, str] = {}
+    absorbed: set[int] = set()
+    sections = [
+        i
+        for i, t in enumerate(traces)
+        if not t.info.summary and t.info.language == "python" and t.info.test_id
+    ]
+    for j, trace in enumerate(traces):
+        if not trace.info.summary:
+            continue
+        summary_id = trace.info.test_id or ""
+        for i in sections:
+            if i not in full_ids and _summary_matches(traces[i].info.test_id or "", summary_id):
+                full_ids[i] = summary_id
+                absorbed.add(j)
+                break
+    merged: list[FoundTrace] = []
+    for i, trace in enumerate(traces):
+        if i in absorbed:
+            continue
+        if i in full_ids:
+            trace = replace(trace, info=replace(trace.info, test_id=full_ids[i]))
+        merged.append(trace)
+    return merged
+
+
+def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
+    """Streaming form of :func:`parse`: reads ``lines`` once, keeping a bounded window."""
+    scanner = TraceScanner()
+    errors = _ErrorLines()
+    found: list[FoundTrace] = []
+    started_at: datetime | None = None
+    cut = 0
+    for raw in lines:
+        if len(raw) > MAX_LINE_CHARS:
+            cut += 1
+        line = clean_line(raw)
+        stamp: datetime | None = None
+        match = _STAMP.match(line) if line[:1] in "[0123456789" else None
+        if match:
+            stamp = _stamp(match)
+            line = line[match.end() :]
+            if started_at is None:
+                started_at = stamp
+        gha_error = False
+        if line[:2] in ("##", "::"):
+            marker = _MARKER.match(line)
+            if marker:
+                name = marker["gha"] or marker["cmd"]
+                if name != "error":
+                    continue  # group/endgroup/warning/debug/command markers carry no failure
+                gha_error = True
+                line = line[marker.end() :]
+        errors.feed(line, stamp, gha_error)
+        found.extend(scanner.feed(line, stamp))
+    found.extend(scanner.finish())
+    notes: list[str] = []
+    if cut:
+        notes.append(f"{cut} lines longer than {MAX_LINE_CHARS} characters were cut")
+    if found:
+        failures = [_failure(t) for t in _merge_summaries(found)]
+    else:
+        failures = errors.finish()
+        if failures:
+            notes.append(f"no stack trace found; {len(failures)} error lines reported instead")
+    return ParseResult(NAME, tuple(failures), started_at=started_at, notes=tuple(notes))
+
+
+def parse(text: str, path: str) -> ParseResult:
+    """Read a whole log held in memory (see :func:`parse_lines`). Never raises."""
+    return parse_lines(_iter_lines(text), path)

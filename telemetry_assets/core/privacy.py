@@ -1,0 +1,135 @@
+"""Residual-PII scans of what an asset is about to persist, and the audit request a block leaves.
+
+The scanning itself is the independent detector's (:mod:`redaction.detector`); this module only
+decides what to feed it (every text cell of a table, every file of the report) and summarises
+the findings as counts and locations, never as matched text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import re
+
+import pandas as pd
+
+from telemetry_assets.core.cells import is_text_column
+from telemetry_assets.core.redaction.detector import ResidualPiiDetector
+
+
+@dataclass(slots=True)
+class ResidualScan:
+    cells_scanned: int = 0
+    by_detector: Counter[str] = field(default_factory=Counter)
+    affected: set[tuple[str, str]] = field(default_factory=set)
+    """(artifact or file, run id or "") of every place with a finding."""
+
+    @property
+    def hits(self) -> int:
+        return sum(self.by_detector.values())
+
+    def merge(self, other: ResidualScan) -> None:
+        self.cells_scanned += other.cells_scanned
+        self.by_detector.update(other.by_detector)
+        self.affected |= other.affected
+
+
+DIGEST_COLUMNS = frozenset({"sha256", "path_key", "dir_key"})
+"""Columns that hold our own SHA-256 digests. A cell there is skipped only when it is exactly
+64 lowercase hex digits, which is all a digest can be; anything else in them is scanned."""
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+_DETECTOR: ResidualPiiDetector | None = None
+
+
+def detector() -> ResidualPiiDetector:
+    global _DETECTOR
+    if _DETECTOR is None:
+        _DETECTOR = ResidualPiiDetector()
+    return _DETECTOR
+
+
+def scan_frame(frame: pd.DataFrame, where: str = "artifact") -> ResidualScan:
+    """Scan every string cell; findings are located by the row's ``where`` and ``run_id``."""
+    scan = ResidualScan()
+    det = detector()
+    text_columns = [c for c in frame.columns if is_text_column(frame[c])]
+    locate = where in frame.columns
+    has_run = "run_id" in frame.columns
+    digest_flags = [c in DIGEST_COLUMNS for c in text_columns]
+    for row in frame[text_columns].itertuples(index=False, name=None):
+        cells = dict(zip(text_columns, row, strict=True))
+        values = [
+            v
+            for v, is_digest in zip(row, digest_flags, strict=True)
+            if isinstance(v, str) and v and not (is_digest and _DIGEST.fullmatch(v))
+        ]
+        scan.cells_scanned += len(values)
+        counts = det.scan_many(values)
+        if counts:
+            scan.by_detector.update(counts)
+            scan.affected.add(
+                (str(cells.get(where, "")) if locate else "", str(cells.get("run_id", "")) if has_run else "")
+            )
+    return scan
+
+
+def scan_texts(texts: Mapping[str, str]) -> ResidualScan:
+    """Scan named texts (e.g. rendered report files)."""
+    scan = ResidualScan()
+    det = detector()
+    for name, text in texts.items():
+        scan.cells_scanned += 1
+        counts = det.scan_many([text])
+        if counts:
+            scan.by_detector.update(counts)
+            scan.affected.add((name, ""))
+    return scan
+
+
+def scan_values(values: Iterable[str], where: str) -> ResidualScan:
+    scan = ResidualScan()
+    vals = [v for v in values if v]
+    scan.cells_scanned = len(vals)
+    counts = detector().scan_many(vals)
+    if counts:
+        scan.by_detector.update(counts)
+        scan.affected.add((where, ""))
+    return scan
+
+
+def audit_request_markdown(asset: str, report_date: date, scan: ResidualScan) -> str:
+    """``privacy-audit-request-D.md``: counts and locations only, and what to do next."""
+    lines = [
+        f"# Privacy audit request — {report_date.isoformat()}",
+        "",
+        f"The residual-PII check on `{asset}` blocked the telemetry run for {report_date}: the",
+        "independent detector found personal data or secrets that redaction did not remove.",
+        "Nothing from this asset was persisted and no downstream asset ran.",
+        "",
+        "## Findings per detector",
+        "",
+        "| detector | findings |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {count} |" for name, count in sorted(scan.by_detector.items())]
+    lines += ["", "## Affected artifacts", "", "| artifact | run id |", "|---|---|"]
+    lines += [f"| `{path}` | `{run}` |" for path, run in sorted(scan.affected)]
+    lines += [
+        "",
+        "## What to do next",
+        "",
+        "1. Run `telemetry-sanitize <artifact> --out-dir /tmp/check` on a listed artifact and look",
+        "   for the detector's category in the sanitized copy (locally; do not share the raw file).",
+        "2. Add or fix the redaction rule for that shape (`telemetry_assets/core/redaction/rules.py`)",
+        "   with a named test case, or, if the detector is wrong, add the negative case to its tests.",
+        "3. Re-materialize this report date. If the artifact should not be collected at all, opt the",
+        "   run out (`TELEMETRY=0`) or run `telemetry-purge --run RUN_ID`.",
+        "",
+        "This request holds counts and paths only: no matched text was written anywhere.",
+        "",
+    ]
+    return "\n".join(lines)

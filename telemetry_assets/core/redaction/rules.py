@@ -1,0 +1,659 @@
+"""Redaction rules as data: named, ordered, commented (pure, no I/O).
+
+Each :class:`Rule` is a regex plus what to do with a match: the named group ``s`` (or ``s1``..``s9``,
+whichever took part; the whole match if none exists) is replaced by the rule's placeholder, unless
+the rule's ``validator`` rejects the match or the value is already an obvious placeholder.
+
+Naming: ``<family>.<what>`` in lower case, e.g. ``token.github``, ``field.secret``, ``pii.email``.
+Names are public (they appear in audit counts) and each is a unit on its own: ``Redactor(disabled_
+rules=["token.github"])`` disables exactly that rule; a bare family name (``"token"``) disables the
+whole family. Families: ``pem`` (private key blocks), ``cred`` (credentials in URLs / curl / login
+pairs), ``token`` (vendor token shapes, after gitleaks' rule set), ``header`` (auth headers and
+cookies), ``field`` (key=value / JSON / YAML / env / CLI-flag secret fields), ``blob`` (generic
+high-entropy hex/base64), ``net`` (IPs, MACs, internal hosts and URLs), ``pii`` (email, UUID, user
+names in home paths, cards, phones, SSNs, IBANs).
+
+Order (the tuple :data:`RULES`): multi-line rules (PEM, login pairs) run first over the whole text;
+then line-local rules, most specific first: vendor token shapes before generic fields (so the audit
+says ``token.github``, not ``field.secret``), fields/headers before generic blobs (they redact the
+whole value, blobs only its long runs), credentials in URLs before email (``user:pass@host`` must
+not become an email), and network/PII shapes last. Every line-local pattern is RE2 syntax (no
+lookarounds, no backreferences) and never matches a newline: the redactor unions them into one
+RE2 scan that finds the few lines worth running the rules on.
+
+Policy decisions: loopback/unspecified addresses (``127.0.0.0/8``, ``::1``, ``::``, ``0.0.0.0``) are
+kept; public URLs are kept; 40-hex after ``commit``/``sha``/``rev``/``SRCREV``/``version`` is kept
+(grouping and bisecting need it) while the same value after ``token``/``secret``/``key`` goes;
+obvious placeholders (``${VAR}``, ``<token>``, ``xxxx``, ``****``, ``changeme``) are never touched.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telemetry_assets.core.redaction.entropy import is_filler, is_sequential, shannon_entropy
+
+Validator = Callable[[Any, str], bool]
+"""``(match, value) -> keep_redacting``; ``match.string``/``match.start()`` give the context."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    placeholder: str
+    pattern: str
+    keywords: tuple[str, ...] = ()
+    """Lower-case literals; the rule runs only on text containing one (empty: always runs)."""
+    validator: Validator | None = None
+    check_placeholder: bool = True
+    """Skip values that look like placeholders (``${X}``, ``xxxx``, ``<token>``...)."""
+    multiline: bool = False
+    """Runs with Python ``re`` over the whole text (PEM blocks, login pairs) before the rest."""
+    ignore_case: bool = False
+
+
+# --- placeholders and validators -------------------------------------------------------------
+
+_PLACEHOLDER_WORDS = frozenset(
+    """password passwd pass pwd secret token key apikey api_key username user login test testing
+    changeme change_me changeit example sample dummy fake none null nil true false yes no empty
+    redacted removed hidden masked todo tbd placeholder value foo bar baz yyy bearer basic string
+    your_token your_key your_password mypassword my_password secret_key access_token
+    hunter2 letmein""".split()
+)
+
+_TEMPLATE_START = ("$", "{", "<", "%", "[", "@", "***", "…", "...")
+
+
+def is_placeholder_value(value: str) -> bool:
+    """Obvious placeholders and template references, never secrets.
+
+    ``${VAR}``, ``$VAR``, ``{{ x }}``, ``<YOUR_API_KEY>``, ``%s``, ``[PASSWORD]``, ``xxxx``,
+    ``****``, ``changeme``; values with no letter or digit at all; empty values.
+    """
+    v = value.strip().strip("\"'`")
+    if len(v) < 3:
+        return True
+    if v.startswith(_TEMPLATE_START):
+        return True
+    if v.endswith("..."):
+        return True
+    low = v.lower()
+    if low in _PLACEHOLDER_WORDS or low.startswith(("your", "insert", "enter", "replace")):
+        return True
+    if not any(c.isalnum() for c in v):
+        return True
+    body = v.split("_", 1)[1] if v.count("_") == 1 and len(v.split("_", 1)[1]) > 8 else v
+    return is_filler(body, 0.6) or is_filler(v, 0.6)
+
+
+def _no_filler_body(_m: Any, value: str) -> bool:
+    # Vendor prefixes followed by ``xxxx`` / ``0000`` are documentation examples.
+    body = re.sub(r"[_\-.]", "", re.split(r"[_\-.]", value, maxsplit=1)[-1])
+    return not is_filler(body, 0.7)
+
+
+def _slack(m: Any, value: str) -> bool:
+    # "xoxe.xoxp-1-RANDOMSTRINGHERE": a real token's secret part always has digits.
+    tail = value.split("-", 2)[-1]
+    return any(c.isdigit() for c in tail) and _no_filler_body(m, value)
+
+
+def _vault_service(_m: Any, value: str) -> bool:
+    body = value[2:]
+    return (
+        any(c.isdigit() for c in body)
+        and any(c.islower() for c in body)
+        and any(c.isupper() for c in body)
+    )
+
+
+_SHA_CONTEXT = re.compile(
+    r"(?:commit|sha\d*|rev(?:ision)?|srcrev\w*|version|digest|checksum|hash|etag|md5|tree|"
+    r"parent|merge|head|ref|blob|object|build[-_ ]?id|git)[\w\s\"'=:@/-]{0,12}$",
+    re.IGNORECASE,
+)
+_SECRET_CONTEXT = re.compile(r"(?:token|secret|key|passw|auth)[\w\s\"'=:-]{0,12}$", re.IGNORECASE)
+
+
+def _hex_blob(m: Any, value: str) -> bool:
+    if is_filler(value) or is_sequential(value):
+        return False
+    before = m.string[max(0, m.start() - 28) : m.start()].rpartition("\n")[2]
+    if _SECRET_CONTEXT.search(before):
+        return True
+    if _SHA_CONTEXT.search(before):
+        return False
+    return shannon_entropy(value) >= 3.0 and not is_sequential(value) and not is_filler(value)
+
+
+def _b64_blob(_m: Any, value: str) -> bool:
+    v = value.rstrip("=")
+    if not (any(c.isdigit() for c in v) and any(c.isupper() for c in v)):
+        return False
+    if not any(c.islower() for c in v):
+        return False
+    if "/" in v and any(re.fullmatch(r"[a-z_.\-]{3,}", seg) for seg in v.split("/")):
+        return False  # a path, not base64
+    return shannon_entropy(v) >= 4.2 and not is_sequential(v)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+_CARD_PREFIX = re.compile(
+    r"4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|3(?:0[0-5]|[68]\d)\d{11}|"
+    r"6(?:011|5\d\d|4[4-9]\d)\d{12,15}|35\d{14}|5[06-9]\d{10,17}|6\d{11,18}|1\d{14}"
+)
+
+
+def _card(m: Any, value: str) -> bool:
+    s, e = m.start(), m.end()
+    text = m.string
+    if (s > 0 and text[s - 1] in "-.") or (e < len(text) and text[e] in "-." and
+                                           e + 1 < len(text) and text[e + 1].isdigit()):
+        return False
+    digits = re.sub(r"[ -]", "", value)
+    return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.fullmatch(digits)) and _luhn(digits)
+
+
+def _ssn(m: Any, value: str) -> bool:
+    if re.fullmatch(r"\d{5}-\d{4}", value):
+        value = f"{value[:3]}-{value[3:]}"
+    parts = re.fullmatch(r"(\d{3})([- .]?)(\d{2})([- .]?)(\d{4})", value)
+    if not parts:
+        return False
+    area, s1, group, s2, serial = parts.groups()
+    if s1 and s2 and s1 != s2:
+        return False
+    if not s1 and s2:
+        return False
+    digits = area + group + serial
+    if area in ("000", "666") or group == "00" or serial == "0000" or digits == "078051120":
+        return False
+    text, s, e = m.string, m.start(), m.end()
+    return not ((s > 0 and text[s - 1] in ".-/") or (e < len(text) and text[e] in "-:/"))
+
+
+def _iban(_m: Any, value: str) -> bool:
+    v = value.replace(" ", "")
+    if not 15 <= len(v) <= 34:
+        return False
+    moved = v[4:] + v[:4]
+    num = "".join(str(int(c, 36)) for c in moved)
+    return int(num) % 97 == 1
+
+
+def _ipv4(m: Any, value: str) -> bool:
+    text, s, e = m.string, m.start(), m.end()
+    if s > 0 and text[s - 1] in "._-":
+        return False
+    if re.match(r"(?:\.\d+){2}", text[e : e + 16]):
+        return False  # 1.2.3.4.5.6: a version-like run, not an address
+    addr = value.split("/", 1)[0]
+    return not (addr.startswith("127.") or addr == "0.0.0.0")
+
+
+_V6_TAIL = re.compile(r"(%[0-9A-Za-z._-]+)?(/\d{1,3})?$")
+
+
+def _ipv6(m: Any, value: str) -> bool:
+    text, s, e = m.string, m.start(), m.end()
+    if s > 0 and (text[s - 1].isalnum() or text[s - 1] in ":._"):
+        return False
+    if e < len(text) and (text[e].isalnum() or text[e] in ":_"):
+        if not (text[e].isdigit() and "/" in value):  # 2001:db8::/9999: bad prefix, still an IP
+            return False
+    core = _V6_TAIL.sub("", value)
+    try:
+        ip = ipaddress.IPv6Address(core)
+    except ValueError:
+        return False
+    return not (ip.is_loopback or ip.is_unspecified)
+
+
+def _mac(m: Any, _value: str) -> bool:
+    text, e, s = m.string, m.end(), m.start()
+    return not ((e < len(text) and text[e] in ":-") or (s > 0 and text[s - 1] in ":-"))
+
+
+_CODE_ROOTS = frozenset(
+    "self this cls threading os sys ctx super asyncio contextvars local np pd".split()
+)
+
+
+def _internal_host(m: Any, value: str) -> bool:
+    text, e = m.string, m.end()
+    if e < len(text) and text[e] in "([=":
+        return False
+    return value.split(".", 1)[0].lower() not in _CODE_ROOTS
+
+
+_PLACEHOLDER_HOSTS = frozenset(
+    "localhost url domain host hostname server example yourhost myhost ip host_name".split()
+)
+
+
+def _private_url(m: Any, _value: str) -> bool:
+    host = m.group("h").lower()
+    return host not in _PLACEHOLDER_HOSTS and not host.startswith("[")
+
+
+def _curl_user(_m: Any, value: str) -> bool:
+    v = value.strip("\"'")
+    if ":" not in v:
+        return False
+    user, _, pw = v.partition(":")
+    parts = [p.strip("\"'{}") for p in (user, pw)]
+    if any(p.strip("\"'").startswith(("$", "<", "{{", "%", "[")) for p in (user, pw)):
+        return False
+    meaningful = [p for p in parts if p]
+    if not meaningful:
+        return False
+    return not all(p.lower() in _PLACEHOLDER_WORDS or is_filler(p) or len(set(p)) == 1
+                   for p in meaningful)
+
+
+def _field_value(m: Any, value: str) -> bool:
+    v = value.strip()
+    if len(v) < 4:
+        return False
+    if v.isdigit() and len(v) < 10:
+        return False
+    if re.fullmatch(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|[\w.]+\(.*\)", v):
+        return False  # code: attribute access or a call, not a literal
+    if re.match(r"[a-z][a-z0-9+.-]*://", v):
+        return False  # URLs are the URL rules' business
+    return not v.lower().startswith(("os.environ", "process.env", "env.", "secrets."))
+
+
+def _email(m: Any, value: str) -> bool:
+    return not value.lower().startswith("git@")
+
+
+def _home_user(_m: Any, value: str) -> bool:
+    return value not in ("<USER>",) and value.lower() not in ("shared", "public", "default")
+
+
+# --- patterns ---------------------------------------------------------------------------------
+# Regexes are RE2 syntax (except multiline ones) written with implicit string concatenation and
+# a comment on what each deliberately does not match.
+
+_B = r"(?:^|[^0-9A-Za-z_])"  # poor man's lookbehind: consumed, outside group s
+
+_SECRET_WORDS_ANY = r"(?:password|passwd|passphrase|secret|token|credentials?|api[_-]?key)"
+_SECRET_WORDS_END = r"(?:key|pass|pwd|auth|session|sessionid|sessid|_pw|secure)"
+_KEY = (
+    r"(?:[A-Za-z0-9_.-]*" + _SECRET_WORDS_ANY + r"[A-Za-z0-9_.-]*"
+    r"|[A-Za-z0-9_.-]*pass_[A-Za-z0-9_.-]*"
+    r"|[A-Za-z0-9_.-]*" + _SECRET_WORDS_END + r")"
+)
+def _quoted(a: str, b: str, c: str) -> str:
+    return rf"\"(?P<{a}>[^\"\n]*)\"|'(?P<{b}>[^'\n]*)'|`(?P<{c}>[^`\n]*)`"
+
+
+RULES: tuple[Rule, ...] = (
+    # ---- multi-line, whole text -----------------------------------------------------------
+    Rule(
+        "pem.private_key",
+        "<KEY>",
+        # Terminated block (also with JSON-escaped "\n"), or an unterminated one (truncated log):
+        # then every following base64-looking line. Public keys / certificates are not matched.
+        r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:\\r)?(?:\\n|\r?\n)?"
+        r"(?P<s>(?:(?!-----END).){1,100000}?)(?:\\r)?(?:\\n|\r?\n)?(?=-----END)"
+        r"|-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:\\n|\r?\n)"
+        r"(?P<s1>(?:[A-Za-z0-9+/=:, -]*(?:\\n|\r?\n))*[A-Za-z0-9+/=]{8,}[A-Za-z0-9+/=]*)",
+        keywords=("private key",),
+        multiline=True,
+        check_placeholder=False,
+    ),
+    Rule(
+        "cred.login_pair",
+        "<SECRET>",
+        # "username root\npassword crickets", "u: x\np: y": a user field directly followed by a
+        # password field. A lone "p: x" is not matched (too common in logs).
+        r"(?:\b(?:user_?name|login|user)\b[ \t]*[:=]?[ \t]*|(?m:^)u:[ \t]*)[^\s:=]+[ \t]*\r?\n?[ \t]*"
+        r"(?:\bpass(?:word)?\b|\bpw\b|(?m:^)p:)[ \t]*[:=]?[ \t]*(?P<s>[^\s'\"]{3,})",
+        keywords=("user", "login", "u:"),
+        multiline=True,
+        ignore_case=True,
+    ),
+    # ---- vendor tokens (gitleaks' shapes) ---------------------------------------------------
+    Rule("token.github", "<TOKEN>", r"\b(?P<s>gh[pousr]_[A-Za-z0-9]{36,255})\b",
+         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), _no_filler_body),
+    Rule("token.github_pat", "<TOKEN>", r"\b(?P<s>github_pat_[A-Za-z0-9_]{40,255})",
+         ("github_pat_",), _no_filler_body),
+    Rule(
+        "token.gitlab",
+        "<TOKEN>",
+        # glimt/gloas/glptt have fixed lengths; "glpat_..." (underscore) is not a GitLab token.
+        r"\b(?P<s>(?:glpat|gldt|glrt|glcbt|glsoat|glffct|glft)-[0-9A-Za-z_-]{20,300}(?:\.[0-9a-z]{9})?"
+        r"|glptt-[0-9a-f]{40}|glimt-[0-9A-Za-z_-]{25}|gloas-[0-9A-Za-z_-]{64}"
+        r"|glagent-[0-9A-Za-z_-]{50,1000}|GR1348941[0-9A-Za-z_-]{20})\b",
+        ("gl", "gr1348941"),
+        lambda m, v: _no_filler_body(m, v) and not v[9:].isdigit(),
+    ),
+    Rule("token.slack_webhook", "<TOKEN>",
+         r"(?P<s>https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})",
+         ("hooks.slack.com",), check_placeholder=False),
+    Rule(
+        "token.slack",
+        "<TOKEN>",
+        # Needs a numeric team id segment: "xoxb-Slack_BOT_TOKEN", "xoxb-abcdef-abcdef" stay.
+        r"\b(?P<s>xox[abeoprs]-\d+-[0-9A-Za-z-]{10,}|xoxe\.xox[bp]-\d-[0-9A-Za-z]{40,}"
+        r"|xoxe-\d-[0-9A-Za-z]{40,}|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)",
+        ("xox", "xapp-"),
+        _slack,
+    ),
+    Rule("token.aws_access_key_id", "<KEY>",
+         r"\b(?P<s>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
+         ("akia", "asia", "abia", "acca", "a3t"), _no_filler_body),
+    Rule("token.aws_bedrock", "<KEY>",
+         r"\b(?P<s>ABSK[A-Za-z0-9+/]{100,300}={0,2}|bedrock-api-key-[A-Za-z0-9+/=]{20,})",
+         ("absk", "bedrock-api-key-")),
+    Rule("token.stripe", "<TOKEN>", r"\b(?P<s>[sr]k_(?:test|live|prod)_[0-9A-Za-z]{10,247})\b",
+         ("sk_", "rk_")),
+    Rule("token.google_api_key", "<KEY>", r"\b(?P<s>AIza[0-9A-Za-z_-]{35})", ("aiza",),
+         _no_filler_body),
+    Rule("token.openai", "<TOKEN>",
+         r"\b(?P<s>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}"
+         r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300})", ("t3blbkfj", "sk-")),
+    Rule("token.anthropic", "<TOKEN>", r"\b(?P<s>sk-ant-(?:api|admin|sid)\d\d-[A-Za-z0-9_-]{32,300})",
+         ("sk-ant-",)),
+    Rule("token.huggingface", "<TOKEN>", r"\b(?P<s>hf_[A-Za-z]{34}|api_org_[A-Za-z]{34})\b",
+         ("hf_", "api_org_"), _no_filler_body),
+    Rule("token.npm", "<TOKEN>", r"\b(?P<s>npm_[A-Za-z0-9]{36})\b", ("npm_",), _no_filler_body),
+    Rule("token.npmrc_auth", "<TOKEN>", r":_(?P<k>authToken|auth|password)=[ \t]*(?P<s>[^\s'\"]+)",
+         (":_auth", ":_password"), check_placeholder=False,
+         validator=lambda m, v: not v.startswith("$")
+         and (m.group(1) != "password" or not is_placeholder_value(v))),
+    Rule("token.pypi", "<TOKEN>",
+         r"\b(?P<s>pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})", ("pypi-ag",)),
+    Rule("token.sendgrid", "<TOKEN>", r"\b(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
+         ("sg.",)),
+    Rule("token.twilio", "<TOKEN>", r"\b(?P<s>(?:AC|SK)[0-9a-z]{32})\b", ("ac", "sk"),
+         check_placeholder=False),
+    Rule("token.jwt", "<TOKEN>",
+         r"\b(?P<s>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?)", ("eyj",)),
+    Rule("token.digitalocean", "<TOKEN>", r"\b(?P<s>do[opr]_v1_[a-f0-9]{64})\b", ("_v1_",)),
+    Rule("token.doppler", "<TOKEN>", r"\b(?P<s>dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,})",
+         ("dp.",)),
+    Rule("token.shopify", "<TOKEN>", r"\b(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b", ("shp",)),
+    Rule("token.mailchimp", "<TOKEN>", r"\b(?P<s>[0-9a-f]{32}-us\d{1,2})\b", ("-us",)),
+    Rule("token.square", "<TOKEN>",
+         r"\b(?P<s>sq0(?:atp|csp)-[0-9A-Za-z\\_-]{22,60}|EAAA[A-Za-z0-9_-]{60})", ("sq0", "eaaa")),
+    Rule("token.facebook", "<TOKEN>",
+         r"\b(?P<s>EAA[MC][A-Za-z0-9]{100,}|\d{15,16}(?:\||%7C)[0-9A-Za-z_-]{27,40})",
+         ("eaa", "|", "%7c")),
+    Rule("token.onepassword", "<TOKEN>",
+         r"\b(?P<s>ops_eyJ[A-Za-z0-9+/]{250,}={0,3}|A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-"
+         r"[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b", ("ops_eyj", "a3-"),
+         _no_filler_body),
+    Rule("token.age", "<KEY>", r"(?P<s>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
+         ("age-secret-key-1",), check_placeholder=False),
+    Rule("token.atlassian", "<TOKEN>", r"\b(?P<s>ATATT3[A-Za-z0-9_=-]{150,})", ("atatt3",)),
+    Rule("token.azure_ad_client_secret", "<SECRET>",
+         r"(?P<s>[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})", ("q~",)),
+    Rule("token.azure_storage", "<KEY>", r"AccountKey=(?P<s>[A-Za-z0-9+/]{40,}={0,2})",
+         ("accountkey=",)),
+    Rule("token.databricks", "<TOKEN>", r"\b(?P<s>dapi[a-f0-9]{32}(?:-\d)?)\b", ("dapi",)),
+    Rule("token.flyio", "<TOKEN>", r"\b(?P<s>fo1_[\w-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})",
+         ("fo1_", "fm1", "fm2"), _no_filler_body),
+    Rule("token.grafana", "<TOKEN>",
+         r"\b(?P<s>glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
+         ("glc_", "glsa_"), _no_filler_body),
+    Rule("token.hashicorp_tf", "<TOKEN>", r"\b(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})",
+         ("atlasv1",)),
+    Rule("token.vault", "<TOKEN>",
+         r"\b(?P<s>hv[sb]\.[A-Za-z0-9_-]{90,300}|s\.[A-Za-z0-9]{24})\b", ("hvs.", "hvb.", "s."),
+         lambda m, v: _vault_service(m, v) if v.startswith("s.") else _no_filler_body(m, v)),
+    Rule("token.heroku", "<TOKEN>", r"\b(?P<s>HRKU-AA[0-9A-Za-z_-]{58})", ("hrku-",)),
+    Rule("token.infracost", "<TOKEN>", r"\b(?P<s>ico-[A-Za-z0-9]{32})\b", ("ico-",),
+         _no_filler_body),
+    Rule("token.intra42", "<TOKEN>", r"\b(?P<s>s-s4t2(?:ud|af)-[a-f0-9]{64})\b", ("s-s4t2",)),
+    Rule("token.notion", "<TOKEN>", r"\b(?P<s>ntn_\d{11}[A-Za-z0-9]{35})\b", ("ntn_",)),
+    Rule("token.octopus", "<TOKEN>", r"\b(?P<s>API-[A-Z0-9]{26})\b", ("api-",), _no_filler_body),
+    Rule("token.openshift", "<TOKEN>", r"\b(?P<s>sha256~[\w-]{43})", ("sha256~",)),
+    Rule("token.perplexity", "<TOKEN>", r"\b(?P<s>pplx-[A-Za-z0-9]{48})", ("pplx-",),
+         _no_filler_body),
+    Rule("token.scalingo", "<TOKEN>", r"\b(?P<s>tk-us-[\w-]{48})", ("tk-us-",)),
+    Rule("token.sentry", "<TOKEN>",
+         r"\b(?P<s>sntrys_eyJ[A-Za-z0-9+/=_-]{50,}|sntryu_[a-f0-9]{64})", ("sntry",)),
+    Rule("token.sourcegraph", "<TOKEN>", r"\b(?P<s>sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40})\b",
+         ("sgp_",)),
+    Rule("token.sumologic", "<TOKEN>",
+         r"sumo[A-Za-z0-9_.-]{0,20}access_?id[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>su[A-Za-z0-9]{12})\b",
+         ("sumo",), ignore_case=True),
+    Rule("token.sonar", "<TOKEN>",
+         r"sonar[A-Za-z0-9_.-]{0,20}[\"']?[ \t]*:?=[ \t]*[\"']?(?P<s>[A-Za-z0-9]{40})\b",
+         ("sonar",), ignore_case=True),
+    Rule("token.artifactory", "<TOKEN>", r"\b(?P<s>AKC[A-Za-z0-9]{10,}|AP[0-9A-F][A-Za-z0-9]{8,})\b",
+         ("akc", "ap"), check_placeholder=False,
+         validator=lambda _m, v: not (v.startswith("AKC") and is_filler(v[3:]))),
+    Rule("token.postman", "<TOKEN>", r"\b(?P<s>PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34})\b", ("pmak-",)),
+    Rule("token.pulumi", "<TOKEN>", r"\b(?P<s>pul-[a-f0-9]{40})\b", ("pul-",)),
+    Rule("token.linear", "<TOKEN>", r"\b(?P<s>lin_api_[A-Za-z0-9]{40})\b", ("lin_api_",)),
+    Rule("token.newrelic", "<TOKEN>", r"\b(?P<s>NR(?:AK|AA|II|JS)-[A-Za-z0-9]{27,32})\b", ("nra", "nrii", "nrjs")),
+    Rule("token.mailgun", "<TOKEN>", r"\b(?P<s>key-[a-f0-9]{32})\b", ("key-",)),
+    Rule("token.discord_webhook", "<TOKEN>",
+         r"(?P<s>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{60,})",
+         ("discord",)),
+    # ---- credentials in URLs / command lines -------------------------------------------------
+    Rule(
+        "cred.url",
+        "<SECRET>",
+        # scheme://user:pass@host, also jdbc:mysql://, redis://:pass@, mongodb+srv://. Userinfo
+        # without a colon ("https://example.com/@user") and "postgres:///path" are not matched.
+        r"\b[A-Za-z][A-Za-z0-9+.-]{1,30}://(?P<s>[^\s:/?#@'\"<>]*:[^\s/?#'\"<>]*?)@[A-Za-z0-9\[_.-]",
+        ("://",),
+        check_placeholder=False,
+        validator=lambda _m, v: not v.partition(":")[2].startswith(("$", "{", "<", "%", "[")),
+    ),
+    Rule(
+        "cred.cli_user",
+        "<SECRET>",
+        # curl -u/--user, wget --http-user style "user:pass"; a bare user (no colon) stays.
+        r"(?:^|[ \t])(?:-u|--user|--proxy-user)[ \t]+(?P<s>[^\s]+)",
+        ("-u", "--user", "--proxy-user"),
+        _curl_user,
+        check_placeholder=False,
+    ),
+    # ---- headers -------------------------------------------------------------------------------
+    Rule(
+        "header.authorization",
+        "<TOKEN>",
+        r"(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:(?:bearer|basic|token|api-token|"
+        r"digest|negotiate|ntlm|bot|apikey|sso-key|otp|key)[ \t]+)?(?P<s>[^\s\"',]+)",
+        ("authorization",),
+        ignore_case=True,
+    ),
+    Rule(
+        "header.api_key",
+        "<TOKEN>",
+        # Header-shaped keys that the field rule does not catch by name.
+        r"(?:x-jfrog-art-api|x-[a-z0-9-]*api[-_]?key|x-auth-token|x-[a-z0-9-]*-token|private-token|"
+        r"api-token|apikey|x-api-key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[^\s\"',]+)",
+        ("x-", "private-token", "api-token", "apikey"),
+        ignore_case=True,
+    ),
+    Rule(
+        "header.cookie",
+        "<SECRET>",
+        # Cookie values (attributes like Path/Domain/Expires stay); see the redactor's cookie
+        # transform. A "cookie" word without a header separator is not matched.
+        r"(?:set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[^\r\n\"]+)",
+        ("cookie",),
+        ignore_case=True,
+        check_placeholder=False,
+    ),
+    # ---- key/value fields ------------------------------------------------------------------------
+    Rule(
+        "field.xml_add_key",
+        "<SECRET>",
+        r"key=\"[A-Za-z0-9_.-]*(?:password|secret|token|apikey|api_key)[A-Za-z0-9_.-]*\"[ \t]+"
+        r"value=\"(?P<s>[^\"]*)\"",
+        ("key=",),
+        ignore_case=True,
+    ),
+    Rule(
+        "field.cli_flag",
+        "<SECRET>",
+        # --password=x, --api-key x, -vaultToken x, mysql -p'x'. "-p /tmp" (mkdir) is not a flag
+        # value: -p takes only a quoted value glued to it.
+        r"(?:^|[ \t])(?:--?[A-Za-z0-9-]*(?:password|passwd|secret|token|api-?key|apikey)"
+        r"(?:[ \t]*=[ \t]*|[ \t]+)(?:" + _quoted("s1", "s2", "s3") + r"|(?P<s4>[^\s\"'`-][^\s\"'`]*))"
+        r"|-p(?:'(?P<s5>[^'\n]+)'|\"(?P<s6>[^\"\n]+)\"))",
+        ("-",),
+        _field_value,
+        ignore_case=True,
+    ),
+    Rule(
+        "field.bundler",
+        "<SECRET>",
+        # Bundler's per-host credentials: BUNDLE_GEMS__EXAMPLE__COM=user:pass.
+        r"\bBUNDLE_[A-Z0-9_]+__[A-Z0-9_]+[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[^\s\"';&]+)",
+        ("bundle_",),
+    ),
+    Rule(
+        "field.secret_line",
+        "<SECRET>",
+        # YAML / env / ini lines "key: value with spaces": at line start the unquoted value runs
+        # to the end of the line (quoted values are field.secret's).
+        r"(?m:^)[ \t]*(?:export[ \t]+|-[ \t]+|#[ \t]*)?(?P<k>" + _KEY + r")[ \t]*(?::=|[:=])[ \t]*"
+        r"(?P<s>[^\s\"'`=>:][^\n]*[^\s,;])",
+        ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
+        lambda m, v: _field_value(m, v) and any(c in v for c in " ,;") and not re.search(r"\w\(", v),
+        ignore_case=True,
+    ),
+    Rule(
+        "field.secret",
+        "<SECRET>",
+        # key = value / "key": "value" / KEY: value / key := value / key => value / key == "v",
+        # key "value". Keys: *password*, *secret*, *token*, *credential*, *api_key*, *_pass_*, and
+        # names ending in key/pass/pwd/auth/session. Not matched: key[] = ..., keyword: x,
+        # key_length = x, values that are code (a.b.c, f()), URLs, templates and placeholders.
+        r"(?:^|[^A-Za-z0-9_.-])(?P<k>" + _KEY + r")[\"']?[ \t]*"
+        r"(?:(?::=|=>|===?|!==?|[:=])[ \t]*(?:" + _quoted("s1", "s2", "s3") + r"|"
+        r"(?P<s4>[^\s\"'`@,;)\]}=>:][^\s\"'`,;]*))|[ \t]+(?:" + _quoted("s5", "s6", "s7") + r"))",
+        ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
+        _field_value,
+        ignore_case=True,
+    ),
+    Rule(
+        "field.secret_compare",
+        "<SECRET>",
+        # "value" == password: the literal on the left of a comparison with a secret-named var.
+        r"(?:\"(?P<s1>[^\"\n]{4,})\"|'(?P<s2>[^'\n]{4,})')[ \t]*[!=]==?[ \t]*[A-Za-z0-9_.]*"
+        r"(?:password|passwd|secret|private_key|api_?key|token)",
+        ("pass", "secret", "key", "token"),
+        _field_value,
+        ignore_case=True,
+    ),
+    # ---- generic blobs -------------------------------------------------------------------------
+    Rule("blob.hex", "<SECRET>", r"\b(?P<s>[0-9a-fA-F]{32,})\b", (), _hex_blob,
+         check_placeholder=False),
+    # Standard (+/) or URL-safe (-_) alphabet, not mixed: "/app/node_modules/jest-circus/..."
+    # paths then never form a 40-character run.
+    Rule("blob.base64", "<SECRET>", r"(?P<s>[A-Za-z0-9+/]{40,}={0,2}|[A-Za-z0-9_-]{40,}={0,2})", (),
+         _b64_blob,
+         check_placeholder=False),
+    # ---- network --------------------------------------------------------------------------------
+    Rule("pii.email", "<EMAIL>",
+         r"\b(?P<s>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}))",
+         ("@",), _email, check_placeholder=False),
+    Rule(
+        "net.private_url",
+        "<URL>",
+        # URLs whose host is one label with a port or path (http://buildbox:8080/) or an internal
+        # suffix. "http://microsoft", "file:///x", localhost and placeholder hosts stay.
+        r"\b(?P<s>[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<h>[A-Za-z0-9_-]+)(?::\d{1,5})?/[^\s\"'<>]*"
+        r"|[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<h2>[A-Za-z0-9_-]+):\d{1,5}\b)",
+        ("://",),
+        lambda m, v: _private_url_any(m),
+        check_placeholder=False,
+    ),
+    # Built by the Redactor from ``extra_internal_domains`` (skipped when none are given).
+    Rule("net.extra_domain", "<HOST>", "", check_placeholder=False),
+    Rule(
+        "net.internal_host",
+        "<HOST>",
+        # *.internal, *.corp(.x), *.local, *.lan, *.intra*, *.int.*, *.localdomain, *.home.arpa.
+        # "threading.local(" and "self.internal.x" are code, not hosts (validator).
+        r"\b(?P<s>(?:[A-Za-z0-9-]+\.)+(?:(?:internal|local|lan|localdomain|home\.arpa)\b"
+        r"|(?:corp|corpint|corpnet|int|intra[a-z]*|internal)\.[A-Za-z0-9.-]*[A-Za-z0-9]))",
+        ("internal", ".local", ".lan", ".corp", ".int", ".intra", "home.arpa"),
+        _internal_host,
+        check_placeholder=False,
+    ),
+    Rule("net.ipv6", "<IP>",
+         # Full 8-group form, 6 groups + dotted IPv4, or any form with "::". The consumed left
+         # boundary keeps "std::cout", "core::fmt" and 10:11:12 timestamps out.
+         r"(?:^|[^0-9A-Za-z_:.])(?P<s>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+         r"|(?:[0-9A-Fa-f]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
+         r"|[0-9A-Fa-f:]*::[0-9A-Fa-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?)"
+         r"(?:%[0-9A-Za-z._-]+)?(?:/\d{1,3})?)",
+         (":",), _ipv6, check_placeholder=False),
+    Rule("net.ipv4", "<IP>",
+         r"\b(?P<s>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+         r"(?:/\d{1,2})?)\b",
+         (".",), _ipv4, check_placeholder=False),
+    Rule("net.mac", "<MAC>",
+         r"\b(?P<s>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}"
+         r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b",
+         (":", "-", "."), _mac, check_placeholder=False),
+    # ---- PII ------------------------------------------------------------------------------------
+    Rule("pii.uuid", "<UUID>",
+         r"\b(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
+         ("-",), check_placeholder=False),
+    Rule("pii.home_user", "<USER>",
+         r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|(?:^|[\s\"'=:(])~)(?P<s>[A-Za-z0-9_.-]+)"
+         r"(?:[/\\]|\b)",
+         ("/home/", "/users/", "\\users\\", "~"), _home_user, check_placeholder=False),
+    Rule("pii.iban", "<IBAN>",
+         r"\b(?P<s>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b", (), _iban,
+         check_placeholder=False),
+    Rule("pii.card", "<CARD>",
+         r"\b(?P<s>\d{13,19}|\d{4}-\d{4}-\d{4}-\d{1,7}|\d{4} \d{4} \d{4} \d{1,7}"
+         r"|\d{4}[ -]\d{6}[ -]\d{4,5})\b",
+         (), _card, check_placeholder=False),
+    Rule("pii.ssn", "<SSN>", r"\b(?P<s>\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4})\b", (), _ssn,
+         check_placeholder=False),
+    Rule(
+        "pii.phone",
+        "<PHONE>",
+        # NANP with a 2-9 exchange (so "401-023-2138" NHS numbers stay), (415) 555-0132, +CC forms,
+        # JP 0X0-XXXX-XXXX, and bare 10 digits only after a phone keyword.
+        r"(?P<s>\(\d{3}\)[ \t]?\d{3}[-. ]\d{4}\b|\+\d{1,3}[-. ]?(?:\(\d{1,4}\)|\d{1,5})"
+        r"(?:[-. ]\d{1,12}){0,4}\b|\b0\d{1,2}-\d{4}-\d{4}\b|\b0\d-\d{7}\b)"
+        r"|(?:^|[^0-9])(?P<s2>[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4})\b"
+        r"|(?i:phone|tel|mobile|cell|fax|desk|call|dial|number)[^0-9\n]{0,12}(?P<s1>\d{10,11})\b",
+        (), lambda m, v: _phone(m, v), check_placeholder=False,
+    ),
+)
+
+
+def _private_url_any(m: Any) -> bool:
+    host = (m.group("h") or m.group("h2") or "").lower()
+    return bool(host) and host not in _PLACEHOLDER_HOSTS and not host.isdigit()
+
+
+def _phone(m: Any, value: str) -> bool:
+    digits = sum(c.isdigit() for c in value)
+    text, e = m.string, m.end()
+    if e < len(text) and text[e] == "-" and e + 1 < len(text) and text[e + 1].isalnum():
+        return False
+    return 9 <= digits <= 15
+
+
+RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RULES)

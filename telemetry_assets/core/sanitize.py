@@ -1,0 +1,312 @@
+"""One collected artifact -> sanitized failures, or a quarantine entry with the reason.
+
+Raw artifact text exists only inside :func:`sanitize_artifact`: it is decoded, sniffed, parsed
+and every text field of every failure is redacted before anything leaves this function. The
+function is top-level and takes only picklable arguments so a process pool can run it.
+
+Fail closed: if decoding, parsing or redaction fails, or redaction exceeds its time budget, the
+artifact is quarantined with a specific reason and none of its text is used. Reasons never
+quote content (an exception's message can hold raw text, so only parser ``ParseError`` messages,
+which are written not to, and exception class names are used).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from telemetry_assets.core.models import Failure, Frame, ParseError, ParseResult
+from telemetry_assets.core.parsers.base import SNIFF_BYTES
+from telemetry_assets.core.parsers.registry import parser_for
+from telemetry_assets.core.redaction.redactor import Redactor
+
+MAX_ARTIFACT_BYTES = 2 << 30
+"""Bigger artifacts are quarantined unread: 2 GiB of logs is a runaway job, not a report."""
+MAX_STRUCTURED_BYTES = 256 << 20
+"""Structured reports (XML/JSON) are parsed whole; plain logs stream and have no such cap."""
+MAX_DECOMPRESSED_BYTES = 512 << 20
+"""A compressed artifact that expands past this is a zip bomb, not a report."""
+MAX_ARCHIVE_MEMBERS = 2000
+REDACTION_BUDGET_SECONDS = 120.0
+
+
+@dataclass(slots=True)
+class SanitizedArtifact:
+    path: str
+    run_id: str
+    status: str = "ok"
+    """``ok`` or ``quarantined``."""
+    reason: str | None = None
+    format: str | None = None
+    failures: list[Failure] = field(default_factory=list)
+    passed_test_ids: list[str] = field(default_factory=list)
+    started_at: datetime | None = None
+    redactions: Counter[str] = field(default_factory=Counter)
+    """Per-rule counts over the whole artifact (failures and passed test ids)."""
+    failure_redactions: list[dict[str, int]] = field(default_factory=list)
+    """Per-rule counts of each failure, parallel to ``failures``."""
+    bytes_read: int = 0
+
+
+class _Quarantine(Exception):
+    """Internal: stop processing this artifact with the given reason."""
+
+
+def _decoder_for(head: bytes) -> tuple[str, int]:
+    """(codec, BOM length) from a byte-order mark; UTF-8 otherwise."""
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if head.startswith(bom):
+            return codec, len(bom)
+    # UTF-16 without BOM: every other byte of ASCII text is NUL.
+    sample = head[:512]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 * 1.8:
+        return "utf-16-le", 0
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 * 1.8:
+        return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _looks_binary(head: bytes, codec: str) -> bool:
+    if codec.startswith("utf-16") or codec.startswith("utf-32"):
+        return False
+    if b"\x00" in head:
+        return True
+    # Many control bytes (other than tab/newline/CR/ESC for ANSI colours) means not text.
+    controls = sum(1 for b in head[:4096] if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > max(8, len(head[:4096]) // 20)
+
+
+def _open_payloads(path: Path) -> Iterator[tuple[str, io.BufferedIOBase]]:
+    """The byte streams inside an artifact: itself, a gunzipped stream, or zip members."""
+    with path.open("rb") as probe:
+        magic = probe.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        yield "", gzip.open(path, "rb")  # type: ignore[misc]
+        return
+    if magic == b"PK\x03\x04":
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            raise _Quarantine("zip archive is corrupt") from exc
+        with archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ARCHIVE_MEMBERS:
+                raise _Quarantine(f"zip archive has more than {MAX_ARCHIVE_MEMBERS} members")
+            if sum(m.file_size for m in members) > MAX_DECOMPRESSED_BYTES:
+                raise _Quarantine("zip archive expands past the decompression limit")
+            for member in members:
+                yield member.filename, archive.open(member)  # type: ignore[misc]
+        return
+    yield "", path.open("rb")
+
+
+class _LimitedReader(io.RawIOBase):
+    """Raises once more than ``limit`` bytes were read (decompression bombs)."""
+
+    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
+        self._inner = inner
+        self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        self._left -= len(data)
+        if self._left < 0:
+            raise _Quarantine("decompressed size exceeds the limit")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_payload(stream: io.BufferedIOBase, path: str) -> tuple[ParseResult, int]:
+    reader = io.BufferedReader(_LimitedReader(stream, MAX_DECOMPRESSED_BYTES), 1 << 20)
+    head_bytes = reader.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    if not head_bytes:
+        raise _Quarantine("empty file")
+    codec, bom = _decoder_for(head_bytes)
+    if _looks_binary(head_bytes, codec):
+        raise _Quarantine("binary content")
+    reader.read(bom)
+    head = head_bytes[bom:].decode(codec, errors="replace")
+    parser = parser_for(head, path)
+    if parser is None:
+        raise _Quarantine("no parser recognises the content")
+    text_stream = io.TextIOWrapper(reader, encoding=codec, errors="replace", newline="")
+    parse_lines = getattr(parser, "parse_lines", None)
+    if parse_lines is not None:
+        result = parse_lines(text_stream, path)
+    else:
+        text = text_stream.read(MAX_STRUCTURED_BYTES + 1)
+        if len(text) > MAX_STRUCTURED_BYTES:
+            raise _Quarantine(f"{parser.name} report larger than {MAX_STRUCTURED_BYTES >> 20} MiB")
+        result = parser.parse(text, path)
+    return result, reader.tell() if reader.seekable() else 0
+
+
+class _FieldRedactor:
+    """Redacts every text field of a failure, remembering repeated strings (frame paths)."""
+
+    def __init__(self, redactor: Redactor, deadline: float) -> None:
+        self._redactor = redactor
+        self._deadline = deadline
+        self._cache: dict[str, tuple[str, dict[str, int]]] = {}
+        self.counts: Counter[str] = Counter()
+
+    def text(self, value: str | None) -> str | None:
+        if value is None or value == "":
+            return value
+        cached = self._cache.get(value)
+        if cached is None:
+            if time.monotonic() > self._deadline:
+                raise _Quarantine("redaction exceeded its time budget")
+            result = self._redactor.redact(value)
+            cached = (result.text, dict(result.counts))
+            if len(value) < 512:
+                self._cache[value] = cached
+        # Every replacement is audited, including repeats of a string seen before.
+        self.counts.update(cached[1])
+        return cached[0]
+
+    def frame(self, frame: Frame) -> Frame:
+        return replace(
+            frame,
+            file=self.text(frame.file),
+            function=self.text(frame.function),
+            module=self.text(frame.module),
+        )
+
+    def failure(self, failure: Failure) -> Failure:
+        return replace(
+            failure,
+            message=self.text(failure.message) or "",
+            trace=self.text(failure.trace) or "",
+            exception_type=self.text(failure.exception_type),
+            test_id=self.text(failure.test_id),
+            test_file=self.text(failure.test_file),
+            frames=tuple(self.frame(f) for f in failure.frames),
+            chained=tuple((self.text(t), self.text(m) or "") for t, m in failure.chained),
+        )
+
+
+def sanitize_artifact(
+    root: str,
+    rel_path: str,
+    run_id: str,
+    redactor: Redactor,
+    budget_seconds: float = REDACTION_BUDGET_SECONDS,
+) -> SanitizedArtifact:
+    """Parse and redact one artifact; never raises for bad content (quarantines instead)."""
+    out = SanitizedArtifact(path=rel_path, run_id=run_id)
+    path = Path(root) / rel_path
+    try:
+        size = path.lstat().st_size
+        if size > MAX_ARTIFACT_BYTES:
+            raise _Quarantine(f"larger than {MAX_ARTIFACT_BYTES >> 30} GiB")
+        fields = _FieldRedactor(redactor, time.monotonic() + budget_seconds)
+        formats: list[str] = []
+        for member, stream in _open_payloads(path):
+            with stream:
+                label = f"{rel_path}!{member}" if member else rel_path
+                result, _ = _read_payload(stream, label)
+            formats.append(result.format)
+            for failure in result.failures:
+                before = Counter(fields.counts)
+                out.failures.append(fields.failure(failure))
+                out.failure_redactions.append(dict(fields.counts - before))
+            out.passed_test_ids.extend(fields.text(t) or "" for t in result.passed_test_ids)
+            if out.started_at is None:
+                out.started_at = result.started_at
+        out.format = "+".join(sorted(set(formats))) or None
+        out.redactions = fields.counts
+        out.bytes_read = size
+    except _Quarantine as exc:
+        return _quarantined(out, str(exc))
+    except ParseError as exc:
+        return _quarantined(out, f"parse error: {exc}")
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        return _quarantined(out, f"unreadable: {type(exc).__name__}")
+    except RecursionError:
+        return _quarantined(out, "nesting too deep to parse")
+    except Exception as exc:  # noqa: BLE001 - fail closed on any bug, never pass raw text on
+        return _quarantined(out, f"internal error while processing: {type(exc).__name__}")
+    return out
+
+
+def _quarantined(out: SanitizedArtifact, reason: str) -> SanitizedArtifact:
+    return SanitizedArtifact(
+        path=out.path, run_id=out.run_id, status="quarantined", reason=reason, format=out.format
+    )
+
+
+# --- table rows -------------------------------------------------------------------------------
+
+
+def frames_to_json(frames: tuple[Frame, ...]) -> str:
+    return json.dumps(
+        [[f.file, f.function, f.line, f.column, f.module, f.in_app] for f in frames],
+        separators=(",", ":"),
+    )
+
+
+def frames_from_json(text: str) -> tuple[Frame, ...]:
+    return tuple(Frame(*row) for row in json.loads(text or "[]"))
+
+
+def chained_to_json(chained: tuple[tuple[str | None, str], ...]) -> str:
+    return json.dumps([list(c) for c in chained], separators=(",", ":"))
+
+
+def chained_from_json(text: str) -> tuple[tuple[str | None, str], ...]:
+    return tuple((t, m) for t, m in json.loads(text or "[]"))
+
+
+def failure_to_dict(failure: Failure) -> dict[str, object]:
+    """A JSON-ready form of a (sanitized) failure, for the cache."""
+    return {
+        "source_format": failure.source_format,
+        "message": failure.message,
+        "trace": failure.trace,
+        "exception_type": failure.exception_type,
+        "frames": [[f.file, f.function, f.line, f.column, f.module, f.in_app] for f in failure.frames],
+        "test_id": failure.test_id,
+        "test_file": failure.test_file,
+        "kind": failure.kind,
+        "language": failure.language,
+        "occurred_at": failure.occurred_at.isoformat() if failure.occurred_at else None,
+        "flaky": failure.flaky,
+        "chained": [list(c) for c in failure.chained],
+    }
+
+
+def failure_from_dict(data: dict[str, object]) -> Failure:
+    occurred = data.get("occurred_at")
+    return Failure(
+        source_format=str(data["source_format"]),
+        message=str(data["message"]),
+        trace=str(data["trace"]),
+        exception_type=data.get("exception_type"),  # type: ignore[arg-type]
+        frames=tuple(Frame(*row) for row in data.get("frames") or []),  # type: ignore[attr-defined]
+        test_id=data.get("test_id"),  # type: ignore[arg-type]
+        test_file=data.get("test_file"),  # type: ignore[arg-type]
+        kind=data.get("kind", "failure"),  # type: ignore[arg-type]
+        language=data.get("language"),  # type: ignore[arg-type]
+        occurred_at=datetime.fromisoformat(occurred) if isinstance(occurred, str) else None,
+        flaky=bool(data.get("flaky")),
+        chained=tuple((t, m) for t, m in data.get("chained") or []),  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,473 @@
+"""Who should look at a group: CODEOWNERS, then a module map, then recent committers, else a guess.
+
+Contract: :func:`resolve_owner` maps a group's top in-app frame file to an
+:class:`OwnerSuggestion`, asking repository facts only through the :class:`RepoFacts` protocol
+(real: :class:`GitRepoFacts`; offline twin: :class:`FixtureRepoFacts`). Sources, in order:
+
+1. **CODEOWNERS** (parsed with the ``codeowners`` package; the last matching line wins, a matching
+   line with no owners means "nobody" and falls through). Looked up at ``.github/CODEOWNERS``,
+   ``CODEOWNERS``, ``docs/CODEOWNERS``, first that exists; the order GitHub itself uses, so the
+   suggestion agrees with the review requests GitHub makes. E-mail owners are dropped (the report
+   is published); a line left with none falls through.
+2. **Module map** from config, ``{"src/integrations/*": "@org/integrations"}``: ``fnmatch``
+   globs (``*`` crosses ``/``), a pattern ending in ``/`` or without wildcards also matches
+   everything below it; the most specific pattern (most literal characters) wins, and among
+   equally specific ones the later entry.
+3. **Git history**: authors of the last commits touching the file, newest first, top 2 distinct
+   names. Only ``%an`` names are read; any name containing ``@`` or ``<`` and ``[bot]`` accounts
+   are dropped, so e-mail addresses never reach the report.
+4. **Unknown**: owner ``unknown`` plus a suggested team guessed from path words, then keywords,
+   then job type (:data:`TEAM_RULES`).
+
+Frame paths may carry a build prefix the repository does not have (``app/src/ui/Table.tsx`` for
+``src/ui/Table.tsx``): the longest suffix that exists in the repository is used. When no suffix
+exists, every suffix is tried and the CODEOWNERS line that matches latest (the most specific by
+the file's own rule) wins, ties going to the longer suffix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal, Protocol
+
+from codeowners import CodeOwners
+
+from telemetry_assets.core.models import GroupStats
+
+OwnerSource = Literal["codeowners", "module_map", "git", "unknown"]
+
+CODEOWNERS_LOCATIONS: tuple[str, ...] = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+"""GitHub's own lookup order; the first file that exists is the only one read."""
+
+GIT_TIMEOUT_S = 10.0
+GIT_LOG_MAX_COMMITS = 200
+"""Enough history to find two distinct people on a busy file without walking all of it."""
+
+UNKNOWN_OWNER = "unknown"
+
+_NO_MODULE_MAP: Mapping[str, str] = MappingProxyType({})
+
+
+class RepoFacts(Protocol):
+    """What owner resolution may ask of a repository, and nothing more."""
+
+    def codeowners_text(self) -> str | None: ...
+
+    def last_committers(self, path: str, limit: int = 2) -> list[str]:
+        """Distinct author NAMES (never e-mails) of the newest commits touching ``path``."""
+        ...
+
+    def file_exists(self, path: str) -> bool: ...
+
+
+def _is_person_name(name: str) -> bool:
+    # "@" and "<" catch addresses typed into user.name; bots own nothing a human can act on.
+    return bool(name) and "@" not in name and "<" not in name and not name.endswith("[bot]")
+
+
+def _distinct_names(names: Iterable[str], limit: int) -> list[str]:
+    out: list[str] = []
+    for raw in names:
+        name = raw.strip()
+        if _is_person_name(name) and name not in out:
+            out.append(name)
+            if len(out) >= limit:
+                break
+    return out
+
+
+class GitRepoFacts:
+    """Facts from a checkout: files under ``root`` and ``git log --format=%an`` (names only)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _inside(self, path: str) -> Path | None:
+        target = (self.root / path).resolve()
+        try:
+            target.relative_to(self.root.resolve())
+        except ValueError:
+            return None
+        return target
+
+    def codeowners_text(self) -> str | None:
+        for location in CODEOWNERS_LOCATIONS:
+            candidate = self.root / location
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8", errors="replace")
+        return None
+
+    def file_exists(self, path: str) -> bool:
+        target = self._inside(path)
+        return target is not None and target.is_file()
+
+    def last_committers(self, path: str, limit: int = 2) -> list[str]:
+        if self._inside(path) is None:
+            return []
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+        try:
+            done = subprocess.run(
+                [
+                    "git",
+                    "log",
+                    "--no-merges",
+                    f"--max-count={GIT_LOG_MAX_COMMITS}",
+                    "--format=%an",
+                    "--",
+                    path,
+                ],
+                cwd=self.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return []
+        if done.returncode != 0:
+            return []
+        return _distinct_names(done.stdout.splitlines(), limit)
+
+
+class FixtureRepoFacts:
+    """Offline twin of :class:`GitRepoFacts`: CODEOWNERS text, committers per path, file list."""
+
+    def __init__(
+        self,
+        codeowners: str | None,
+        committers: Mapping[str, Sequence[str]],
+        files: Iterable[str] = (),
+    ) -> None:
+        self._codeowners = codeowners
+        self._committers = {path: list(names) for path, names in committers.items()}
+        self._files = frozenset(files)
+
+    @classmethod
+    def from_json(cls, text: str) -> FixtureRepoFacts:
+        """``{"codeowners": str|null, "committers": {path: [names newest first]}, "files": []}``."""
+        data = json.loads(text)
+        return cls(
+            codeowners=data.get("codeowners"),
+            committers=data.get("committers", {}),
+            files=data.get("files", ()),
+        )
+
+    def codeowners_text(self) -> str | None:
+        return self._codeowners
+
+    def file_exists(self, path: str) -> bool:
+        return path in self._files
+
+    def last_committers(self, path: str, limit: int = 2) -> list[str]:
+        return _distinct_names(self._committers.get(path, ()), limit)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerSuggestion:
+    owner: str
+    source: OwnerSource
+    suggested_team: str | None
+    reason: str
+
+    @property
+    def display(self) -> str:
+        """``@org/ui`` or ``owner: unknown; suggested team: ui`` for tables and actions."""
+        if self.source != "unknown":
+            return self.owner
+        if self.suggested_team:
+            return f"owner: {UNKNOWN_OWNER}; suggested team: {self.suggested_team}"
+        return f"owner: {UNKNOWN_OWNER}"
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+_PATH_NOISE = re.compile(
+    r"""
+    ^[a-z][a-z0-9+.-]*:/+        # URL-ish scheme a bundler left in front: webpack:///, file://
+    | :(?:LINE|\d+)(?::\d+)?$    # a position suffix, normalised (":LINE") or not (":12:7")
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# Deliberately not matched: Windows drive letters ("C:/...") are one letter, which the scheme
+# branch needs two of, so they are left alone and only lose their leading component as a suffix.
+
+
+def clean_path(path: str) -> str:
+    """Forward slashes, no scheme, no position suffix, no leading ``./`` or ``/``."""
+    cleaned = _PATH_NOISE.sub("", path.strip().replace("\\", "/"))
+    parts = [p for p in cleaned.split("/") if p not in ("", ".")]
+    return "/".join(parts)
+
+
+def path_suffixes(path: str) -> list[str]:
+    """``a/b/c.py`` -> ``["a/b/c.py", "b/c.py", "c.py"]`` (longest first)."""
+    parts = clean_path(path).split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts)) if parts[i]]
+
+
+def repo_path_candidates(path: str, facts: RepoFacts) -> tuple[list[str], bool]:
+    """The longest suffix that exists in the repo, or all suffixes; and whether one existed."""
+    suffixes = path_suffixes(path)
+    for suffix in suffixes:
+        if facts.file_exists(suffix):
+            return [suffix], True
+    return suffixes, False
+
+
+# --- the sources ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _parsed_codeowners(text: str) -> CodeOwners:
+    return CodeOwners(text)
+
+
+def _owner_handles(owners: Sequence[tuple[str, str]]) -> list[str]:
+    return [handle for kind, handle in owners if kind != "EMAIL" and "@" not in handle[1:]]
+
+
+def _from_codeowners(candidates: Sequence[str], facts: RepoFacts) -> OwnerSuggestion | None:
+    text = facts.codeowners_text()
+    if not text:
+        return None
+    rules = _parsed_codeowners(text)
+    best: tuple[int, str, Sequence[tuple[str, str]], str] | None = None
+    for candidate in candidates:
+        found, line, pattern, _section = rules.matching_line(candidate)
+        if line is not None and pattern is not None and (best is None or line > best[0]):
+            best = (line, candidate, found, pattern)
+    if best is None:
+        return None
+    line, candidate, owners, pattern = best
+    handles = _owner_handles(owners)
+    if not handles:
+        return None
+    return OwnerSuggestion(
+        owner=" ".join(handles),
+        source="codeowners",
+        suggested_team=None,
+        reason=f"CODEOWNERS line {line} ({pattern}) matches {candidate}",
+    )
+
+
+def _literal_chars(pattern: str) -> int:
+    return sum(1 for ch in pattern if ch not in "*?[]")
+
+
+def _module_pattern_matches(pattern: str, path: str) -> bool:
+    pat = pattern.strip().lstrip("/")
+    if pat.endswith("/"):
+        return path.startswith(pat)
+    if not any(ch in pat for ch in "*?["):
+        return path == pat or path.startswith(pat + "/")
+    return fnmatchcase(path, pat)
+
+
+def _from_module_map(
+    candidates: Sequence[str], module_map: Mapping[str, str]
+) -> OwnerSuggestion | None:
+    best: tuple[tuple[int, int], str, str, str] | None = None
+    for order, (pattern, owner) in enumerate(module_map.items()):
+        for candidate in candidates:
+            if _module_pattern_matches(pattern, candidate):
+                rank = (_literal_chars(pattern), order)
+                if best is None or rank > best[0]:
+                    best = (rank, pattern, owner, candidate)
+                break
+    if best is None:
+        return None
+    _rank, pattern, owner, candidate = best
+    return OwnerSuggestion(
+        owner=owner,
+        source="module_map",
+        suggested_team=None,
+        reason=f"module map pattern {pattern} matches {candidate}",
+    )
+
+
+def _from_git(candidates: Sequence[str], facts: RepoFacts) -> OwnerSuggestion | None:
+    for candidate in candidates:
+        # The filter runs here too: a RepoFacts implementation is not trusted to drop e-mails.
+        names = _distinct_names(facts.last_committers(candidate, 2), 2)
+        if names:
+            return OwnerSuggestion(
+                owner=", ".join(names),
+                source="git",
+                suggested_team=None,
+                reason=f"most recent committers of {candidate}",
+            )
+    return None
+
+
+# --- team guess ----------------------------------------------------------------------------
+
+
+def wordset(words: str) -> frozenset[str]:
+    """``"a b c"`` -> ``frozenset({"a", "b", "c"})``: keeps long word lists readable as data."""
+    return frozenset(words.split())
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRule:
+    """A team and the path words / file extensions / keywords that point at it."""
+
+    team: str
+    words: frozenset[str]
+    extensions: frozenset[str] = frozenset()
+
+
+# Order is priority: security first because a login form is a security matter before a UI one;
+# protocol and data before ui because an API client written in .tsx is still an API problem;
+# testing last because "tests/auth/..." says more about auth than about the test harness.
+TEAM_RULES: tuple[TeamRule, ...] = (
+    TeamRule(
+        "auth/security",
+        wordset(
+            "auth authn authz oauth oidc saml sso jwt login logout session sessions token tokens"
+            " password passwords secret secrets crypto cryptography tls ssl cert certs"
+            " permission permissions acl security keychain vault"
+        ),
+    ),
+    TeamRule(
+        "protocol",
+        wordset(
+            "api apis rpc grpc proto protocol protocols http https net network transport"
+            " websocket websockets socket sockets graphql rest codec serde serialization"
+            " integrations webhook webhooks"
+        ),
+        frozenset({"proto"}),
+    ),
+    TeamRule(
+        "data",
+        wordset(
+            "db database databases sql migrations migration models model storage store etl"
+            " pipeline pipelines warehouse schema schemas orm repository repositories dao"
+            " parquet query queries"
+        ),
+        frozenset({"sql"}),
+    ),
+    TeamRule(
+        "ui",
+        wordset(
+            "ui components component views view pages page frontend web styles css widgets"
+            " screens layout theme render renderer"
+        ),
+        frozenset({"tsx", "jsx", "vue", "svelte", "css", "scss", "html"}),
+    ),
+    TeamRule(
+        "build",
+        wordset(
+            "build builds webpack vite rollup esbuild babel gradle maven cmake makefile bazel"
+            " tsconfig toolchain compiler bundler packaging"
+        ),
+        frozenset({"gradle", "cmake", "bzl"}),
+    ),
+    TeamRule(
+        "infra",
+        wordset(
+            "infra infrastructure deploy deployment docker dockerfile k8s kubernetes helm"
+            " terraform ansible ci github workflows ops devops runner runners"
+        ),
+        frozenset({"tf"}),
+    ),
+    TeamRule(
+        "testing",
+        wordset(
+            "tests test testing spec specs e2e fixtures fixture conftest harness playwright"
+            " cypress mocks"
+        ),
+    ),
+)
+
+# Last resort when neither path nor keywords say anything: what kind of job failed.
+JOB_TYPE_TEAMS: Mapping[str, str] = MappingProxyType(
+    {
+        "visual": "ui",
+        "smoke": "infra",
+        "agent": "infra",
+        "e2e": "testing",
+        "flaky": "testing",
+        "coverage": "testing",
+        "unit": "testing",
+    }
+)
+
+_WORD = re.compile(
+    r"""
+    [A-Z]+(?=[A-Z][a-z])   # the acronym in "HTTPClient" -> "HTTP"
+    | [A-Z]?[a-z]+         # a lower or Capitalised word: "Login", "form"
+    | [A-Z]+               # a trailing acronym: "JWT"
+    | \d+
+    """,
+    re.VERBOSE,
+)
+# Deliberately not matched: punctuation and separators (/ . _ -), which only split words.
+
+
+def path_words(path: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(path)} | {
+        part.lower() for part in re.split(r"[/._-]+", path) if part
+    }
+
+
+def suggest_team(
+    path: str | None, job_types: Sequence[str] = (), keywords: Sequence[str] = ()
+) -> str | None:
+    """Guess a team from path words, then keywords, then job type (see :data:`TEAM_RULES`)."""
+    if path:
+        cleaned = clean_path(path)
+        words = path_words(cleaned)
+        ext = cleaned.rsplit(".", 1)[-1].lower() if "." in cleaned.rsplit("/", 1)[-1] else ""
+        for rule in TEAM_RULES:
+            if words & rule.words or ext in rule.extensions:
+                return rule.team
+    lowered = {k.lower() for k in keywords}
+    for rule in TEAM_RULES:
+        if lowered & rule.words:
+            return rule.team
+    for job in job_types:
+        if job in JOB_TYPE_TEAMS:
+            return JOB_TYPE_TEAMS[job]
+    return None
+
+
+# --- resolution ----------------------------------------------------------------------------
+
+
+def resolve_owner(
+    g: GroupStats, facts: RepoFacts, module_map: Mapping[str, str] = _NO_MODULE_MAP
+) -> OwnerSuggestion:
+    """CODEOWNERS, module map, git history, else ``unknown`` with a suggested team."""
+    path = g.top_frame_file
+    tried: list[str] = []
+    if path and clean_path(path):
+        candidates, exists = repo_path_candidates(path, facts)
+        for source in (
+            lambda: _from_codeowners(candidates, facts),
+            lambda: _from_module_map(candidates, module_map),
+            lambda: _from_git(candidates, facts),
+        ):
+            found = source()
+            if found is not None:
+                return found
+        tried.append(
+            f"no CODEOWNERS, module map or git match for {candidates[0]}"
+            + ("" if exists else " (file not found in the repository)")
+        )
+    else:
+        tried.append("no in-app frame to look up")
+    team = suggest_team(path, g.job_types, g.keywords)
+    guess = f"; team guessed from path/keywords/job type: {team}" if team else ""
+    return OwnerSuggestion(
+        owner=UNKNOWN_OWNER, source="unknown", suggested_team=team, reason=tried[0] + guess
+    )

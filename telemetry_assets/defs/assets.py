@@ -1,0 +1,463 @@
+"""The six assets, partitioned by report date, each guarded by a blocking residual-PII check.
+
+Each body computes the window from the partition key, calls the pure core, and hands its
+result to :func:`guarded`, which scans everything that would be persisted with the independent
+detector *before* any write: a failed check yields no ``Output``, so the IO manager never runs,
+no materialization is recorded and nothing downstream executes.
+"""
+
+
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from telemetry_assets import storage
+from telemetry_assets.core import batch, grouping, occurrences, privacy, rollup
+from telemetry_assets.core.fingerprint.similar import similar_groups
+from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
+from telemetry_assets.core.render.markdown import render_markdown
+from telemetry_assets.core.report import Report
+from telemetry_assets.core.report_builder import build_report, triaged_from_tables
+from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
+from telemetry_assets.core.triage.policy import TelemetryForbidden, read_policy
+from telemetry_assets.defs.partitions import report_dates
+from telemetry_assets.defs.resources import RepoFactsResource, TelemetrySettings
+
+GROUP = "telemetry"
+CHECK = "no_residual_pii"
+ISSUE_TEMPLATES_TOP = 5
+
+
+def _check_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        CHECK,
+        asset=asset,
+        blocking=True,
+        description=(
+            "Independent residual-PII detector (not the redactor) over every value this asset "
+            "would persist. Fails closed: on a finding nothing is written and the run halts."
+        ),
+    )
+
+
+def guarded(
+    context: dg.AssetExecutionContext,
+    value: Any,
+    scan: privacy.ResidualScan,
+    settings: TelemetrySettings,
+    metadata: Mapping[str, Any],
+) -> Iterator[dg.AssetCheckResult | dg.Output[Any]]:
+    asset = context.asset_key.to_user_string()
+    partition = context.partition_key
+    passed = scan.hits == 0
+    check_meta: dict[str, Any] = {
+        "hits": scan.hits,
+        "values_scanned": scan.cells_scanned,
+        "affected_places": len(scan.affected),
+        "partition": partition,
+    }
+    check_meta.update({f"detector:{k}": v for k, v in sorted(scan.by_detector.items())})
+    yield dg.AssetCheckResult(check_name=CHECK, passed=passed, metadata=check_meta)
+    if not passed:
+        request = Path(settings.reports_dir) / f"privacy-audit-request-{partition}.md"
+        storage.write_text(
+            request,
+            privacy.audit_request_markdown(asset, datetime.fromisoformat(partition).date(), scan),
+        )
+        context.log.error(
+            f"{asset}: residual PII found ({scan.hits} finding(s) by "
+            f"{', '.join(sorted(scan.by_detector))}); nothing persisted. See {request}."
+        )
+        return
+    yield dg.Output(value, metadata=dict(metadata))
+
+
+def _window(context: dg.AssetExecutionContext) -> Any:
+    from telemetry_assets.core.window import window_for
+
+    return window_for(context.partition_key)
+
+
+def _policy(settings: TelemetrySettings) -> Any:
+    return read_policy(settings.repo_path)
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=report_dates,
+    output_required=False,
+    check_specs=[_check_spec("raw_opt_in_manifest")],
+    kinds={"python"},
+    description="Which runs and files are collected for D and why; which were skipped and why. "
+    "Paths, hashes, sizes and run metadata only: never file contents.",
+)
+def raw_opt_in_manifest(
+    context: dg.AssetExecutionContext, settings: TelemetrySettings
+) -> Iterator[Any]:
+    window = _window(context)
+    loaded = _policy(settings)
+    if not loaded.policy.enabled:
+        raise dg.Failure(
+            description=f"Telemetry is forbidden by {loaded.origin}: nothing was collected.",
+            allow_retries=False,
+        )
+    col = loaded.policy.collection
+    rules = CollectionRules(
+        allow_placement_opt_in=col.allow_placement_opt_in,
+        providers=frozenset(col.providers) if col.providers is not None else None,
+        job_types=frozenset(col.job_types) if col.job_types is not None else None,
+    )
+    redactor = settings.redactor_settings().build()
+    manifest = build_manifest(
+        settings.artifacts_path, window, rules, display=lambda s: redactor.redact(s).text
+    )
+    frame = pd.DataFrame(
+        [a.model_dump() for a in manifest.artifacts] + [s.model_dump() for s in manifest.skipped]
+        + [r.model_dump() for r in manifest.runs]
+    ).astype("object")
+    scan = privacy.scan_frame(frame, where="path") if not frame.empty else privacy.ResidualScan()
+    reasons = manifest.skipped_by_reason()
+    yield from guarded(
+        context,
+        manifest,
+        scan,
+        settings,
+        {
+            "runs_collected": len(manifest.runs),
+            "artifacts_collected": len(manifest.artifacts),
+            "bytes_collected": sum(a.size for a in manifest.artifacts),
+            "skipped": len(manifest.skipped),
+            "skipped_by_reason": dg.MetadataValue.json(reasons),
+            "window": f"{window.baseline_start}..{window.end}",
+            "policy": loaded.origin,
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=report_dates,
+    output_required=False,
+    check_specs=[_check_spec("sanitized_artifacts")],
+    kinds={"python", "parquet"},
+    description="Every collected file parsed into failures and redacted in memory; only "
+    "sanitized text and per-rule redaction counts are kept. Bad files are quarantined.",
+)
+def sanitized_artifacts(
+    context: dg.AssetExecutionContext,
+    settings: TelemetrySettings,
+    raw_opt_in_manifest: Manifest,
+) -> Iterator[Any]:
+    manifest = raw_opt_in_manifest
+    total_bytes = max(1, sum(a.size for a in manifest.artifacts))
+
+    def progress(done: int, total: int, done_bytes: int, elapsed: float) -> None:
+        every = max(1, total // 20)
+        if done == total or done % every == 0:
+            rate = done_bytes / max(elapsed, 1e-6) / 1e6
+            eta = (total_bytes - done_bytes) / max(rate * 1e6, 1.0)
+            context.log.info(
+                f"sanitized {done}/{total} artifacts, {done_bytes / 1e6:.1f} MB, "
+                f"{rate:.1f} MB/s, ETA {eta:.0f}s"
+            )
+
+    real = resolve_paths(settings.artifacts_path, manifest)
+    result = batch.sanitize_manifest(
+        settings.artifacts_path,
+        manifest,
+        real,
+        settings.redactor_settings(),
+        workers=settings.workers,
+        cache_dir=settings.cache_path,
+        progress=progress,
+    )
+    scan = privacy.scan_frame(result.failures)
+    scan.merge(privacy.scan_frame(result.artifacts))
+    quarantined = int((result.artifacts["status"] != "ok").sum()) if len(result.artifacts) else 0
+    redactions: dict[str, int] = {}
+    for value in result.artifacts["redactions"]:
+        for rule, n in json.loads(value).items():
+            redactions[rule] = redactions.get(rule, 0) + n
+    yield from guarded(
+        context,
+        {"failures": result.failures, "artifacts": result.artifacts},
+        scan,
+        settings,
+        {
+            "artifacts": len(result.artifacts),
+            "failures": len(result.failures),
+            "quarantined": quarantined,
+            "redactions": sum(redactions.values()),
+            "redactions_by_rule": dg.MetadataValue.json(dict(sorted(redactions.items()))),
+            "processed": result.processed,
+            "from_cache": result.from_cache,
+            "cache_entries_pruned": result.cache_pruned,
+            "mb_processed": round(result.bytes_processed / 1e6, 2),
+            "seconds": round(result.seconds, 2),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=report_dates,
+    output_required=False,
+    check_specs=[_check_spec("fingerprints")],
+    kinds={"python", "parquet"},
+    description="One row per failure in the 14-day window: normalised trace, versioned "
+    "fingerprint, run and job metadata, occurred_at.",
+)
+def fingerprints(
+    context: dg.AssetExecutionContext,
+    settings: TelemetrySettings,
+    sanitized_artifacts: dict[str, pd.DataFrame],
+) -> Iterator[Any]:
+    window = _window(context)
+    tables = sanitized_artifacts
+    occ = occurrences.build_occurrences(
+        tables["failures"], window, occurrences.passed_ids(tables["artifacts"])
+    )
+    scan = privacy.scan_frame(occ)
+    yield from guarded(
+        context,
+        occ,
+        scan,
+        settings,
+        {
+            "occurrences": len(occ),
+            "report_week": int((occ["bucket"] == "report").sum()),
+            "baseline_week": int((occ["bucket"] == "baseline").sum()),
+            "fingerprints": int(occ["fingerprint"].nunique()),
+            "days_with_data": int(occ["day"].nunique()),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=report_dates,
+    output_required=False,
+    check_specs=[_check_spec("error_groups")],
+    kinds={"python", "parquet"},
+    description="Per fingerprint: counts in the report and baseline weeks, first/last seen, job "
+    "types, sample runs and trace, daily counts; plus near-duplicate pairs (not merged).",
+)
+def error_groups(
+    context: dg.AssetExecutionContext,
+    settings: TelemetrySettings,
+    fingerprints: pd.DataFrame,
+) -> Iterator[Any]:
+    window = _window(context)
+    groups = grouping.build_groups(fingerprints, window)
+    reps = {}
+    if not fingerprints.empty:
+        firsts = fingerprints.sort_values(["occurred_at", "artifact"], kind="mergesort")
+        for row in firsts.drop_duplicates("fingerprint").to_dict("records"):
+            reps[row["fingerprint"]] = occurrences.failure_of(
+                {**row, "trace": row["sample_trace"], "frames": "[]", "chained": "[]"}
+            )
+    pairs = similar_groups(reps) if reps else []
+    similar = pd.DataFrame(
+        [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in pairs],
+        columns=["a", "b", "reason", "score"],
+    )
+    frame = grouping.groups_to_frame(groups)
+    scan = privacy.scan_frame(frame, where="fingerprint")
+    yield from guarded(
+        context,
+        {"groups": frame, "similar": similar},
+        scan,
+        settings,
+        {
+            "groups": len(groups),
+            "groups_this_week": sum(1 for g in groups if g.count),
+            "similar_pairs": len(similar),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=report_dates,
+    output_required=False,
+    check_specs=[_check_spec("scored_rollup")],
+    kinds={"python", "parquet"},
+    description="Severity 0-10, suggested owner, trend flags, notes and rank per group; top-5 "
+    "recommended actions.",
+)
+def scored_rollup(
+    context: dg.AssetExecutionContext,
+    settings: TelemetrySettings,
+    repo: RepoFactsResource,
+    error_groups: dict[str, pd.DataFrame],
+) -> Iterator[Any]:
+    groups = grouping.groups_from_frame(error_groups["groups"])
+    module_map = _module_map(settings)
+    triaged = rollup.triage_all(groups, repo.facts(), module_map)
+    scored = rollup.scored_frame(triaged)
+    actions = rollup.actions_frame(rollup.top_actions(triaged))
+    scan = privacy.scan_frame(scored, where="fingerprint")
+    scan.merge(privacy.scan_frame(actions, where="fingerprint"))
+    ranked = scored[scored["rank"].notna()]
+    yield from guarded(
+        context,
+        {"scored": scored, "actions": actions},
+        scan,
+        settings,
+        {
+            "groups_ranked": len(ranked),
+            "top_severity": float(ranked["severity"].max()) if len(ranked) else 0.0,
+            "owners_known": int((ranked["owner_source"] != "unknown").sum()),
+            "actions": len(actions),
+        },
+    )
+
+
+def _module_map(settings: TelemetrySettings) -> dict[str, str]:
+    path = settings.repo_path / "telemetry-owners.json"
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    return {str(k): str(v) for k, v in (data.get("modules", data)).items()}
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=report_dates,
+    output_required=False,
+    check_specs=[_check_spec("telemetry_report")],
+    kinds={"python", "markdown", "json"},
+    deps=[],
+    description="Writes error-aggregates-D.json, telemetry-report-D.md, occurrences-D.parquet and "
+    "issue templates for the top groups to TELEMETRY_REPORTS_DIR.",
+)
+def telemetry_report(
+    context: dg.AssetExecutionContext,
+    settings: TelemetrySettings,
+    scored_rollup: dict[str, pd.DataFrame],
+    error_groups: dict[str, pd.DataFrame],
+    fingerprints: pd.DataFrame,
+    raw_opt_in_manifest: Manifest,
+    sanitized_artifacts: dict[str, pd.DataFrame],
+) -> Iterator[Any]:
+    window = _window(context)
+    d = window.report_date.isoformat()
+    groups = grouping.groups_from_frame(error_groups["groups"])
+    triaged = triaged_from_tables(groups, scored_rollup["scored"])
+    loaded = _policy(settings)
+    report_week = fingerprints[fingerprints["bucket"] == "report"]
+    issue_docs: dict[str, str] = {}
+    for t in [t for t in triaged if t.stats.count > 0][:ISSUE_TEMPLATES_TOP]:
+        issue_docs[f"issues/{d}/{t.stats.fingerprint}.md"] = render_issue(t, window.report_date)
+    manifest = raw_opt_in_manifest
+    by_provider: dict[str, list[str]] = {}
+    for s in manifest.skipped:
+        if s.kind == "run" and s.reason in {"not opted in", "no run.json", "unreadable run.json"}:
+            by_provider.setdefault(s.provider or "unknown", []).append(s.run_id or s.path)
+    for provider, runs in sorted(by_provider.items()):
+        issue_docs[f"issues/{d}/opt-in-{_slug(provider)}.md"] = render_opt_in_request(
+            provider, len(runs), sorted(runs)[:5],
+            allow_placement_opt_in=loaded.policy.collection.allow_placement_opt_in,
+        )
+    report = build_report(
+        window=window,
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        triaged=triaged,
+        scored=scored_rollup["scored"],
+        actions=scored_rollup["actions"],
+        similar=error_groups["similar"],
+        manifest=manifest,
+        artifacts=sanitized_artifacts["artifacts"],
+        total_errors=len(report_week),
+        artifacts_root_label=settings.artifacts_path.name or str(settings.artifacts_path),
+        policy={
+            "source": loaded.origin,
+            "allow_placement_opt_in": loaded.policy.collection.allow_placement_opt_in,
+            "automation_issues": loaded.policy.automation.issues,
+            "automation_pull_request": loaded.policy.automation.pull_request,
+        },
+        issue_templates=sorted(issue_docs),
+    )
+    json_text = report.model_dump_json(indent=2) + "\n"
+    markdown = render_markdown(report)
+    parquet_frame = report_week[list(occurrences.PARQUET_COLUMNS)].reset_index(drop=True)
+    scan = privacy.scan_texts(
+        {f"error-aggregates-{d}.json": json_text, f"telemetry-report-{d}.md": markdown, **issue_docs}
+    )
+    scan.merge(privacy.scan_frame(parquet_frame))
+    if scan.hits:
+        yield from guarded(context, None, scan, settings, {})
+        return
+    out = settings.reports_path
+    written = {
+        "json": storage.write_text(out / f"error-aggregates-{d}.json", json_text),
+        "markdown": storage.write_text(out / f"telemetry-report-{d}.md", markdown),
+        "parquet": storage.write_parquet(out / f"occurrences-{d}.parquet", parquet_frame),
+    }
+    for rel, text in issue_docs.items():
+        storage.write_text(out / rel, text)
+    _remove_stale_issue_templates(out / "issues" / d, issue_docs)
+    storage.remove(out / f"privacy-audit-request-{d}.md")
+    yield from guarded(
+        context,
+        report,
+        scan,
+        settings,
+        _report_metadata(report, written, markdown),
+    )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text.lower()) or "unknown"
+
+
+def _remove_stale_issue_templates(folder: Path, keep: Mapping[str, str]) -> None:
+    """A group that left the top (or a purged run's group) must not leave its draft behind."""
+    if not folder.is_dir():
+        return
+    names = {Path(rel).name for rel in keep}
+    for path in folder.glob("*.md"):
+        if path.name not in names:
+            path.unlink()
+
+
+def _report_metadata(report: Report, written: Mapping[str, Path], markdown: str) -> dict[str, Any]:
+    from telemetry_assets.defs.charts import daily_chart_markdown
+
+    preview = [
+        "| # | fingerprint | sev | count | owner |",
+        "|---|---|---|---|---|",
+    ]
+    for g in report.groups[:5]:
+        owner = g.suggested_owner.replace("|", "/")[:30]
+        preview.append(f"| {g.rank} | `{g.fingerprint[7:19]}` | {g.severity:.1f} | {g.count} | {owner} |")
+    return {
+        "total_errors": report.total_errors,
+        "groups": report.total_groups,
+        "top_severity": report.top_severity,
+        "redactions": report.privacy_audit.total_redactions,
+        "quarantined": len(report.quarantined),
+        "top_groups": dg.MetadataValue.md("\n".join(preview)),
+        "daily_failures": dg.MetadataValue.md(daily_chart_markdown(report)),
+        "json_path": dg.MetadataValue.path(str(written["json"])),
+        "markdown_path": dg.MetadataValue.path(str(written["markdown"])),
+        "parquet_path": dg.MetadataValue.path(str(written["parquet"])),
+        "markdown_chars": len(markdown),
+    }
+
+
+__all__ = [
+    "error_groups",
+    "fingerprints",
+    "raw_opt_in_manifest",
+    "sanitized_artifacts",
+    "scored_rollup",
+    "telemetry_report",
+    "TelemetryForbidden",
+]

@@ -1,0 +1,237 @@
+"""Specification of the versioned fingerprint: strategies, components, explanation, display."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from telemetry_assets.core.fingerprint.fingerprint import (
+    FINGERPRINT_VERSION,
+    STRATEGIES,
+    display_trace,
+    explain,
+    explain_failure,
+    fingerprint,
+)
+from telemetry_assets.core.models import Failure, Frame
+
+CI = "/home/runner/work/shop/shop/"
+LAPTOP = "/Users/alice/code/shop/"
+
+
+def py_failure(
+    root: str = CI,
+    *,
+    exc: str = "KeyError",
+    message: str = "'user_id'",
+    inner: str = "load_profile",
+    caller: str = "handle_login",
+    line: int = 42,
+    chained: tuple[tuple[str | None, str], ...] = (),
+) -> Failure:
+    frames = (
+        Frame(file=f"{root}.venv/lib/python3.11/site-packages/_pytest/python.py", function="call", line=159),
+        Frame(file=f"{root}tests/test_auth.py", function="test_login", line=line + 3),
+        Frame(file=f"{root}src/acme/auth.py", function=caller, line=line + 1),
+        Frame(file=f"{root}src/acme/profile.py", function=inner, line=line),
+    )  # fmt: skip
+    return Failure(
+        source_format="junit",
+        message=message,
+        trace=f"{exc}: {message}",
+        exception_type=exc,
+        frames=frames,
+        test_id="tests/test_auth.py::test_login",
+        language="python",
+        chained=chained,
+    )
+
+
+BASE = py_failure()
+
+SAME_GROUP = [
+    ("other line numbers", py_failure(line=97)),
+    ("laptop checkout", py_failure(LAPTOP)),
+    ("windows runner", py_failure("D:\\a\\shop\\shop\\")),
+    ("java-style qualified type", py_failure(exc="builtins.KeyError")),
+    ("other message", py_failure(message="'email'")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "failure"), SAME_GROUP, ids=[c[0] for c in SAME_GROUP])
+def test_same_bug_same_fingerprint(name: str, failure: Failure) -> None:
+    # With frames, the message is not hashed: the frames strategy decides.
+    assert fingerprint(failure).value == fingerprint(BASE).value
+
+
+OTHER_GROUP = [
+    ("other exception type", py_failure(exc="ValueError")),
+    ("other failing function", py_failure(inner="load_settings")),
+    ("other caller", py_failure(caller="handle_signup")),
+    ("chained", py_failure(chained=(("acme.errors.ConfigError", "bad config"),))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "failure"), OTHER_GROUP, ids=[c[0] for c in OTHER_GROUP])
+def test_different_bug_different_fingerprint(name: str, failure: Failure) -> None:
+    assert fingerprint(failure).value != fingerprint(BASE).value
+
+
+def test_frames_strategy_components_innermost_first() -> None:
+    fp = fingerprint(BASE)
+    assert fp.strategy == "frames"
+    assert fp.components == (
+        ("version", FINGERPRINT_VERSION),
+        ("exception_type", "KeyError"),
+        ("frame[0]:in_app", "acme/profile.py:load_profile"),
+        ("frame[1]:in_app", "acme/auth.py:handle_login"),
+        ("frame[2]:in_app", "tests/test_auth.py:test_login"),
+    )
+    assert re.fullmatch(r"sha256-[0-9a-f]{64}", fp.value)
+    assert fp.version == FINGERPRINT_VERSION
+
+
+def test_at_most_five_in_app_frames() -> None:
+    frames = tuple(Frame(file=f"src/m{i}.py", function=f"f{i}", line=i) for i in range(9))
+    fp = fingerprint(Failure("junit", "boom", "", "RuntimeError", frames))
+    frame_parts = [v for k, v in fp.components if k.startswith("frame[")]
+    assert frame_parts == ["src/m8.py:f8", "src/m7.py:f7", "src/m6.py:f6", "src/m5.py:f5", "src/m4.py:f4"]
+
+
+def test_library_frames_only_when_no_in_app_frame() -> None:
+    frames = (
+        Frame(file="/usr/local/go/src/testing/testing.go", function="testing.tRunner"),
+        Frame(file="/usr/local/go/src/runtime/panic.go", function="runtime.gopanic"),
+    )
+    fp = fingerprint(Failure("go-test-json", "nil map", "", "panic", frames))
+    assert [k for k, _ in fp.components][2:] == ["frame[0]:library", "frame[1]:library"]
+
+
+def test_jvm_frames_hash_the_class_not_the_file() -> None:
+    frame = Frame(file="Orders.java", module="com.acme.Orders$$EnhancerBySpringCGLIB$$1a2b3c", function="place")
+    fp = fingerprint(Failure("junit", "x", "", "java.lang.IllegalStateException", (frame,)))
+    assert ("frame[0]:in_app", "com.acme.Orders:place") in fp.components
+    assert ("exception_type", "IllegalStateException") in fp.components
+
+
+def test_chain_is_hashed_outermost_first() -> None:
+    fp = fingerprint(py_failure(chained=(("KeyError", "'x'"), ("acme.errors.ConfigError", "y"))))
+    assert ("exception_chain", "KeyError > ConfigError") in fp.components
+
+
+def frameless(message: str, test_id: str = "pkg/cart.TestAdd", test_file: str | None = "cart_test.go") -> Failure:
+    return Failure("go-test-json", message, message, None, (), test_id=test_id, test_file=test_file)
+
+
+STRATEGY_CASES = [
+    ("frames decide", BASE, "frames"),
+    ("message when no frames", frameless("cart_test.go:42: expected 3 items, got 4"), "message"),
+    ("test id when message generic", frameless("FAIL"), "test"),
+    ("test id when message empty", frameless(""), "test"),
+    ("nothing at all", Failure("plain-log", "", ""), "test"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "failure", "expected"), STRATEGY_CASES, ids=[c[0] for c in STRATEGY_CASES])
+def test_strategy_choice(name: str, failure: Failure, expected: str) -> None:
+    assert fingerprint(failure).strategy == expected
+
+
+def test_message_strategy_ignores_numbers_but_not_test_file() -> None:
+    a = frameless("cart_test.go:42: expected 3 items, got 4")
+    b = frameless("cart_test.go:57: expected 10 items, got 12", test_id="pkg/cart.TestAdd/sub")
+    c = frameless("cart_test.go:42: expected 3 items, got 4", test_file="order_test.go")
+    assert fingerprint(a).value == fingerprint(b).value
+    assert fingerprint(a).value != fingerprint(c).value
+
+
+def test_version_is_first_component_and_changes_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from telemetry_assets.core.fingerprint import fingerprint as module
+
+    before = fingerprint(BASE)
+    assert before.components[0] == ("version", FINGERPRINT_VERSION)
+    monkeypatch.setattr(module, "FINGERPRINT_VERSION", "fp-2099-01-01")
+    after = module.fingerprint(BASE)
+    assert after.value != before.value and after.version == "fp-2099-01-01"
+
+
+def test_line_numbers_never_in_components() -> None:
+    for failure in (BASE, frameless("a.go:42: x 1")):
+        assert not any(re.search(r":\d", v) for _, v in fingerprint(failure).components[1:])
+
+
+def test_strategy_names() -> None:
+    assert [s.name for s in STRATEGIES] == ["frames", "message", "test"]
+
+
+def test_explain_names_strategy_and_components() -> None:
+    text = explain(fingerprint(BASE))
+    assert "strategy 'frames'" in text
+    assert "acme/profile.py:load_profile" in text
+    assert "not hashed: line and column numbers" in text
+
+
+def test_explain_failure_names_library_rule_and_message_rules() -> None:
+    text = explain_failure(py_failure(message="took 150ms"))
+    assert "library (python_packages)" in text
+    assert "message rules applied: duration" in text
+
+
+JS_TRACE = """2026-11-20T10:11:12.1234567Z TypeError: Cannot read properties of undefined (reading 'id')
+2026-11-20T10:11:12.1234568Z     at render (/home/runner/work/shop/shop/src/ui/Table.tsx:42:7)
+    at Object.<anonymous> (C:\\a\\shop\\shop\\src\\ui\\Table.test.tsx:10:3)
+    at processTicksAndRejections (node:internal/process/task_queues:95:5)"""
+
+DISPLAY_CASES = [
+    (
+        "js stack with log prefixes",
+        Failure("plain-log", "x", JS_TRACE, "TypeError"),
+        "TypeError: Cannot read properties of undefined (reading 'id')\n"
+        "    at render (src/ui/Table.tsx:LINE)\n"
+        "    at Object.<anonymous> (src/ui/Table.test.tsx:LINE)\n"
+        "    at processTicksAndRejections (node:internal/process/task_queues:LINE)",
+    ),
+    (
+        "python traceback",
+        Failure("junit", "x", 'Traceback (most recent call last):\n  File "/home/<USER>/shop/src/a.py", line 7, in f\nKeyError: \'id\''),
+        'Traceback (most recent call last):\n  File "src/a.py", line LINE, in f\nKeyError: \'id\'',
+    ),
+    (
+        "go panic",
+        Failure("go-test-json", "x", "goroutine 17 [running]:\nshop/cart.(*Cart).Add(...)\n\t/home/runner/work/shop/shop/cart/cart.go:42 +0x1d"),
+        "goroutine N [running]:\nshop/cart.(*Cart).Add(...)\n\tcart/cart.go:LINE",
+    ),
+    (
+        "no trace: rendered from frames",
+        Failure("junit", "boom 3", "", "ValueError", (Frame("/builds/a/b/src/x.py", "g", 3), Frame("/builds/a/b/src/y.py", "h", 9))),
+        "ValueError: boom 3\n  at h (src/y.py:LINE)\n  at g (src/x.py:LINE)",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "failure", "expected"), DISPLAY_CASES, ids=[c[0] for c in DISPLAY_CASES])
+def test_display_trace(name: str, failure: Failure, expected: str) -> None:
+    assert display_trace(failure) == expected
+
+
+def test_display_trace_is_capped() -> None:
+    trace = "\n".join(f"  at f{i} (src/m{i}.ts:{i}:1)" for i in range(40))
+    lines = display_trace(Failure("jest-json", "x", trace), max_lines=12).splitlines()
+    assert len(lines) == 12 and lines[-1] == "  ..."
+
+
+def test_fingerprint_carries_display_trace() -> None:
+    assert fingerprint(Failure("plain-log", "x", JS_TRACE, "TypeError")).normalised_trace.startswith(
+        "TypeError: Cannot read"
+    )
+
+
+def test_throughput_is_seconds_per_hundred_thousand() -> None:
+    # A smoke bound (10k in well under 2 s); benchmarks/grouping_quality.py reports the rate.
+    failures = [py_failure(line=i % 500, message=f"'k{i}'") for i in range(10_000)]
+    start = time.perf_counter()
+    for failure in failures:
+        fingerprint(failure)
+    assert time.perf_counter() - start < 2.0

@@ -1,0 +1,166 @@
+"""JUnit XML: what each real-shaped fixture must yield, and which ones must be refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from telemetry_assets.core.models import ParseError
+from telemetry_assets.core.parsers import junit
+from telemetry_assets_tests.core.parsers._report_helpers import read
+
+# (name, fixture, [(test_id, kind, exception_type, message)], passed ids)
+CASES = [
+    (
+        "surefire error keeps declared type and message",
+        "junit/surefire-caused-by.xml",
+        [
+            (
+                "com.acme.billing.InvoiceServiceTest.chargesCard",
+                "error",
+                "com.acme.billing.GatewayException",
+                "Payment gateway unavailable",
+            )
+        ],
+        ("com.acme.billing.InvoiceServiceTest.rendersTotals",),
+    ),
+    (
+        "pytest failure vs error, ids from file and class",
+        "junit/pytest-error-vs-failure.xml",
+        [
+            (
+                "tests/test_api.py::TestClient::test_retry",
+                "failure",
+                None,
+                "AssertionError: assert 2 == 3",
+            ),
+            (
+                "tests/test_api.py::TestClient::test_connect",
+                "error",
+                None,
+                "failed on setup with \"KeyError: 'API_URL'\"",
+            ),
+        ],
+        ("tests/test_api.py::test_health",),
+    ),
+    (
+        "nested suites without attributes, entities, non-ASCII, two problems count once",
+        "junit/nested-suites-no-attributes.xml",
+        [
+            ("parser.Unicode.parses ünïcödé ✓ 𝛑", "failure", None, "expected 𝛑 got π"),
+            ("parser.Entities.keeps & and <tags>", "failure", None, "a & b"),
+        ],
+        ("parser.Top.top level",),
+    ),
+    (
+        "surefire flakyFailure passes, rerunFailure beside failure counts once",
+        "junit/surefire-flaky-rerun.xml",
+        [
+            (
+                "com.acme.cache.CacheTest.expiresEntries",
+                "failure",
+                "java.util.concurrent.TimeoutException",
+                "timeout",
+            )
+        ],
+        ("com.acme.cache.CacheTest.evictsOldest", "com.acme.cache.CacheTest.putsAndGets"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fixture", "expected", "passed"), CASES, ids=[c[0] for c in CASES]
+)
+def test_fixture_yields(name: str, fixture: str, expected: list, passed: tuple) -> None:
+    text = read(fixture)
+    assert junit.sniff(text[:8192], fixture)
+    result = junit.parse(text, fixture)
+    got = [(f.test_id, f.kind, f.exception_type, f.message) for f in result.failures]
+    for (tid, kind, exc, msg), (gtid, gkind, gexc, gmsg) in zip(expected, got, strict=True):
+        assert (gtid, gkind, gmsg) == (tid, kind, msg)
+        if exc is not None:
+            assert gexc == exc
+    assert result.passed_test_ids == passed
+
+
+def test_surefire_trace_keeps_caused_by_and_frames() -> None:
+    (failure,) = junit.parse(read("junit/surefire-caused-by.xml"), "x.xml").failures
+    assert "Caused by: java.net.ConnectException" in failure.trace
+    assert failure.language == "java"
+    assert failure.frames
+    assert failure.occurred_at == datetime(2026, 11, 20, 10, 11, 12, tzinfo=UTC)
+
+
+def test_flaky_rerun_is_noted() -> None:
+    result = junit.parse(read("junit/surefire-flaky-rerun.xml"), "x.xml")
+    assert any("flaky" in note for note in result.notes)
+
+
+def test_pytest_timestamp_is_utc_aware() -> None:
+    result = junit.parse(read("junit/pytest-error-vs-failure.xml"), "x.xml")
+    assert result.started_at is not None and result.started_at.tzinfo is not None
+
+
+def test_repeated_testcase_that_later_passes_is_flaky() -> None:
+    text = (
+        '<testsuite name="s"><testcase classname="a.B" name="c"><failure>boom</failure>'
+        '</testcase><testcase classname="a.B" name="c"/></testsuite>'
+    )
+    (failure,) = junit.parse(text, "x.xml").failures
+    assert failure.flaky
+
+
+REJECTED = [
+    ("billion laughs", "junit/billion-laughs.xml", "entity declarations are not allowed"),
+    ("external entity", "junit/external-entity.xml", "entity declarations are not allowed"),
+    ("truncated", "junit/truncated.xml", "not well-formed: no element found at line 4"),
+    ("mismatched tag", "junit/mismatched-tag.xml", "mismatched tag at line 3, column 3"),
+    ("not JUnit", "junit/not-junit-coverage.xml", "not a JUnit report"),
+]
+
+
+@pytest.mark.parametrize(("name", "fixture", "reason"), REJECTED, ids=[c[0] for c in REJECTED])
+def test_refused_with_specific_reason(name: str, fixture: str, reason: str) -> None:
+    text = read(fixture)
+    assert junit.sniff(text[:8192], fixture)
+    with pytest.raises(ParseError, match=reason) as err:
+        junit.parse(text, fixture)
+    assert "lol" not in str(err.value) and "passwd" not in str(err.value)
+
+
+SNIFF = [
+    ("junit by content under any name", "<testsuites><testsuite/></testsuites>", "r.txt", True),
+    ("empty .xml is claimed to be refused", "", "report.xml", True),
+    ("html is left to plain logs", "<!DOCTYPE html><html></html>", "index.html", False),
+    ("json is not junit", '{"stats": {}}', "r.json", False),
+    ("plain log", "Traceback (most recent call last):", "build.log", False),
+]
+
+
+@pytest.mark.parametrize(("name", "head", "path", "expected"), SNIFF, ids=[c[0] for c in SNIFF])
+def test_sniff(name: str, head: str, path: str, expected: bool) -> None:
+    assert junit.sniff(head, path) is expected
+
+
+def test_empty_file_reason() -> None:
+    with pytest.raises(ParseError, match="empty file"):
+        junit.parse("  \n", "x.xml")
+
+
+def test_large_report_memory_stays_small() -> None:
+    import tracemalloc
+
+    case = (
+        '<testcase classname="pkg.C" name="t{i}"><system-out>'
+        + "x" * 2000
+        + "</system-out></testcase>"
+    )
+    body = "".join(case.format(i=i) for i in range(4000))
+    text = f"<testsuites><testsuite name='s'>{body}</testsuite></testsuites>"
+    tracemalloc.start()
+    result = junit.parse(text, "big.xml")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(result.passed_test_ids) == 4000
+    assert peak < 3 * len(text)

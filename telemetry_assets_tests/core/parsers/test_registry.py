@@ -1,0 +1,42 @@
+"""The registry picks the right structured parser for each fixture, in its declared order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from telemetry_assets_tests.core.parsers._report_helpers import INPUTS
+
+CASES = [
+    ("junit", "junit/surefire-caused-by.xml", "junit-xml"),
+    ("broken junit still junit", "junit/truncated.xml", "junit-xml"),
+    ("playwright", "playwright/retries-flaky.json", "playwright-json"),
+    ("jest", "jest/suite-exec-error.json", "jest-json"),
+    ("mocha", "mocha/failures-and-retries.json", "mocha-json"),
+    ("go json", "go/panic-in-subtest.json", "go-test-json"),
+    ("go json with stray line", "go/rerun-then-pass.json", "go-test-json"),
+    ("go text", "go/verbose-subtests-and-panic.txt", "go-test-text"),
+]
+
+
+def _registry() -> Any:
+    try:
+        from telemetry_assets.core.parsers import registry
+    except ImportError as err:
+        pytest.skip(f"parser registry not importable yet: {err}")
+    return registry
+
+
+@pytest.mark.parametrize(("name", "fixture", "parser"), CASES, ids=[c[0] for c in CASES])
+def test_parser_for(name: str, fixture: str, parser: str) -> None:
+    raw = (INPUTS / fixture).read_bytes()
+    chosen = _registry().parser_for(raw[:8192].decode("utf-8", errors="replace"), fixture)
+    assert chosen is not None and chosen.name == parser
+
+
+def test_unknown_json_goes_past_structured_parsers() -> None:
+    registry = _registry()
+    chosen = registry.parser_for('{"coverage": {"lines": 81}}', "coverage.json")
+    structured = {p.name for p in registry.PARSERS[:-1]}
+    assert chosen is None or chosen.name not in structured
