@@ -246,8 +246,7 @@ def rust_panic(bug: Bug, rng: random.Random, message: str | None = None) -> str:
     inner_col = 9 + len(inner.function) % 20
     lines = [
         f"---- {test} stdout ----",
-        f"thread '{test}' panicked at {inner.file}:{inner.line + shift}:"
-        f"{inner_col}:",
+        f"thread '{test}' panicked at {inner.file}:{inner.line + shift}:{inner_col}:",
         msg,
         "stack backtrace:",
         "   0: rust_begin_unwind",
@@ -647,6 +646,7 @@ def go_test_json(
     lines: list[str] = []
     t = started
     ns = 100_000
+    stamp = [t.strftime("%Y-%m-%dT%H:%M:%S.")]
 
     def ev(
         action: str,
@@ -659,7 +659,12 @@ def go_test_json(
         if ns >= 1_000_000_000:
             ns -= 1_000_000_000
             t += timedelta(seconds=1)
-        d: dict[str, object] = {"Time": _go_ts(t, ns), "Action": action, "Package": package}
+            stamp[0] = t.strftime("%Y-%m-%dT%H:%M:%S.")
+        d: dict[str, object] = {
+            "Time": f"{stamp[0]}{ns:09d}Z",
+            "Action": action,
+            "Package": package,
+        }
         if test is not None:
             d["Test"] = test
         if output is not None:
@@ -710,7 +715,19 @@ class GhaClock:
         return f"{self._day}{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{us:06d}{us % 7}Z "
 
     def lines(self, text: str) -> str:
-        return "".join(f"{self.prefix()}{ln}\n" for ln in text.split("\n"))
+        # Big logs: the "YYYY-MM-DDTHH:MM:SS." head is rebuilt only when the second changes.
+        out: list[str] = []
+        us, step, day = self._us, self._step, self._day
+        last, head = -1, ""
+        for ln in text.split("\n"):
+            us += step
+            sec, frac = divmod(us, 1_000_000)
+            if sec != last:
+                last, ss = sec, sec % 86_400
+                head = f"{day}{ss // 3600:02d}:{ss // 60 % 60:02d}:{ss % 60:02d}."
+            out.append(f"{head}{frac:06d}{frac % 7}Z {ln}\n")
+        self._us = us
+        return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------

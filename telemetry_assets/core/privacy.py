@@ -37,10 +37,11 @@ class ResidualScan:
         self.affected |= other.affected
 
 
-DIGEST_COLUMNS = frozenset({"sha256", "path_key", "dir_key"})
-"""Columns that hold our own SHA-256 digests. A cell there is skipped only when it is exactly
-64 lowercase hex digits, which is all a digest can be; anything else in them is scanned."""
-_DIGEST = re.compile(r"[0-9a-f]{64}")
+DIGEST_COLUMNS = frozenset({"sha256", "path_key", "dir_key", "fingerprint", "a", "b"})
+"""Columns that hold our own SHA-256 digests or fingerprints. A cell there is skipped only when
+it is exactly a digest (64 lowercase hex digits, optionally ``sha256-``), which is all such a
+column can hold; anything else in them is scanned."""
+_DIGEST = re.compile(r"(?:sha256-)?[0-9a-f]{64}")
 
 _DETECTOR: ResidualPiiDetector | None = None
 

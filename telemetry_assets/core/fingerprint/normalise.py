@@ -182,9 +182,16 @@ LIBRARY_RULES: tuple[LibraryRule, ...] = (
     _lib("python_packages", "file", r"(?:^|/)(?:site|dist)-packages/"),
     _lib("python_stdlib", "file", r"(?:^|/)lib/python3(?:\.\d+)?/|^<frozen\s"),
     _lib("node_modules", "file", r"(?:^|/)node_modules/"),
-    _lib("node_internal", "file", r"^node:|^internal/"),
+    # Old Node (<16) prints its internals without ``node:``; only its own folders count, so a
+    # project's ``internal/cart/`` (Go, TS) stays in-app.
+    _lib(
+        "node_internal",
+        "file",
+        r"^node:|^internal/(?:modules|process|timers|streams|main|bootstrap|async_hooks)/",
+    ),
     _lib("go_module_cache", "file", r"/pkg/mod/"),
-    _lib("go_stdlib", "file", r"(?:^|/)(?:runtime|testing)/[\w.]+\.go$|/go(?:/[\d.]+/x64)?/src/"),
+    # GOROOT, or a trimmed ``runtime/panic.go``; not a project's ``internal/runtime/x.go``.
+    _lib("go_stdlib", "file", r"^(?:runtime|testing)/\w+\.go$|/go(?:/[\d.]+/x64)?/src/"),
     _lib("rust_std", "file", r"(?:^|/)rustc/[0-9a-f]{7,40}/library/|/\.cargo/registry/"),
     _lib(
         "jvm_platform",
@@ -291,9 +298,9 @@ MESSAGE_RULES: tuple[Rule, ...] = (
     _rule("uuid", r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b", "<UUID>"),
     # Memory addresses and other 0x literals; does not match ``0xyz`` (not hex).
     _rule("hex_literal", r"\b0x[0-9a-fA-F]+\b", "<HEX>"),
-    # Commit SHAs, request ids: 8+ hex chars with at least one digit; not ``deadbeef`` words
-    # without digits, which read as identifiers.
-    _rule("long_hex", r"\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b", "<HEX>"),
+    # Commit SHAs, request ids: 8+ hex chars with a digit and a letter; not ``deadbeef`` words
+    # (identifiers) nor all-digit runs (left to the number rule).
+    _rule("long_hex", r"\b(?=[0-9a-fA-F]*\d)(?=[0-9]*[a-fA-F])[0-9a-fA-F]{8,}\b", "<HEX>"),
     # Temp files: ``/tmp/...``, ``/var/folders/...``, Windows ``...\Temp\...``; stops at
     # whitespace/quotes so the words after the path survive.
     _rule(

@@ -44,18 +44,33 @@ _MARKER = re.compile(r"^(?:\#\#\[(?P<gha>[a-z]+)\]|::(?P<cmd>[a-z-]+)(?:\ [^:]*)
 _GENERIC_EXIT = re.compile(r"^Process completed with exit code \d+\.?$")
 
 
+_STAMP_CACHE: dict[tuple[str, str, str | None], datetime | None] = {}
+
+
 def _stamp(match: re.Match[str]) -> datetime | None:
+    """The stamp as UTC; whole seconds are cached (log lines share them by the thousand)."""
+    key = (match["date"], match["time"], match["tz"])
+    base = _STAMP_CACHE.get(key)
+    if base is None and key not in _STAMP_CACHE:
+        if len(_STAMP_CACHE) > 4096:
+            _STAMP_CACHE.clear()
+        base = _STAMP_CACHE[key] = _whole_seconds(match)
+    if base is None or not match["frac"]:
+        return base
+    return base.replace(microsecond=int(match["frac"][:6].ljust(6, "0")))
+
+
+def _whole_seconds(match: re.Match[str]) -> datetime | None:
     try:
         year, month, day = (int(x) for x in match["date"].split("-"))
         hour, minute, second = (int(x) for x in match["time"].split(":"))
-        micro = int((match["frac"] or "0")[:6].ljust(6, "0"))
         tz = match["tz"]
         offset = timedelta(0)
         if tz and tz != "Z":
             sign = -1 if tz[0] == "-" else 1
             digits = tz[1:].replace(":", "")
             offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        local = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
+        local = datetime(year, month, day, hour, minute, second, 0, timezone(offset))
         return local.astimezone(UTC)
     except ValueError:
         return None
@@ -185,7 +200,7 @@ def _iter_lines(text: str) -> Iterator[str]:
         end = text.find("\n", pos)
         if end < 0:
             end = size
-        yield text[pos : min(end, pos + MAX_LINE_CHARS)]
+        yield text[pos : min(end, pos + MAX_LINE_CHARS + 1)]  # one more: parse_lines notes the cut
         pos = end + 1
 
 

@@ -25,6 +25,7 @@ from telemetry_assets.core.parsers.languages.base import (
     Reader,
     TestContext,
     TraceInfo,
+    _no_context,
     clean_line,
 )
 from telemetry_assets.core.parsers.languages.python import split_exception_line
@@ -111,6 +112,7 @@ class TraceScanner:
 
     def __init__(self, languages: tuple[Language, ...] = LANGUAGES) -> None:
         self._languages = languages
+        self._contexts = tuple(x.context for x in languages if x.context is not _no_context)
         self._lines: deque[str] = deque(maxlen=LOOKBACK_LINES)
         self._stamps: deque[datetime | None] = deque(maxlen=LOOKBACK_LINES)
         self._block: _Block | None = None
@@ -128,8 +130,8 @@ class TraceScanner:
                 return found
             found.extend(self._close())
         self._context_age += 1
-        for language in self._languages:
-            context = language.context(line)
+        for context_of in self._contexts:
+            context = context_of(line)
             if context is not None:
                 self._context, self._context_age = context, 0
                 break

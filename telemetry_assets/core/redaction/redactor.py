@@ -34,6 +34,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
 _PLACEHOLDER_BY_RULE = {r.name: r.placeholder for r in RULES}
 _GROUP_NAMES = ("s", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9")
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_SCAN_GROUP = 5
 _LOOKAROUND = re.compile(r"\(\?<?[=!]")
 _BIG_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 _PEM_OPEN = re.compile(r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----")
@@ -133,19 +134,28 @@ class Redactor:
         self._scan = self._build_scan([r for r in rules if not r.multiline])
 
     @staticmethod
-    def _build_scan(rules: list[Rule]) -> Any:
-        if not rules:
-            return None
-        alts = []
-        for r in rules:
-            # A superset is enough to find candidate lines: long counted repeats are shortened
-            # to keep the union's automaton small.
-            body = _BIG_REPEAT.sub(_shorten_repeat, _NAMED_GROUP.sub("(?:", r.pattern))
-            alts.append(f"(?i:{body})" if r.ignore_case else f"(?:{body})")
+    def _build_scan(rules: list[Rule]) -> list[tuple[tuple[str, ...], Any]]:
+        """Small unions of rule patterns (RE2's DFA thrashes on one big union: 5 is measured best).
+
+        Each union carries its rules' keywords (empty: always scan) so a chunk without any of
+        them skips the union entirely.
+        """
         opts = re2.Options()
         opts.never_capture = True
-        opts.max_mem = 256 << 20
-        return re2.compile("|".join(alts).encode(), options=opts)
+        opts.max_mem = 64 << 20
+        groups: list[tuple[tuple[str, ...], Any]] = []
+        for i in range(0, len(rules), _SCAN_GROUP):
+            part = rules[i : i + _SCAN_GROUP]
+            alts = []
+            for r in part:
+                # A superset is enough to find candidate lines: long counted repeats are
+                # shortened to keep the automaton small.
+                body = _BIG_REPEAT.sub(_shorten_repeat, _NAMED_GROUP.sub("(?:", r.pattern))
+                alts.append(f"(?i:{body})" if r.ignore_case else f"(?:{body})")
+            always = any(not r.keywords for r in part)
+            keywords = () if always else tuple(k for r in part for k in r.keywords)
+            groups.append((keywords, re2.compile("|".join(alts).encode(), options=opts)))
+        return groups
 
     # ---- core ----------------------------------------------------------------------------
 
@@ -163,25 +173,33 @@ class Redactor:
         return RedactionResult(text, counts)
 
     def _redact_lines(self, text: str, counts: dict[str, int]) -> str:
-        if self._scan is None:
+        if not self._scan:
             return text
         data = text.encode("utf-8", "surrogatepass")
-        regions: list[tuple[int, int]] = []
-        last_end = -1
-        for m in self._scan.finditer(data):
-            s, e = m.span()
-            if s < last_end:
+        chunk_lower = text.lower()
+        spans: list[tuple[int, int]] = []
+        for keywords, scan in self._scan:
+            if keywords and not any(k in chunk_lower for k in keywords):
                 continue
-            ls = data.rfind(b"\n", 0, s) + 1
-            le = data.find(b"\n", max(e, s + 1) - 1 if e > s else e)
-            le = len(data) if le < 0 else le
+            last_end = -1
+            for m in scan.finditer(data):
+                s, e = m.span()
+                if s < last_end:
+                    continue
+                ls = data.rfind(b"\n", 0, s) + 1
+                le = data.find(b"\n", max(e - 1, s))
+                le = len(data) if le < 0 else le
+                spans.append((ls, le))
+                last_end = le
+        if not spans:
+            return text
+        spans.sort()
+        regions: list[tuple[int, int]] = []
+        for ls, le in spans:
             if regions and ls <= regions[-1][1]:
                 regions[-1] = (regions[-1][0], max(le, regions[-1][1]))
             else:
                 regions.append((ls, le))
-            last_end = le
-        if not regions:
-            return text
         pieces = [data[s:e].decode("utf-8", "surrogatepass") for s, e in regions]
         joined = "\n".join(pieces)
         lowered = joined.lower()
@@ -262,18 +280,23 @@ class Redactor:
             yield self.redact(carry)
 
     def _safe_cut(self, buf: str) -> int:
-        cut = buf.rfind("\n") + 1
+        # Cut before the last complete line, not after it: two-line rules (a user line then a
+        # password line) then always see both lines in one piece.
+        last_nl = buf.rfind("\n")
+        cut = buf.rfind("\n", 0, last_nl) + 1 if last_nl > 0 else 0
+        if cut == 0 and last_nl > 0 and len(buf) > self._max_carry:
+            cut = last_nl + 1
         if cut == 0:
             # One enormous line: cut at the last whitespace so memory stays bounded.
             if len(buf) <= self._max_carry:
                 return 0
             ws = max(buf.rfind(" "), buf.rfind("\t"))
             return ws + 1 if ws > 0 else len(buf)
-        # Hold back an unterminated PEM block (the last BEGIN with no END after it).
+        # Hold back a PEM block whose END line is not before the cut.
         tail_from = max(0, buf.rfind("-----BEGIN", 0, cut))
         if tail_from or buf.startswith("-----BEGIN"):
             opening = _PEM_OPEN.search(buf, tail_from)
-            if opening is not None and _PEM_CLOSE.search(buf, opening.end()) is None:
+            if opening is not None and _PEM_CLOSE.search(buf, opening.end(), cut) is None:
                 line_start = buf.rfind("\n", 0, opening.start()) + 1
                 if len(buf) - line_start <= self._max_carry:
                     return line_start

@@ -1,0 +1,98 @@
+"""The code location loads as specified: six assets in lineage order, blocking checks, the
+weekly schedule, daily partitions, and a core that never imports Dagster."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from telemetry_assets.definitions import defs
+
+LINEAGE = [
+    "raw_opt_in_manifest",
+    "sanitized_artifacts",
+    "fingerprints",
+    "error_groups",
+    "scored_rollup",
+    "telemetry_report",
+]
+
+
+def test_the_definitions_are_loadable() -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_six_assets_in_one_group() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
+    assert keys == sorted(LINEAGE)
+    assert {graph.get(dg.AssetKey(k)).group_name for k in LINEAGE} == {"telemetry"}
+
+
+@pytest.mark.parametrize(("upstream", "downstream"), list(zip(LINEAGE, LINEAGE[1:], strict=False)))
+def test_each_asset_depends_on_the_previous_one(upstream: str, downstream: str) -> None:
+    graph = defs.resolve_asset_graph()
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
+    assert upstream in parents
+
+
+def test_every_asset_has_a_blocking_residual_pii_check() -> None:
+    graph = defs.resolve_asset_graph()
+    checks = {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key)
+        for key in graph.asset_check_keys
+    }
+    assert set(checks) == {(a, "no_residual_pii") for a in LINEAGE}
+    assert all(spec.blocking for spec in checks.values())
+
+
+def test_assets_are_partitioned_by_report_date() -> None:
+    graph = defs.resolve_asset_graph()
+    for name in LINEAGE:
+        partitions = graph.get(dg.AssetKey(name)).partitions_def
+        assert isinstance(partitions, dg.DailyPartitionsDefinition)
+        assert partitions.timezone == "UTC"
+    assert graph.get(dg.AssetKey(LINEAGE[0])).partitions_def.start.year <= 2024
+
+
+@pytest.mark.parametrize(
+    ("tick", "report_date"),
+    [
+        (datetime(2026, 11, 23, 6, 0, tzinfo=UTC), "2026-11-22"),
+        (datetime(2026, 11, 30, 6, 0, tzinfo=UTC), "2026-11-29"),
+        (datetime(2027, 1, 4, 6, 0, tzinfo=UTC), "2027-01-03"),
+    ],
+)
+def test_the_weekly_schedule_targets_the_sunday_just_ended(tick: datetime, report_date: str) -> None:
+    schedule = defs.resolve_schedule_def("weekly_telemetry_schedule")
+    assert schedule.cron_schedule == "0 6 * * 1"
+    assert schedule.execution_timezone == "UTC"
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=tick,
+            repository_def=defs.get_repository_def(),
+        )
+        data = schedule.evaluate_tick(context)
+    [request] = data.run_requests or []
+    assert request.partition_key == report_date
+    assert request.run_key == report_date
+
+
+def test_the_pure_core_never_imports_dagster() -> None:
+    core = Path(__file__).resolve().parents[1] / "telemetry_assets" / "core"
+    offenders = []
+    for path in core.rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "dagster" or n.startswith(("dagster.", "dagster_")) for n in names):
+                offenders.append(str(path.relative_to(core)))
+    assert offenders == []
