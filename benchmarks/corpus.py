@@ -1,17 +1,17 @@
 """Benchmark corpus generator: a realistic, deterministic artifacts root of a chosen size.
 
-``generate_corpus(root, total_mb=..., report_date=..., seed=...)`` writes an artifacts root laid out
-as the contract describes (``ci/<run>/run.json``, ``agent/<run>/run.json``,
-``telemetry-optin/<run>`` and a never-opened ``other/``), with runs spread over the 14 days D-13..D
-plus a few outside the window, about 10% of them not opted in. Artifacts are the real formats the product reads (pytest and
-Maven Surefire JUnit XML, jest-junit XML, Playwright JSON, Jest ``--json``, ``go test -json``, big
-GitHub Actions logs, Buildkite cargo logs, agent logs) carrying failures drawn from a pool of about
-200 recurring bugs with Zipf frequencies; line numbers, workspace paths, ids, ports and durations
-vary between occurrences of one bug. A fake but format-valid secret or piece of PII is planted about
-every 50 log lines. The same seed gives byte-identical output. ``add_next_day`` appends one more
-day of runs (the overlapping second benchmark date). The renderers (``python_traceback``,
-``junit_pytest`` ...) are public so fixtures can be written with the same formats. This module
-only writes below the ``root`` it is given and never reads anything.
+``generate_corpus(root, total_mb=..., report_date=..., seed=...)`` writes an artifacts root laid
+out as the contract describes (``ci/<run>/run.json``, ``agent/<run>/run.json``,
+``telemetry-optin/<run>`` and a never-opened ``other/``), with runs spread over the 14 days
+D-13..D plus a few outside the window, about 10% of them not opted in. Artifacts are the real
+formats the product reads (pytest and Maven Surefire JUnit XML, jest-junit XML, Playwright JSON,
+Jest ``--json``, ``go test -json``, big GitHub Actions logs, Buildkite cargo logs, agent logs)
+carrying failures drawn from a pool of about 200 recurring bugs with Zipf frequencies; line
+numbers, workspace paths, ids, ports and durations vary between occurrences of one bug. A fake but
+format-valid secret or piece of PII is planted about every 50 log lines. The same seed gives
+byte-identical output. ``add_next_day`` appends one more day of runs (the overlapping second
+benchmark date). The renderers (``python_traceback``, ``junit_pytest`` ...) are public so fixtures
+can be written with the same formats. This module only writes below the ``root`` it is given.
 """
 
 from __future__ import annotations
@@ -626,10 +626,6 @@ def jest_json(files: Sequence[tuple[str, Sequence[Case]]], started: datetime) ->
             "wasInterrupted": False,
         }
     )
-
-
-def _go_ts(t: datetime, nanos: int) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{nanos:09d}Z"
 
 
 def go_test_json(

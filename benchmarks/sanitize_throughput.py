@@ -22,7 +22,7 @@ from telemetry_assets.core.redaction.redactor import Redactor
 _NOISE = (
     "tests/test_api.py::TestClient::test_retry PASSED                                  [ 42%]",
     '  File "/opt/app/src/billing/invoice.py", line 214, in render_total',
-    "    raise ValueError(f\"negative total: {total}\")",
+    '    raise ValueError(f"negative total: {total}")',
     "E   AssertionError: assert 3 == 4",
     "\tat com.acme.billing.InvoiceService.render(InvoiceService.java:88)",
     "\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:897)",
@@ -30,7 +30,8 @@ _NOISE = (
     "goroutine 17 [running]:",
     "main.(*Server).handle(0xc0000a4000, {0x7f3a2c, 0x12})",
     "\t/build/cmd/server/main.go:142 +0x1d4",
-    "thread 'main' panicked at 'index out of bounds: the len is 3 but the index is 7', src/lib.rs:42:9",
+    "thread 'main' panicked at 'index out of bounds: the len is 3 but the index is 7', "
+    "src/lib.rs:42:9",
     "   4: core::panicking::panic_bounds_check",
     "    at Object.<anonymous> (/app/node_modules/jest-circus/build/utils.js:298:28)",
     "    at processTicksAndRejections (node:internal/process/task_queues:95:5)",
@@ -65,9 +66,14 @@ def _fill(template: str, rng: random.Random) -> str:
 
     alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
     return template.format(
-        a36=rand(alnum, 36), a20=rand(alnum, 20), a30=rand(alnum, 30), a16=rand(alnum, 16),
-        A16=rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), d=rng.randint(1, 250),
-        w=rand("abcdefghij", 6), h4=rand("0123456789abcdef", 4),
+        a36=rand(alnum, 36),
+        a20=rand(alnum, 20),
+        a30=rand(alnum, 30),
+        a16=rand(alnum, 16),
+        A16=rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+        d=rng.randint(1, 250),
+        w=rand("abcdefghij", 6),
+        h4=rand("0123456789abcdef", 4),
         uuid=f"{rand('0123456789abcdef', 8)}-{rand('0123456789abcdef', 4)}-4"
         f"{rand('0123456789abcdef', 3)}-a{rand('0123456789abcdef', 3)}-"
         f"{rand('0123456789abcdef', 12)}",
@@ -105,8 +111,10 @@ def run_ours(path: Path, size: int) -> None:
     with path.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
         counts = redactor.redact_file(src, dst)
     dt = time.perf_counter() - t0
-    print(f"telemetry redactor: {size / 1e6 / dt:.1f} MB/s ({size / 1e6:.0f} MB in {dt:.1f} s), "
-          f"peak RSS {_peak_rss_mb():.0f} MB, {sum(counts.values())} replacements")
+    print(
+        f"telemetry redactor: {size / 1e6 / dt:.1f} MB/s ({size / 1e6:.0f} MB in {dt:.1f} s), "
+        f"peak RSS {_peak_rss_mb():.0f} MB, {sum(counts.values())} replacements"
+    )
     out.unlink()
 
 
@@ -124,13 +132,15 @@ def run_detect_secrets(path: Path, slice_mb: int = 2) -> None:
             for _ in scan_line(line):
                 pass
     dt = time.perf_counter() - t0
-    print(f"detect-secrets 1.5 (Python API scan_line, no verification, first {slice_mb} MB, "
-          f"extrapolated): {len(data.encode()) / 1e6 / dt:.2f} MB/s (detection only, no rewrite)")
+    print(
+        f"detect-secrets 1.5 (Python API scan_line, no verification, first {slice_mb} MB, "
+        f"extrapolated): {len(data.encode()) / 1e6 / dt:.2f} MB/s (detection only, no rewrite)"
+    )
 
 
 def run_scrubadub(path: Path, slice_mb: int = 2) -> None:
     try:
-        import scrubadub  # type: ignore[import-not-found]
+        import scrubadub
     except ImportError:
         print("scrubadub: not installed, skipped (pip install scrubadub==2.0.1 in a scratch venv)")
         return
@@ -140,8 +150,10 @@ def run_scrubadub(path: Path, slice_mb: int = 2) -> None:
         scrubadub.clean("\n".join(data[i : i + 1000]))
     dt = time.perf_counter() - t0
     size = sum(len(x) + 1 for x in data)
-    print(f"scrubadub (1,000-line chunks, first {slice_mb} MB, extrapolated): "
-          f"{size / 1e6 / dt:.2f} MB/s")
+    print(
+        f"scrubadub (1,000-line chunks, first {slice_mb} MB, extrapolated): "
+        f"{size / 1e6 / dt:.2f} MB/s"
+    )
 
 
 def main() -> None:

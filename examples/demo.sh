@@ -11,6 +11,7 @@ cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 export TELEMETRY_ARTIFACTS_ROOT=${TELEMETRY_ARTIFACTS_ROOT:-examples/artifacts}
 export TELEMETRY_REPO_ROOT=${TELEMETRY_REPO_ROOT:-examples/repo}
 export TELEMETRY_REPORTS_DIR=${TELEMETRY_REPORTS_DIR:-reports/telemetry}
+export TELEMETRY_REPO_FIXTURE=${TELEMETRY_REPO_FIXTURE:-examples/repo-history.json}
 .venv/bin/dagster asset materialize -m telemetry_assets.definitions --select '*' --partition "$D" \
   > "$DAGSTER_HOME/last-materialize.log" 2>&1 || {
   echo "materialization failed; Dagster's log: $DAGSTER_HOME/last-materialize.log" >&2

@@ -60,14 +60,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"telemetry-sanitize: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.files == ["-"]:
-        stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
-        counts = redactor.redact_file(stdin, sys.stdout)
+        with open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False) as stdin:
+            counts = redactor.redact_file(stdin, sys.stdout)
         sys.stdout.flush()
         _print_audit("<stdin>", counts)
         return EXIT_OK
     if "-" in args.files or args.out_dir is None:
-        print("telemetry-sanitize: files need --out-dir DIR (use - alone for stdin)",
-              file=sys.stderr)
+        print(
+            "telemetry-sanitize: files need --out-dir DIR (use - alone for stdin)", file=sys.stderr
+        )
         return EXIT_USAGE
     args.out_dir.mkdir(parents=True, exist_ok=True)
     status = EXIT_OK
@@ -79,13 +80,16 @@ def main(argv: list[str] | None = None) -> int:
             status = EXIT_INPUT_ERROR
             continue
         if not _is_utf8(src):
-            print(f"telemetry-sanitize: {name}: not valid UTF-8, decoded with replacement "
-                  "characters", file=sys.stderr)
+            print(
+                f"telemetry-sanitize: {name}: not valid UTF-8, decoded with replacement characters",
+                file=sys.stderr,
+            )
         dst = args.out_dir / src.name
         try:
-            with src.open("r", encoding="utf-8", errors="replace") as fin, dst.open(
-                "w", encoding="utf-8"
-            ) as fout:
+            with (
+                src.open("r", encoding="utf-8", errors="replace") as fin,
+                dst.open("w", encoding="utf-8") as fout,
+            ):
                 counts = redactor.redact_file(fin, fout)
         except OSError as exc:
             print(f"telemetry-sanitize: {name}: {exc.strerror}", file=sys.stderr)

@@ -82,10 +82,10 @@ def _init_worker(settings: RedactorSettings) -> None:
     _WORKER_REDACTOR = settings.build()
 
 
-def _work(args: tuple[str, str, str]) -> SanitizedArtifact:
+def _work(args: tuple[str, str, str, str]) -> SanitizedArtifact:
     assert _WORKER_REDACTOR is not None
-    root, rel, run_id = args
-    return sanitize_artifact(root, rel, run_id, _WORKER_REDACTOR)
+    root, rel, run_id, sha256 = args
+    return sanitize_artifact(root, rel, run_id, _WORKER_REDACTOR, expected_sha256=sha256)
 
 
 @dataclass(slots=True)
@@ -261,7 +261,8 @@ def sanitize_manifest(
     total = len(records)
     done_bytes = sum(records[i].size for i in range(total) if results[i] is not None)
     done = from_cache
-    jobs = [(str(root), real_paths.get(records[i].path_key, records[i].path), records[i].run_id)
+    jobs = [(str(root), real_paths.get(records[i].path_key, records[i].path), records[i].run_id,
+             records[i].sha256)
             for i in todo]
     if todo:
         if workers > 1 and len(todo) > 1:

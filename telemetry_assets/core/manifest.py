@@ -49,6 +49,7 @@ SkipReason = Literal[
     "not a regular file",
     "nested run.json",
     "empty run folder",
+    "purged on request",
 ]
 
 
@@ -419,9 +420,12 @@ def _decide_run(
                                      provider=provider))
         return
     job_type, inferred = _infer_job_type(location, meta.job_type if meta else None)
+    if run_id in rules.excluded_run_ids:
+        # Purged on request: as if it had never been collected; counted, never listed.
+        skipped.append(SkippedRecord(path="", kind="run", reason="purged on request"))
+        return
     if (
-        run_id in rules.excluded_run_ids
-        or (rules.providers is not None and provider not in rules.providers)
+        (rules.providers is not None and provider not in rules.providers)
         or (rules.job_types is not None and job_type not in rules.job_types)
     ):
         skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="excluded by policy",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import io
 import json
 import time
@@ -204,20 +205,42 @@ class _FieldRedactor:
         )
 
 
+def _size_label(limit: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if limit >= 1 << shift:
+            return f"{limit / (1 << shift):g} {unit}"
+    return f"{limit} bytes"
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def sanitize_artifact(
     root: str,
     rel_path: str,
     run_id: str,
     redactor: Redactor,
     budget_seconds: float = REDACTION_BUDGET_SECONDS,
+    expected_sha256: str | None = None,
 ) -> SanitizedArtifact:
-    """Parse and redact one artifact; never raises for bad content (quarantines instead)."""
+    """Parse and redact one artifact; never raises for bad content (quarantines instead).
+
+    With ``expected_sha256`` (the manifest's hash), the file is hashed again once it has been
+    read: if the content differs, what was parsed is not what the manifest recorded (a job
+    still writing, a file replaced) and the artifact is quarantined as "changed while being
+    read" rather than attributed to the recorded hash. The next materialization re-hashes it.
+    """
     out = SanitizedArtifact(path=rel_path, run_id=run_id)
     path = Path(root) / rel_path
     try:
         size = path.lstat().st_size
         if size > MAX_ARTIFACT_BYTES:
-            raise _Quarantine(f"larger than {MAX_ARTIFACT_BYTES >> 30} GiB")
+            raise _Quarantine(f"larger than {_size_label(MAX_ARTIFACT_BYTES)}")
         fields = _FieldRedactor(redactor, time.monotonic() + budget_seconds)
         formats: list[str] = []
         for member, stream in _open_payloads(path):
@@ -232,6 +255,8 @@ def sanitize_artifact(
             out.passed_test_ids.extend(fields.text(t) or "" for t in result.passed_test_ids)
             if out.started_at is None:
                 out.started_at = result.started_at
+        if expected_sha256 is not None and _sha256_of(path) != expected_sha256:
+            raise _Quarantine("changed while being read")
         out.format = "+".join(sorted(set(formats))) or None
         out.redactions = fields.counts
         out.bytes_read = size

@@ -20,6 +20,7 @@ import pandas as pd
 from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, rollup
 from telemetry_assets.core.fingerprint.similar import similar_groups
+from telemetry_assets.core.purge import load_purged
 from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
 from telemetry_assets.core.render.markdown import render_markdown
 from telemetry_assets.core.report import Report
@@ -108,10 +109,12 @@ def raw_opt_in_manifest(
             allow_retries=False,
         )
     col = loaded.policy.collection
+    purged = load_purged(settings.state_path) if settings.state_path else frozenset()
     rules = CollectionRules(
         allow_placement_opt_in=col.allow_placement_opt_in,
         providers=frozenset(col.providers) if col.providers is not None else None,
         job_types=frozenset(col.job_types) if col.job_types is not None else None,
+        excluded_run_ids=purged,
     )
     redactor = settings.redactor_settings().build()
     manifest = build_manifest(

@@ -15,7 +15,12 @@ import dagster as dg
 from pydantic import Field
 
 from telemetry_assets.core.batch import RedactorSettings, default_workers
-from telemetry_assets.core.triage.owners import FixtureRepoFacts, GitRepoFacts, RepoFacts
+from telemetry_assets.core.triage.owners import (
+    FixtureRepoFacts,
+    GitRepoFacts,
+    HistoryFixtureRepoFacts,
+    RepoFacts,
+)
 
 
 class TelemetrySettings(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -26,6 +31,9 @@ class TelemetrySettings(dg.ConfigurableResource):  # type: ignore[type-arg]
     repo_root: str = Field(description="CODEOWNERS, policy and git history (TELEMETRY_REPO_ROOT).")
     cache_dir: str = Field(
         default="", description="Sanitized-artifact cache; empty disables it (TELEMETRY_CACHE_DIR)."
+    )
+    state_dir: str = Field(
+        default="", description="Purge register and other state (TELEMETRY_STATE_DIR)."
     )
     workers: int = Field(default=2, description="Processes for parse+redact (TELEMETRY_WORKERS).")
     disabled_redaction_rules: list[str] = Field(
@@ -54,13 +62,19 @@ class TelemetrySettings(dg.ConfigurableResource):  # type: ignore[type-arg]
         return Path(self.repo_root)
 
     @property
+    def state_path(self) -> Path | None:
+        return Path(self.state_dir) if self.state_dir else None
+
+    @property
     def cache_path(self) -> Path | None:
         return Path(self.cache_dir) if self.cache_dir else None
 
 
 class RepoFactsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """CODEOWNERS and git history: the real repository, or an offline fixture (a JSON file with
-    ``codeowners``, ``committers`` {path: [names]} and ``files``)."""
+    """CODEOWNERS and git history: the real repository, or an offline fixture. The fixture is a
+    JSON file with ``committers`` ({path: [names, newest first]}) and, optionally,
+    ``codeowners`` and ``files``: without ``codeowners`` the real tree under ``repo_root`` still
+    supplies CODEOWNERS and files, and only the history is recorded."""
 
     repo_root: str
     fixture_path: str = ""
@@ -68,6 +82,8 @@ class RepoFactsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     def facts(self) -> RepoFacts:
         if self.fixture_path:
             data = json.loads(Path(self.fixture_path).read_text("utf-8"))
+            if "codeowners" not in data:
+                return HistoryFixtureRepoFacts(Path(self.repo_root), data.get("committers", {}))
             return FixtureRepoFacts(
                 codeowners=data.get("codeowners"),
                 committers=data.get("committers", {}),
@@ -83,6 +99,7 @@ def settings_from_env() -> TelemetrySettings:
         reports_dir=env.get("TELEMETRY_REPORTS_DIR", "./reports/telemetry"),
         repo_root=env.get("TELEMETRY_REPO_ROOT", "."),
         cache_dir=env.get("TELEMETRY_CACHE_DIR", "./.telemetry/cache"),
+        state_dir=env.get("TELEMETRY_STATE_DIR", "./.telemetry/state"),
         workers=int(env.get("TELEMETRY_WORKERS", str(default_workers()))),
         extra_internal_domains=[
             d.strip() for d in env.get("TELEMETRY_INTERNAL_DOMAINS", "").split(",") if d.strip()

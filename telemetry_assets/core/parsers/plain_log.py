@@ -47,6 +47,11 @@ _GENERIC_EXIT = re.compile(r"^Process completed with exit code \d+\.?$")
 _STAMP_CACHE: dict[tuple[str, str, str | None], datetime | None] = {}
 
 
+def _stamp_of(token: object) -> datetime | None:
+    """A line's stamp token (its prefix match, kept instead of a datetime) as UTC."""
+    return _stamp(token) if isinstance(token, re.Match) else None
+
+
 def _stamp(match: re.Match[str]) -> datetime | None:
     """The stamp as UTC; whole seconds are cached (log lines share them by the thousand)."""
     key = (match["date"], match["time"], match["tz"])
@@ -119,14 +124,19 @@ class _ErrorLines:
         self.failures: dict[tuple[str, str], Failure] = {}
         self.generic: dict[str, Failure] = {}
         self._rule: ErrorLineRule | None = None
-        self._block: list[tuple[str, datetime | None]] = []
+        self._block: list[tuple[str, object]] = []
 
-    def feed(self, line: str, stamp: datetime | None, gha_error: bool) -> None:
+    @property
+    def pending(self) -> bool:
+        return self._rule is not None
+
+    def feed(self, line: str, token: object, gha_error: bool) -> None:
+        """One line that may be an error line; ``token`` is its stamp, read only when kept."""
         if gha_error:
-            self._flush()
+            self.flush()
             message = " ".join(line.split())
             target = self.generic if _GENERIC_EXIT.match(message) else None
-            failure = Failure(NAME, message, line, kind="log", occurred_at=stamp)
+            failure = Failure(NAME, message, line, kind="log", occurred_at=_stamp_of(token))
             if target is not None:
                 target.setdefault(message, failure)
             else:
@@ -140,29 +150,30 @@ class _ErrorLines:
                 continue
             if rule.grouped:
                 if self._rule is not rule:
-                    self._flush()
+                    self.flush()
                     self._rule = rule
                 if len(self._block) < _MAX_ERROR_BLOCK_LINES:
-                    self._block.append((match["msg"] or "", stamp))
+                    self._block.append((match["msg"] or "", token))
                 return
-            self._flush()
+            self.flush()
             message = " ".join(match["msg"].split())
             code = match.groupdict().get("code")
             exc_type = f"error{code}" if code else None
             kind = rule.kind if code or rule.name != "compiler" else "log"
+            stamp = _stamp_of(token)
             self._add(
                 rule.name,
                 message,
                 Failure(NAME, message, line, exc_type, kind=kind, occurred_at=stamp),
             )
             return
-        self._flush()
+        self.flush()
 
     def _add(self, rule: str, message: str, failure: Failure) -> None:
         if len(self.failures) < MAX_ERROR_FAILURES:
             self.failures.setdefault((rule, message), failure)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         rule, block = self._rule, self._block
         self._rule, self._block = None, []
         if rule is None or not block:
@@ -175,11 +186,12 @@ class _ErrorLines:
             exc_type = next((t[5:].strip() for t in texts if t.startswith("code ")), None)
         trace = "\n".join(f"{'npm ERR!' if rule.name == 'npm' else '[ERROR]'} {t}" for t in texts)
         message = " ".join(message.split())
-        failure = Failure(NAME, message, trace, exc_type, kind="log", occurred_at=block[0][1])
+        stamp = _stamp_of(block[0][1])
+        failure = Failure(NAME, message, trace, exc_type, kind="log", occurred_at=stamp)
         self._add(rule.name, message, failure)
 
     def finish(self) -> list[Failure]:
-        self._flush()
+        self.flush()
         found = list(self.failures.values())
         return found or list(self.generic.values())
 
@@ -262,24 +274,41 @@ def _merge_summaries(traces: list[FoundTrace]) -> list[FoundTrace]:
     return merged
 
 
+# First characters of lines that ``_ErrorLines`` can match (``ERROR_LINE_RULES``); any other line
+# only ends an error block in progress.
+_ERROR_FIRST = frozenset("nN[eEfF")
+# First characters of a timestamp prefix (``_STAMP``).
+_STAMP_FIRST = "[0123456789"
+
+
 def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
-    """Streaming form of :func:`parse`: reads ``lines`` once, keeping a bounded window."""
-    scanner = TraceScanner()
-    errors = _ErrorLines()
+    """Streaming form of :func:`parse`: reads ``lines`` once, keeping a bounded window.
+
+    The loop is the hot path of the whole product on big logs: an ordinary line costs a few
+    ``str`` checks, at most one stamp match and the scanner's one-regex prefilter. Stamps stay
+    regex matches until a trace or error line needs their time.
+    """
+    scanner = TraceScanner(stamp_of=_stamp_of)
+    feed = scanner.feed_clean
+    stamp_match = _STAMP.match
+    errors: _ErrorLines | None = _ErrorLines()  # dropped once a trace is found: it restates it
     found: list[FoundTrace] = []
     started_at: datetime | None = None
     cut = 0
     for raw in lines:
         if len(raw) > MAX_LINE_CHARS:
             cut += 1
-        line = clean_line(raw)
-        stamp: datetime | None = None
-        match = _STAMP.match(line) if line[:1] in "[0123456789" else None
-        if match:
-            stamp = _stamp(match)
-            line = line[match.end() :]
-            if started_at is None:
-                started_at = stamp
+            raw = raw[:MAX_LINE_CHARS]
+        line = raw.rstrip("\r\n")
+        if "\x1b" in line or "\r" in line:
+            line = clean_line(line)
+        token: re.Match[str] | None = None
+        if line[:1] in _STAMP_FIRST:
+            token = stamp_match(line)
+            if token is not None:
+                line = line[token.end() :]
+                if started_at is None:
+                    started_at = _stamp(token)
         gha_error = False
         if line[:2] in ("##", "::"):
             marker = _MARKER.match(line)
@@ -289,8 +318,15 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
                     continue  # group/endgroup/warning/debug/command markers carry no failure
                 gha_error = True
                 line = line[marker.end() :]
-        errors.feed(line, stamp, gha_error)
-        found.extend(scanner.feed(line, stamp))
+        if errors is not None:
+            if gha_error or line[:1] in _ERROR_FIRST:
+                errors.feed(line, token, gha_error)
+            elif errors.pending:
+                errors.flush()
+        traces = feed(line, token)
+        if traces:
+            found.extend(traces)
+            errors = None
     found.extend(scanner.finish())
     notes: list[str] = []
     if cut:
@@ -298,7 +334,7 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     if found:
         failures = [_failure(t) for t in _merge_summaries(found)]
     else:
-        failures = errors.finish()
+        failures = errors.finish() if errors is not None else []
         if failures:
             notes.append(f"no stack trace found; {len(failures)} error lines reported instead")
     return ParseResult(NAME, tuple(failures), started_at=started_at, notes=tuple(notes))

@@ -13,8 +13,9 @@ raises on any text: unreadable input yields a frameless :class:`TraceInfo`.
 
 from __future__ import annotations
 
+import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from telemetry_assets.core.parsers.languages.base import (
     TraceInfo,
     _no_context,
     clean_line,
+    is_record_start,
 )
 from telemetry_assets.core.parsers.languages.python import split_exception_line
 
@@ -83,53 +85,108 @@ class FoundTrace:
     stamp: datetime | None = None
 
 
+# Every line on which some language's ``open`` or ``context`` can answer starts like this (after
+# optional indentation for frames and headers) or holds ``<<< `` (Surefire's test line, checked
+# apart). It is a superset of those checks, so lines it rejects, the vast majority of a CI log,
+# cost this one match while no trace is open. Keep it in step with the openers in ``languages/``.
+# Deliberately not matched: ``at`` anywhere but first on the line, lowercase ``failed``.
+_MAY_OPEN = re.compile(
+    r"""(?:
+        \s*(?:at\ |---\ FAIL:\ |Traceback|\+|●)   # JVM/V8 frames, go test FAIL, Python headers, Jest
+      | ___ | FAILED\  | ERROR\                   # pytest section headers and summary lines
+      | panic:\  | fatal\ error:\  | goroutine\    # Go crashes and goroutine dumps
+      | thread\ ' | ----\                         # Rust panics and cargo test output headers
+    )""",
+    re.VERBOSE,
+)
+
+_NO_TRACES: tuple[FoundTrace, ...] = ()
+
+
+def _as_datetime(stamp: object) -> datetime | None:
+    return stamp if isinstance(stamp, datetime) else None
+
+
 class _Block:
-    __slots__ = ("kind", "language", "lines", "reader", "stamp", "test_id")
+    __slots__ = ("kind", "language", "lines", "reader", "stamps", "test_id", "unstamped")
 
     def __init__(
         self,
         language: Language,
         reader: Reader | None,
         lines: list[str],
-        stamp: datetime | None,
+        stamps: list[object],
         test_id: str | None,
         kind: FailureKind | None,
+        unstamped: bool,
     ) -> None:
         self.language = language
         self.reader = reader
         self.lines = lines
-        self.stamp = stamp
+        self.stamps = stamps
+        """Stamps of the block's lines up to its opening line; the first readable one counts."""
         self.test_id = test_id
         self.kind = kind
+        self.unstamped = unstamped
+        """The opening line had no timestamp prefix: a stamped line is a new log record."""
 
 
 class TraceScanner:
     """Feed lines one at a time; completed traces come back from :meth:`feed` and :meth:`finish`.
 
     Memory is bounded by :data:`LOOKBACK_LINES` plus the current trace (at most
-    :data:`MAX_BLOCK_LINES` lines of at most ``MAX_LINE_CHARS`` characters).
+    :data:`MAX_BLOCK_LINES` lines of at most ``MAX_LINE_CHARS`` characters). A line's stamp is
+    opaque here: ``stamp_of`` turns the stamp of a trace's first line into its time, only when a
+    trace is found, so a caller may pass a cheap token (a regex match) for every line. A stamp
+    that is not ``None`` also tells that the line carried a timestamp prefix: when a trace opened
+    on a line without one, the next stamped line starts a new log record and ends the trace.
     """
 
-    def __init__(self, languages: tuple[Language, ...] = LANGUAGES) -> None:
+    def __init__(
+        self,
+        languages: tuple[Language, ...] = LANGUAGES,
+        stamp_of: Callable[[object], datetime | None] = _as_datetime,
+    ) -> None:
         self._languages = languages
+        self._stamp_of = stamp_of
         self._contexts = tuple(x.context for x in languages if x.context is not _no_context)
         self._lines: deque[str] = deque(maxlen=LOOKBACK_LINES)
-        self._stamps: deque[datetime | None] = deque(maxlen=LOOKBACK_LINES)
+        self._stamps: deque[object] = deque(maxlen=LOOKBACK_LINES)
         self._block: _Block | None = None
         self._context: TestContext | None = None
         self._context_age = 0
 
-    def feed(self, line: str, stamp: datetime | None = None) -> list[FoundTrace]:
-        line = clean_line(line)
-        found: list[FoundTrace] = []
+    def feed(self, line: str, stamp: object = None) -> list[FoundTrace]:
+        """Feed one raw line (escapes and terminators are cleaned here)."""
+        return list(self.feed_clean(clean_line(line), stamp))
+
+    def feed_clean(self, line: str, stamp: object = None) -> Sequence[FoundTrace]:
+        """Feed one line already passed through :func:`clean_line` (the hot path of a log scan)."""
         block = self._block
         if block is not None:
+            if stamp is not None and block.unstamped:
+                closed = self._close()
+                return [*closed, *self._idle(line, stamp)]
             if block.reader is not None and block.reader.feed(line):
                 if len(block.lines) < MAX_BLOCK_LINES:
                     block.lines.append(line)
-                return found
-            found.extend(self._close())
-        self._context_age += 1
+                return _NO_TRACES
+            closed = self._close()
+            return [*closed, *self._idle(line, stamp)]
+        if self._context is not None:
+            self._context_age += 1
+        if _MAY_OPEN.match(line) is None and "<<< " not in line:
+            self._lines.append(line)
+            self._stamps.append(stamp)
+            return _NO_TRACES
+        return self._open(line, stamp)
+
+    def _idle(self, line: str, stamp: object) -> Sequence[FoundTrace]:
+        if self._context is not None:
+            self._context_age += 1
+        return self._open(line, stamp)
+
+    def _open(self, line: str, stamp: object) -> Sequence[FoundTrace]:
         for context_of in self._contexts:
             context = context_of(line)
             if context is not None:
@@ -140,26 +197,38 @@ class TraceScanner:
             if opening is None:
                 continue
             back = min(opening.lookback, len(self._lines))
+            if stamp is None:
+                back = self._unstamped_lookback(back)
             lines = [self._lines[i] for i in range(len(self._lines) - back, len(self._lines))]
             stamps = [self._stamps[i] for i in range(len(self._stamps) - back, len(self._stamps))]
             for _ in range(back):
                 self._lines.pop()
                 self._stamps.pop()
-            first_stamp = next((s for s in [*stamps, stamp] if s is not None), None)
             self._block = _Block(
                 language,
                 opening.reader,
                 [*lines, line],
-                first_stamp,
+                [s for s in [*stamps, stamp] if s is not None],
                 opening.test_id,
                 opening.kind,
+                unstamped=stamp is None,
             )
             if opening.reader is None:
-                found.extend(self._close())
-            return found
+                return self._close()
+            return _NO_TRACES
         self._lines.append(line)
         self._stamps.append(stamp)
-        return found
+        return _NO_TRACES
+
+    def _unstamped_lookback(self, back: int) -> int:
+        """A trace opening on an unstamped line takes earlier lines only up to the nearest stamped
+        one (a log record's first line), and that one only when it is no log-record header
+        (``ERROR agent.runner step 5 failed``): it may be the exception's own line."""
+        size = len(self._lines)
+        for i in range(1, back + 1):
+            if self._stamps[size - i] is not None:
+                return i if not is_record_start(self._lines[size - i]) else i - 1
+        return back
 
     def finish(self) -> list[FoundTrace]:
         return self._close()
@@ -184,7 +253,8 @@ class TraceScanner:
             if self._context_age <= CONTEXT_TTL_LINES and self._context.test_id:
                 info = replace(info, test_id=self._context.test_id, kind=self._context.kind)
             self._context = None
-        return [FoundTrace(info, "\n".join(lines), block.stamp)]
+        stamp = next((t for t in map(self._stamp_of, block.stamps) if t is not None), None)
+        return [FoundTrace(info, "\n".join(lines), stamp)]
 
 
 def iter_traces(lines: Iterable[str]) -> Iterator[FoundTrace]:

@@ -19,12 +19,14 @@ identifier. Pure: no Dagster, no filesystem, no global detect-secrets settings.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
+import re2
 from detect_secrets.filters import heuristic as ds_heuristic
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
@@ -81,13 +83,10 @@ class Finding:
 _Hits = Iterator[tuple[str, int]]
 
 
-def _line_start(text: str, offset: int) -> int:
-    return text.rfind("\n", 0, offset) + 1
-
-
 def _before(text: str, offset: int, width: int) -> str:
     """Up to ``width`` characters before ``offset`` on the same line."""
-    return text[max(_line_start(text, offset), offset - width) : offset]
+    start = max(0, offset - width)
+    return text[text.rfind("\n", start, offset) + 1 or start : offset]
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,7 +138,9 @@ _IPV4: Final = re.compile(
 _VERSION_CONTEXT: Final = re.compile(
     r"(?i)(?:\bv|\bversions?|\bver|\brelease|\btag|\bbuild|==|>=|<=|~=|\^|~|@)[ \t:=]{0,3}$"
 )
-_VERSION_SUFFIX: Final = re.compile(r"-(?:[a-z]|rc|\d)|\+[\w.]")
+# ... or followed by a pre-release/build suffix, a file extension (`lib-1.1.7.5.jar`), or a
+# path separator after a path separator (`/repository/org/x/1.1.7.5/`).
+_VERSION_SUFFIX: Final = re.compile(r"(?i)-(?:[a-z]|rc|\d)|\+[\w.]|\.[a-z]")
 
 
 def _find_ipv4(text: str) -> _Hits:
@@ -147,6 +148,11 @@ def _find_ipv4(text: str) -> _Hits:
         if _VERSION_CONTEXT.search(_before(text, match.start(), 12)):
             continue
         if _VERSION_SUFFIX.match(text, match.end()):
+            continue
+        if text[match.start() - 1 : match.start()] == "-" or (
+            text[match.start() - 1 : match.start()] == "/"
+            and text[match.end() : match.end() + 1] == "/"
+        ):
             continue
         if ip_is_reportable(match.group()):
             yield "ipv4", match.start()
@@ -185,7 +191,9 @@ def _find_ipv6(text: str) -> _Hits:
 _MAC: Final = re.compile(
     r"(?<![\w:.-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])"
 )
-_MAC_DOTTED: Final = re.compile(r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])")
+_MAC_DOTTED: Final = re.compile(
+    r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])"
+)
 _UUID: Final = re.compile(
     r"(?<![\w-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
     r"(?![\w-])"
@@ -463,7 +471,19 @@ def _find_jwts(text: str) -> _Hits:
         yield "jwt", match.start()
 
 
+# Literal pieces of every vendor shape; the 50 shapes run only on a line that has one.
+_VENDOR_HINT: Final = re.compile(
+    r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T|gh[pousr]_|github_pat_|gl"
+    r"|xox|xapp-|hooks\.slack|k_live_|k_test_|AIza|npm_|pypi-|sk-|SG\.|AC|SK|hf_|api_org_|AGE-"
+    r"|ops_|A3-|ATATT|hv[sbr]\.|HRKU-|fo1_|fm[12]|do[opr]_|shp|dapi|dp\.|lin_api_|PMAK-|pul-|NR"
+    r"|sntry|key-|-us|:AA|sq0|EAA|AccountKey|sl\.|CLOJARS_|BUNDLE_|tk-us-|s-s4t2|API-|v1\.0-"
+    r"|[MNO][\w-]{23}\.|EZ[AT]K|ABSK|bedrock|s\.|(?i:sumo)|\d{15}\||ghc|xoxc|xoxd"
+)
+
+
 def _find_vendor_tokens(text: str) -> _Hits:
+    if not _VENDOR_HINT.search(text):
+        return
     for name, pattern in VENDOR_TOKENS:
         for match in pattern.finditer(text):
             token = match.group(match.lastindex or 0)
@@ -497,8 +517,10 @@ def _find_auth_headers(text: str) -> _Hits:
         if is_placeholder(value) or value.startswith(("$", "<", "{")):
             continue
         has_digit = any(c.isdigit() for c in value)
-        if (match.group("scheme") and len(value) >= 6) or (has_digit and len(value) >= 8) or (
-            len(value) >= 20
+        if (
+            (match.group("scheme") and len(value) >= 6)
+            or (has_digit and len(value) >= 8)
+            or (len(value) >= 20)
         ):
             yield "auth_header", match.start("value")
 
@@ -530,9 +552,9 @@ _SECRET_WORD: Final = re.compile(
     r"|\bpat\b"
 )
 _KEY_CHARS: Final = re.compile(r"[\w.-]*")
-_KEY_START: Final = re.compile(r"[\w.-]*$")
+_KEY_START_WINDOW: Final = 120  # longer "keys" are not keys; bounds the backward scan
 _KEYWORD_COMPONENTS: Final = frozenset(
-    "password passwd passphrase pass pwd secret secrets token tokens apikey credential credentials "
+    "password passwd passphrase pwd secret secrets token tokens apikey credential credentials "
     "creds pat".split()
 )
 _KEY_QUALIFIERS: Final = frozenset(
@@ -577,6 +599,9 @@ def _is_secret_key(key: str) -> bool:
         return False
     for index, part in enumerate(parts):
         if part in _KEYWORD_COMPONENTS or part.startswith(("secret", "passw")):
+            return True
+        # `db_pass`, `db_pass_secure`; but not `PASS:` (a test verdict) or `--passWithNoTests`.
+        if part == "pass" and index and parts[index + 1 :] in ([], ["secure"]):
             return True
         if part == "key" and (len(parts) == 1 or (index and parts[index - 1] in _KEY_QUALIFIERS)):
             return True
@@ -629,7 +654,10 @@ def _value_is_real(raw: str) -> bool:
 def _find_secret_fields(text: str) -> _Hits:
     seen_keys: set[int] = set()
     for word in _SECRET_WORD.finditer(text):
-        key_start = word.start() - len(_KEY_START.search(text, 0, word.start()).group())  # type: ignore[union-attr]
+        key_start = word.start()
+        floor = max(0, key_start - _KEY_START_WINDOW)
+        while key_start > floor and (text[key_start - 1].isalnum() or text[key_start - 1] in "_.-"):
+            key_start -= 1
         if key_start in seen_keys:
             continue
         key_end = _KEY_CHARS.match(text, word.end()).end()  # type: ignore[union-attr]
@@ -653,13 +681,11 @@ _HASH_CONTEXT: Final = re.compile(
     (?:commit|sha\d*|srcrev\w*|rev(?:ision)?|version|tree|parent|merge|head|checkout|ref
       |digest|hash|checksum|md5|fingerprint|etag|integrity|object|blob|h1|
       (?:trace|span|request|correlation|run|job|build|cache|session|x-request)[_-]?id|\bid
-    )\W{0,4}$
+    )(?:\W{1,3}-{1,2}[a-z]+)*\W{0,4}$     # `git checkout -qf <sha>`
     """
 )
 _HEX_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_+/])")
-_B64_RUN: Final = re.compile(
-    r"(?<![A-Za-z0-9_+/-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9_+/=-])"
-)
+_B64_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9_+/=-])")
 _WORDY: Final = re.compile(r"[a-z]{4,}|[A-Z][a-z]{3,}")
 
 
@@ -734,7 +760,11 @@ def _ds_plugins() -> tuple[_DsPlugin, ...]:
         _DsPlugin(StripeDetector(), ("k_live_",)),
         _DsPlugin(TelegramBotTokenDetector(), (":aa",)),
         _DsPlugin(TwilioKeyDetector(), ("ac", "sk")),
-        _DsPlugin(KeywordDetector(), ("pass", "pwd", "secret", "token", "key", "auth")),
+        _DsPlugin(
+            KeywordDetector(),
+            ("password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+             "private_key"),
+        ),  # fmt: skip
         _DsPlugin(Base64HighEntropyString(limit=4.5), ('"', "'")),
         _DsPlugin(HexHighEntropyString(limit=3.0), ('"', "'")),
     )
@@ -770,7 +800,7 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
 # keyword and entropy probes, so a finding names the narrowest thing it saw.
 
 _PROBES: Final[tuple[tuple[str, Callable[[str], _Hits]], ...]] = (
-    ("private_key", _find_private_keys),
+    ("private_key_escaped", _find_private_keys),  # on one line: the `\\n`-escaped form
     ("jwt", _find_jwts),
     ("vendor_token", _find_vendor_tokens),
     ("url_credentials", _find_url_credentials),
@@ -800,6 +830,22 @@ _DETECTOR_NAMES: Final[tuple[str, ...]] = (
 )  # fmt: skip
 
 
+# A cheap RE2 pass (linear time, ~10x faster than ``re`` here) picks the lines any probe could
+# fire on; everything else (most of a stack trace) is skipped. It must over-approximate every
+# probe above: a line it drops is never examined.
+_LINE_GATE: Final = re2.compile(
+    r"(?i)@|\d+\.\d+\.\d+\.\d+|[0-9a-f]*::|[0-9a-f]{1,4}:[0-9a-f]{0,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}"
+    r"|[0-9a-f]{2}[:-][0-9a-f]{2}[:-][0-9a-f]{2}[:-]|[0-9a-f]{4}\.[0-9a-f]{4}\."
+    r"|\d{3}[ .-]?\d{2}[ .-]?\d{4}|\d{4}[ -]?\d{4,6}[ -]?\d{4}|\d{3}[ .)-]+\d{3}[ .-]\d{4}|\+\d"
+    r"|\d{7,}|phone|\btel\b|mobile|\bcell\b|\bfax|pager|whatsapp|\bdesk\b|\bdial|\bcall\b"
+    r"|callback|contact|number\s+is|[a-z]{2}\d{2} ?[a-z0-9]{4}|/home/|/users/|users\\"
+    r"|\.(?:internal|corp|local|lan|intra|intranet|localdomain|home|private|int|corpint|corpnet)\b"
+    r"|://[^\s/@]*:[^\s/@]*@|(?:^|\s)(?:-u|--user)\b|authori|api-?key|token|secret"
+    r"|pass(?:w|phrase|_|$|[^a-z])|pwd|cookie|credential|creds|auth|key(?:$|[^a-z])|secure"
+    r"|\bpat\b|private|sumo|\bssn\b|social|[a-z0-9+_=-]{20,}"
+)
+
+
 class ResidualPiiDetector:
     """Scans sanitized text for residual PII and secrets; findings carry positions only."""
 
@@ -822,20 +868,23 @@ class ResidualPiiDetector:
         """Every residual finding in ``text``, ordered by position, one per (name, position)."""
         if not text:
             return []
-        newlines = [i for i, c in enumerate(text) if c == "\n"] if "\n" in text else []
-        hits: dict[tuple[int, str], None] = {}
-        for _, probe in _PROBES:
-            for name, offset in probe(text):
-                hits.setdefault((offset, name), None)
-        for name, offset in self._extra_domain_hits(text):
-            hits.setdefault((offset, name), None)
-        for name, offset in self._detect_secrets_hits(text):
-            hits.setdefault((offset, name), None)
-        findings = set()
-        for offset, name in hits:
-            line_index = bisect.bisect_left(newlines, offset)
-            line_start = newlines[line_index - 1] + 1 if line_index else 0
-            findings.add(Finding(name, line_index + 1, offset - line_start + 1))
+        findings: set[Finding] = set()
+        lines = text.split("\n")
+        for number in self._candidate_lines(text, lines):
+            line = lines[number - 1]
+            for _, probe in _PROBES:
+                for name, offset in probe(line):
+                    findings.add(Finding(name, number, offset + 1))
+            for name, offset in self._extra_domain_hits(line):
+                findings.add(Finding(name, number, offset + 1))
+            for name, offset in self._detect_secrets_hits(line):
+                findings.add(Finding(name, number, offset + 1))
+        if "PRIVATE KEY" in text:  # the only probe that reads across lines
+            newlines = [i for i, c in enumerate(text) if c == "\n"]
+            for name, offset in _find_private_keys(text):
+                index = bisect.bisect_left(newlines, offset)
+                start = newlines[index - 1] + 1 if index else 0
+                findings.add(Finding(name, index + 1, offset - start + 1))
         return sorted(findings, key=lambda f: (f.line, f.column, f.detector))
 
     def scan_many(self, values: Iterable[str | None]) -> Counter[str]:
@@ -850,6 +899,25 @@ class ResidualPiiDetector:
         """True when :meth:`scan` finds nothing."""
         return not self.scan(text)
 
+    def _candidate_lines(self, text: str, lines: list[str]) -> list[int]:
+        """1-based numbers of the lines the gate (or an extra internal domain) points at."""
+        if len(lines) == 1:
+            hit = _LINE_GATE.search(text) or self._mentions_extra_domain(text)
+            return [1] if hit else []
+        ends = list(itertools.accumulate(len(line) + 1 for line in lines))
+        numbers = {bisect.bisect_right(ends, m.start()) + 1 for m in _LINE_GATE.finditer(text)}
+        if self._extra_domains:
+            numbers.update(
+                n for n, line in enumerate(lines, start=1) if self._mentions_extra_domain(line)
+            )
+        return sorted(numbers)
+
+    def _mentions_extra_domain(self, line: str) -> bool:
+        if not self._extra_domains:
+            return False
+        lowered = line.lower()
+        return any(domain[1:] in lowered for domain in self._extra_domains)
+
     def _extra_domain_hits(self, text: str) -> _Hits:
         if not self._extra_domains:
             return
@@ -859,18 +927,15 @@ class ResidualPiiDetector:
             if any(host.endswith(d) or host == d[1:] for d in self._extra_domains):
                 yield "internal_host", match.start()
 
-    def _detect_secrets_hits(self, text: str) -> _Hits:
-        line_start = 0
-        for line in text.split("\n"):
-            lowered = line.lower()
-            for entry in self._ds:
-                if not any(hint in lowered for hint in entry.hints):
+    def _detect_secrets_hits(self, line: str) -> _Hits:
+        lowered = line.lower()
+        for entry in self._ds:
+            if not any(hint in lowered for hint in entry.hints):
+                continue
+            name = f"detect_secrets:{type(entry.plugin).__name__}"
+            for secret in entry.plugin.analyze_string(line):
+                if not isinstance(secret, str):
                     continue
-                name = f"detect_secrets:{type(entry.plugin).__name__}"
-                for secret in entry.plugin.analyze_string(line):
-                    if not isinstance(secret, str):
-                        continue
-                    at = line.find(secret)
-                    if at >= 0 and _ds_candidate_is_real(entry.plugin, secret, line, at):
-                        yield name, line_start + at
-            line_start += len(line) + 1
+                at = line.find(secret)
+                if at >= 0 and _ds_candidate_is_real(entry.plugin, secret, line, at):
+                    yield name, at

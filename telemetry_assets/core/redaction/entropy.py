@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import pairwise
 
 _FILLER_CHARS = frozenset("xX*#.•_-0a1")
 
@@ -39,5 +40,5 @@ def is_sequential(value: str) -> bool:
     """True for alphabets written out in order (``0123456789abcdef``, ``ABCDEFGH...``)."""
     if len(value) < 8:
         return False
-    steps = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) - ord(a) == 1)
+    steps = sum(1 for a, b in pairwise(value) if ord(b) - ord(a) == 1)
     return steps >= 0.8 * (len(value) - 1)

@@ -65,11 +65,8 @@ class _Compiled:
 
 def _compile(rule: Rule) -> _Compiled:
     pattern = ("(?i)" if rule.ignore_case else "") + rule.pattern
-    regex: Any
-    if _LOOKAROUND.search(pattern):
-        regex = re.compile(pattern)  # lookarounds (PEM): multi-line, keyword-guarded rules only
-    else:
-        regex = re2.compile(pattern)
+    # Lookarounds (PEM) need Python's re: multi-line, keyword-guarded rules only.
+    regex: Any = re.compile(pattern) if _LOOKAROUND.search(pattern) else re2.compile(pattern)
     index = regex.groupindex
     return _Compiled(rule, regex, tuple(index[g] for g in _GROUP_NAMES if g in index))
 

@@ -1,8 +1,9 @@
 """Redaction rules as data: named, ordered, commented (pure, no I/O).
 
-Each :class:`Rule` is a regex plus what to do with a match: the named group ``s`` (or ``s1``..``s9``,
-whichever took part; the whole match if none exists) is replaced by the rule's placeholder, unless
-the rule's ``validator`` rejects the match or the value is already an obvious placeholder.
+Each :class:`Rule` is a regex plus what to do with a match: the named group ``s`` (or
+``s1``..``s9``, whichever took part; the whole match if none exists) is replaced by the rule's
+placeholder, unless the rule's ``validator`` rejects the match or the value is already an
+obvious placeholder.
 
 Naming: ``<family>.<what>`` in lower case, e.g. ``token.github``, ``field.secret``, ``pii.email``.
 Names are public (they appear in audit counts) and each is a unit on its own: ``Redactor(disabled_
@@ -59,11 +60,61 @@ class Rule:
 # --- placeholders and validators -------------------------------------------------------------
 
 _PLACEHOLDER_WORDS = frozenset(
-    """password passwd pass pwd secret token key apikey api_key username user login test testing
-    changeme change_me changeit example sample dummy fake none null nil true false yes no empty
-    redacted removed hidden masked todo tbd placeholder value foo bar baz yyy bearer basic string
-    your_token your_key your_password mypassword my_password secret_key access_token
-    hunter2 letmein""".split()
+    [
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "token",
+        "key",
+        "apikey",
+        "api_key",
+        "username",
+        "user",
+        "login",
+        "test",
+        "testing",
+        "changeme",
+        "change_me",
+        "changeit",
+        "example",
+        "sample",
+        "dummy",
+        "fake",
+        "none",
+        "null",
+        "nil",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "empty",
+        "redacted",
+        "removed",
+        "hidden",
+        "masked",
+        "todo",
+        "tbd",
+        "placeholder",
+        "value",
+        "foo",
+        "bar",
+        "baz",
+        "yyy",
+        "bearer",
+        "basic",
+        "string",
+        "your_token",
+        "your_key",
+        "your_password",
+        "mypassword",
+        "my_password",
+        "secret_key",
+        "access_token",
+        "hunter2",
+        "letmein",
+    ]
 )
 
 _TEMPLATE_START = ("$", "{", "<", "%", "[", "@", "***", "…", "...")
@@ -161,8 +212,9 @@ _CARD_PREFIX = re.compile(
 def _card(m: Any, value: str) -> bool:
     s, e = m.start(), m.end()
     text = m.string
-    if (s > 0 and text[s - 1] in "-.") or (e < len(text) and text[e] in "-." and
-                                           e + 1 < len(text) and text[e + 1].isdigit()):
+    if (s > 0 and text[s - 1] in "-.") or (
+        e < len(text) and text[e] in "-." and e + 1 < len(text) and text[e + 1].isdigit()
+    ):
         return False
     digits = re.sub(r"[ -]", "", value)
     return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.fullmatch(digits)) and _luhn(digits)
@@ -212,9 +264,13 @@ def _ipv6(m: Any, value: str) -> bool:
     text, s, e = m.string, m.start(), m.end()
     if s > 0 and (text[s - 1].isalnum() or text[s - 1] in ":._"):
         return False
-    if e < len(text) and (text[e].isalnum() or text[e] in ":_"):
-        if not (text[e].isdigit() and "/" in value):  # 2001:db8::/9999: bad prefix, still an IP
-            return False
+    # "2001:db8::/9999": a bad prefix length, still an address.
+    if (
+        e < len(text)
+        and (text[e].isalnum() or text[e] in ":_")
+        and not (text[e].isdigit() and "/" in value)
+    ):
+        return False
     core = _V6_TAIL.sub("", value)
     try:
         ip = ipaddress.IPv6Address(core)
@@ -229,19 +285,35 @@ def _mac(m: Any, _value: str) -> bool:
 
 
 _CODE_ROOTS = frozenset(
-    "self this cls threading os sys ctx super asyncio contextvars local np pd".split()
+    "self this cls threading os sys ctx super asyncio contextvars local np pd org com java javax "
+    "jdk sun kotlin android scala akka io".split()
 )
 
 
 def _internal_host(m: Any, value: str) -> bool:
+    # Code, not hosts: "org.testng.internal.Invoker.run(", "threading.local()", "self.internal.x".
     text, e = m.string, m.end()
-    if e < len(text) and text[e] in "([=":
+    if e < len(text) and text[e] in "([=.":
         return False
-    return value.split(".", 1)[0].lower() not in _CODE_ROOTS
+    if any(c.isupper() for c in value):
+        return False  # host names in logs are lower case; Java classes are not
+    return value.split(".", 1)[0] not in _CODE_ROOTS
 
 
 _PLACEHOLDER_HOSTS = frozenset(
-    "localhost url domain host hostname server example yourhost myhost ip host_name".split()
+    [
+        "localhost",
+        "url",
+        "domain",
+        "host",
+        "hostname",
+        "server",
+        "example",
+        "yourhost",
+        "myhost",
+        "ip",
+        "host_name",
+    ]
 )
 
 
@@ -261,8 +333,9 @@ def _curl_user(_m: Any, value: str) -> bool:
     meaningful = [p for p in parts if p]
     if not meaningful:
         return False
-    return not all(p.lower() in _PLACEHOLDER_WORDS or is_filler(p) or len(set(p)) == 1
-                   for p in meaningful)
+    return not all(
+        p.lower() in _PLACEHOLDER_WORDS or is_filler(p) or len(set(p)) == 1 for p in meaningful
+    )
 
 
 def _field_value(m: Any, value: str) -> bool:
@@ -293,12 +366,14 @@ def _home_user(_m: Any, value: str) -> bool:
 _B = r"(?:^|[^0-9A-Za-z_])"  # poor man's lookbehind: consumed, outside group s
 
 _SECRET_WORDS_ANY = r"(?:password|passwd|passphrase|secret|token|credentials?|api[_-]?key)"
-_SECRET_WORDS_END = r"(?:key|pass|pwd|auth|session|sessionid|sessid|_pw|secure)"
+_SECRET_WORDS_END = r"(?:key|[_.-]pass|pwd|auth|session|sessionid|sessid|_pw|secure)"
 _KEY = (
     r"(?:[A-Za-z0-9_.-]*" + _SECRET_WORDS_ANY + r"[A-Za-z0-9_.-]*"
-    r"|[A-Za-z0-9_.-]*pass_[A-Za-z0-9_.-]*"
+    r"|[A-Za-z0-9_.-]*_pass_[A-Za-z0-9_.-]*"
     r"|[A-Za-z0-9_.-]*" + _SECRET_WORDS_END + r")"
 )
+
+
 def _quoted(a: str, b: str, c: str) -> str:
     return rf"\"(?P<{a}>[^\"\n]*)\"|'(?P<{b}>[^'\n]*)'|`(?P<{c}>[^`\n]*)`"
 
@@ -311,7 +386,7 @@ RULES: tuple[Rule, ...] = (
         # Terminated block (also with JSON-escaped "\n"), or an unterminated one (truncated log):
         # then every following base64-looking line. Public keys / certificates are not matched.
         r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:\\r)?(?:\\n|\r?\n)?"
-        r"(?P<s>(?:(?!-----END).){1,100000}?)(?:\\r)?(?:\\n|\r?\n)?(?=-----END)"
+        r"(?P<s>(?s:(?:(?!-----END).){1,100000}?))(?:\\r)?(?:\\n|\r?\n)?(?=-----END)"
         r"|-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:\\n|\r?\n)"
         r"(?P<s1>(?:[A-Za-z0-9+/=:, -]*(?:\\n|\r?\n))*[A-Za-z0-9+/=]{8,}[A-Za-z0-9+/=]*)",
         keywords=("private key",),
@@ -323,17 +398,28 @@ RULES: tuple[Rule, ...] = (
         "<SECRET>",
         # "username root\npassword crickets", "u: x\np: y": a user field directly followed by a
         # password field. A lone "p: x" is not matched (too common in logs).
-        r"(?:\b(?:user_?name|login|user)\b[ \t]*[:=]?[ \t]*|(?m:^)u:[ \t]*)[^\s:=]+[ \t]*\r?\n?[ \t]*"
+        r"(?:\b(?:user_?name|login|user)\b[ \t]*[:=]?[ \t]*|(?m:^)u:[ \t]*)"
+        r"[^\s:=]+[ \t]*\r?\n?[ \t]*"
         r"(?:\bpass(?:word)?\b|\bpw\b|(?m:^)p:)[ \t]*[:=]?[ \t]*(?P<s>[^\s'\"]{3,})",
         keywords=("user", "login", "u:"),
         multiline=True,
         ignore_case=True,
     ),
     # ---- vendor tokens (gitleaks' shapes) ---------------------------------------------------
-    Rule("token.github", "<TOKEN>", r"\b(?P<s>gh[pousr]_[A-Za-z0-9]{36,255})\b",
-         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), _no_filler_body),
-    Rule("token.github_pat", "<TOKEN>", r"\b(?P<s>github_pat_[A-Za-z0-9_]{40,255})",
-         ("github_pat_",), _no_filler_body),
+    Rule(
+        "token.github",
+        "<TOKEN>",
+        r"\b(?P<s>gh[pousr]_[A-Za-z0-9]{36,255})\b",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        _no_filler_body,
+    ),
+    Rule(
+        "token.github_pat",
+        "<TOKEN>",
+        r"\b(?P<s>github_pat_[A-Za-z0-9_]{40,255})",
+        ("github_pat_",),
+        _no_filler_body,
+    ),
     Rule(
         "token.gitlab",
         "<TOKEN>",
@@ -344,9 +430,13 @@ RULES: tuple[Rule, ...] = (
         ("gl", "gr1348941"),
         lambda m, v: _no_filler_body(m, v) and not v[9:].isdigit(),
     ),
-    Rule("token.slack_webhook", "<TOKEN>",
-         r"(?P<s>https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})",
-         ("hooks.slack.com",), check_placeholder=False),
+    Rule(
+        "token.slack_webhook",
+        "<TOKEN>",
+        r"(?P<s>https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})",
+        ("hooks.slack.com",),
+        check_placeholder=False,
+    ),
     Rule(
         "token.slack",
         "<TOKEN>",
@@ -356,99 +446,226 @@ RULES: tuple[Rule, ...] = (
         ("xox", "xapp-"),
         _slack,
     ),
-    Rule("token.aws_access_key_id", "<KEY>",
-         r"\b(?P<s>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
-         ("akia", "asia", "abia", "acca", "a3t"), _no_filler_body),
-    Rule("token.aws_bedrock", "<KEY>",
-         r"\b(?P<s>ABSK[A-Za-z0-9+/]{100,300}={0,2}|bedrock-api-key-[A-Za-z0-9+/=]{20,})",
-         ("absk", "bedrock-api-key-")),
-    Rule("token.stripe", "<TOKEN>", r"\b(?P<s>[sr]k_(?:test|live|prod)_[0-9A-Za-z]{10,247})\b",
-         ("sk_", "rk_")),
-    Rule("token.google_api_key", "<KEY>", r"\b(?P<s>AIza[0-9A-Za-z_-]{35})", ("aiza",),
-         _no_filler_body),
-    Rule("token.openai", "<TOKEN>",
-         r"\b(?P<s>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}"
-         r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300})", ("t3blbkfj", "sk-")),
-    Rule("token.anthropic", "<TOKEN>", r"\b(?P<s>sk-ant-(?:api|admin|sid)\d\d-[A-Za-z0-9_-]{32,300})",
-         ("sk-ant-",)),
-    Rule("token.huggingface", "<TOKEN>", r"\b(?P<s>hf_[A-Za-z]{34}|api_org_[A-Za-z]{34})\b",
-         ("hf_", "api_org_"), _no_filler_body),
+    Rule(
+        "token.aws_access_key_id",
+        "<KEY>",
+        r"\b(?P<s>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
+        ("akia", "asia", "abia", "acca", "a3t"),
+        _no_filler_body,
+    ),
+    Rule(
+        "token.aws_bedrock",
+        "<KEY>",
+        r"\b(?P<s>ABSK[A-Za-z0-9+/]{100,300}={0,2}|bedrock-api-key-[A-Za-z0-9+/=]{20,})",
+        ("absk", "bedrock-api-key-"),
+    ),
+    Rule(
+        "token.stripe",
+        "<TOKEN>",
+        r"\b(?P<s>[sr]k_(?:test|live|prod)_[0-9A-Za-z]{10,247})\b",
+        ("sk_", "rk_"),
+    ),
+    Rule(
+        "token.google_api_key",
+        "<KEY>",
+        r"\b(?P<s>AIza[0-9A-Za-z_-]{35})",
+        ("aiza",),
+        _no_filler_body,
+    ),
+    Rule(
+        "token.openai",
+        "<TOKEN>",
+        r"\b(?P<s>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}"
+        r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300})",
+        ("t3blbkfj", "sk-"),
+    ),
+    Rule(
+        "token.anthropic",
+        "<TOKEN>",
+        r"\b(?P<s>sk-ant-(?:api|admin|sid)\d\d-[A-Za-z0-9_-]{32,300})",
+        ("sk-ant-",),
+    ),
+    Rule(
+        "token.huggingface",
+        "<TOKEN>",
+        r"\b(?P<s>hf_[A-Za-z]{34}|api_org_[A-Za-z]{34})\b",
+        ("hf_", "api_org_"),
+        _no_filler_body,
+    ),
     Rule("token.npm", "<TOKEN>", r"\b(?P<s>npm_[A-Za-z0-9]{36})\b", ("npm_",), _no_filler_body),
-    Rule("token.npmrc_auth", "<TOKEN>", r":_(?P<k>authToken|auth|password)=[ \t]*(?P<s>[^\s'\"]+)",
-         (":_auth", ":_password"), check_placeholder=False,
-         validator=lambda m, v: not v.startswith("$")
-         and (m.group(1) != "password" or not is_placeholder_value(v))),
-    Rule("token.pypi", "<TOKEN>",
-         r"\b(?P<s>pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})", ("pypi-ag",)),
-    Rule("token.sendgrid", "<TOKEN>", r"\b(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
-         ("sg.",)),
-    Rule("token.twilio", "<TOKEN>", r"\b(?P<s>(?:AC|SK)[0-9a-z]{32})\b", ("ac", "sk"),
-         check_placeholder=False),
-    Rule("token.jwt", "<TOKEN>",
-         r"\b(?P<s>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?)", ("eyj",)),
+    Rule(
+        "token.npmrc_auth",
+        "<TOKEN>",
+        r":_(?P<k>authToken|auth|password)=[ \t]*(?P<s>[^\s'\"]+)",
+        (":_auth", ":_password"),
+        check_placeholder=False,
+        validator=lambda m, v: (
+            not v.startswith("$") and (m.group(1) != "password" or not is_placeholder_value(v))
+        ),
+    ),
+    Rule(
+        "token.pypi",
+        "<TOKEN>",
+        r"\b(?P<s>pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})",
+        ("pypi-ag",),
+    ),
+    Rule(
+        "token.sendgrid", "<TOKEN>", r"\b(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})", ("sg.",)
+    ),
+    Rule(
+        "token.twilio",
+        "<TOKEN>",
+        r"\b(?P<s>(?:AC|SK)[0-9a-z]{32})\b",
+        ("ac", "sk"),
+        check_placeholder=False,
+    ),
+    Rule(
+        "token.jwt",
+        "<TOKEN>",
+        r"\b(?P<s>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?)",
+        ("eyj",),
+    ),
     Rule("token.digitalocean", "<TOKEN>", r"\b(?P<s>do[opr]_v1_[a-f0-9]{64})\b", ("_v1_",)),
-    Rule("token.doppler", "<TOKEN>", r"\b(?P<s>dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,})",
-         ("dp.",)),
+    Rule(
+        "token.doppler",
+        "<TOKEN>",
+        r"\b(?P<s>dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,})",
+        ("dp.",),
+    ),
     Rule("token.shopify", "<TOKEN>", r"\b(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b", ("shp",)),
     Rule("token.mailchimp", "<TOKEN>", r"\b(?P<s>[0-9a-f]{32}-us\d{1,2})\b", ("-us",)),
-    Rule("token.square", "<TOKEN>",
-         r"\b(?P<s>sq0(?:atp|csp)-[0-9A-Za-z\\_-]{22,60}|EAAA[A-Za-z0-9_-]{60})", ("sq0", "eaaa")),
-    Rule("token.facebook", "<TOKEN>",
-         r"\b(?P<s>EAA[MC][A-Za-z0-9]{100,}|\d{15,16}(?:\||%7C)[0-9A-Za-z_-]{27,40})",
-         ("eaa", "|", "%7c")),
-    Rule("token.onepassword", "<TOKEN>",
-         r"\b(?P<s>ops_eyJ[A-Za-z0-9+/]{250,}={0,3}|A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-"
-         r"[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b", ("ops_eyj", "a3-"),
-         _no_filler_body),
-    Rule("token.age", "<KEY>", r"(?P<s>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
-         ("age-secret-key-1",), check_placeholder=False),
+    Rule(
+        "token.square",
+        "<TOKEN>",
+        r"\b(?P<s>sq0(?:atp|csp)-[0-9A-Za-z\\_-]{22,60}|EAAA[A-Za-z0-9_-]{60})",
+        ("sq0", "eaaa"),
+    ),
+    Rule(
+        "token.facebook",
+        "<TOKEN>",
+        r"\b(?P<s>EAA[MC][A-Za-z0-9]{100,}|\d{15,16}(?:\||%7C)[0-9A-Za-z_-]{27,40})",
+        ("eaa", "|", "%7c"),
+    ),
+    Rule(
+        "token.onepassword",
+        "<TOKEN>",
+        r"\b(?P<s>ops_eyJ[A-Za-z0-9+/]{250,}={0,3}|A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-"
+        r"[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b",
+        ("ops_eyj", "a3-"),
+        _no_filler_body,
+    ),
+    Rule(
+        "token.age",
+        "<KEY>",
+        r"(?P<s>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
+        ("age-secret-key-1",),
+        check_placeholder=False,
+    ),
     Rule("token.atlassian", "<TOKEN>", r"\b(?P<s>ATATT3[A-Za-z0-9_=-]{150,})", ("atatt3",)),
-    Rule("token.azure_ad_client_secret", "<SECRET>",
-         r"(?P<s>[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})", ("q~",)),
-    Rule("token.azure_storage", "<KEY>", r"AccountKey=(?P<s>[A-Za-z0-9+/]{40,}={0,2})",
-         ("accountkey=",)),
+    Rule(
+        "token.azure_ad_client_secret",
+        "<SECRET>",
+        r"(?P<s>[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})",
+        ("q~",),
+    ),
+    Rule(
+        "token.azure_storage",
+        "<KEY>",
+        r"AccountKey=(?P<s>[A-Za-z0-9+/]{40,}={0,2})",
+        ("accountkey=",),
+    ),
     Rule("token.databricks", "<TOKEN>", r"\b(?P<s>dapi[a-f0-9]{32}(?:-\d)?)\b", ("dapi",)),
-    Rule("token.flyio", "<TOKEN>", r"\b(?P<s>fo1_[\w-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})",
-         ("fo1_", "fm1", "fm2"), _no_filler_body),
-    Rule("token.grafana", "<TOKEN>",
-         r"\b(?P<s>glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
-         ("glc_", "glsa_"), _no_filler_body),
-    Rule("token.hashicorp_tf", "<TOKEN>", r"\b(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})",
-         ("atlasv1",)),
-    Rule("token.vault", "<TOKEN>",
-         r"\b(?P<s>hv[sb]\.[A-Za-z0-9_-]{90,300}|s\.[A-Za-z0-9]{24})\b", ("hvs.", "hvb.", "s."),
-         lambda m, v: _vault_service(m, v) if v.startswith("s.") else _no_filler_body(m, v)),
+    Rule(
+        "token.flyio",
+        "<TOKEN>",
+        r"\b(?P<s>fo1_[\w-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})",
+        ("fo1_", "fm1", "fm2"),
+        _no_filler_body,
+    ),
+    Rule(
+        "token.grafana",
+        "<TOKEN>",
+        r"\b(?P<s>glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
+        ("glc_", "glsa_"),
+        _no_filler_body,
+    ),
+    Rule(
+        "token.hashicorp_tf",
+        "<TOKEN>",
+        r"\b(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})",
+        ("atlasv1",),
+    ),
+    Rule(
+        "token.vault",
+        "<TOKEN>",
+        r"\b(?P<s>hv[sb]\.[A-Za-z0-9_-]{90,300}|s\.[A-Za-z0-9]{24})\b",
+        ("hvs.", "hvb.", "s."),
+        lambda m, v: _vault_service(m, v) if v.startswith("s.") else _no_filler_body(m, v),
+    ),
     Rule("token.heroku", "<TOKEN>", r"\b(?P<s>HRKU-AA[0-9A-Za-z_-]{58})", ("hrku-",)),
-    Rule("token.infracost", "<TOKEN>", r"\b(?P<s>ico-[A-Za-z0-9]{32})\b", ("ico-",),
-         _no_filler_body),
+    Rule(
+        "token.infracost", "<TOKEN>", r"\b(?P<s>ico-[A-Za-z0-9]{32})\b", ("ico-",), _no_filler_body
+    ),
     Rule("token.intra42", "<TOKEN>", r"\b(?P<s>s-s4t2(?:ud|af)-[a-f0-9]{64})\b", ("s-s4t2",)),
     Rule("token.notion", "<TOKEN>", r"\b(?P<s>ntn_\d{11}[A-Za-z0-9]{35})\b", ("ntn_",)),
     Rule("token.octopus", "<TOKEN>", r"\b(?P<s>API-[A-Z0-9]{26})\b", ("api-",), _no_filler_body),
     Rule("token.openshift", "<TOKEN>", r"\b(?P<s>sha256~[\w-]{43})", ("sha256~",)),
-    Rule("token.perplexity", "<TOKEN>", r"\b(?P<s>pplx-[A-Za-z0-9]{48})", ("pplx-",),
-         _no_filler_body),
+    Rule(
+        "token.perplexity", "<TOKEN>", r"\b(?P<s>pplx-[A-Za-z0-9]{48})", ("pplx-",), _no_filler_body
+    ),
     Rule("token.scalingo", "<TOKEN>", r"\b(?P<s>tk-us-[\w-]{48})", ("tk-us-",)),
-    Rule("token.sentry", "<TOKEN>",
-         r"\b(?P<s>sntrys_eyJ[A-Za-z0-9+/=_-]{50,}|sntryu_[a-f0-9]{64})", ("sntry",)),
-    Rule("token.sourcegraph", "<TOKEN>", r"\b(?P<s>sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40})\b",
-         ("sgp_",)),
-    Rule("token.sumologic", "<TOKEN>",
-         r"sumo[A-Za-z0-9_.-]{0,20}access_?id[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>su[A-Za-z0-9]{12})\b",
-         ("sumo",), ignore_case=True),
-    Rule("token.sonar", "<TOKEN>",
-         r"sonar[A-Za-z0-9_.-]{0,20}[\"']?[ \t]*:?=[ \t]*[\"']?(?P<s>[A-Za-z0-9]{40})\b",
-         ("sonar",), ignore_case=True),
-    Rule("token.artifactory", "<TOKEN>", r"\b(?P<s>AKC[A-Za-z0-9]{10,}|AP[0-9A-F][A-Za-z0-9]{8,})\b",
-         ("akc", "ap"), check_placeholder=False,
-         validator=lambda _m, v: not (v.startswith("AKC") and is_filler(v[3:]))),
-    Rule("token.postman", "<TOKEN>", r"\b(?P<s>PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34})\b", ("pmak-",)),
+    Rule(
+        "token.sentry",
+        "<TOKEN>",
+        r"\b(?P<s>sntrys_eyJ[A-Za-z0-9+/=_-]{50,}|sntryu_[a-f0-9]{64})",
+        ("sntry",),
+    ),
+    Rule(
+        "token.sourcegraph",
+        "<TOKEN>",
+        r"\b(?P<s>sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40})\b",
+        ("sgp_",),
+    ),
+    Rule(
+        "token.sumologic",
+        "<TOKEN>",
+        r"sumo[A-Za-z0-9_.-]{0,20}access_?id[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>su[A-Za-z0-9]{12})\b",
+        ("sumo",),
+        ignore_case=True,
+    ),
+    Rule(
+        "token.sonar",
+        "<TOKEN>",
+        r"sonar[A-Za-z0-9_.-]{0,20}[\"']?[ \t]*:?=[ \t]*[\"']?(?P<s>[A-Za-z0-9]{40})\b",
+        ("sonar",),
+        ignore_case=True,
+    ),
+    Rule(
+        "token.artifactory",
+        "<TOKEN>",
+        r"\b(?P<s>AKC[A-Za-z0-9]{10,}|AP[0-9A-F][A-Za-z0-9]{8,})\b",
+        ("akc", "ap"),
+        check_placeholder=False,
+        validator=lambda _m, v: not (v.startswith("AKC") and is_filler(v[3:])),
+    ),
+    Rule(
+        "token.postman", "<TOKEN>", r"\b(?P<s>PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34})\b", ("pmak-",)
+    ),
     Rule("token.pulumi", "<TOKEN>", r"\b(?P<s>pul-[a-f0-9]{40})\b", ("pul-",)),
     Rule("token.linear", "<TOKEN>", r"\b(?P<s>lin_api_[A-Za-z0-9]{40})\b", ("lin_api_",)),
-    Rule("token.newrelic", "<TOKEN>", r"\b(?P<s>NR(?:AK|AA|II|JS)-[A-Za-z0-9]{27,32})\b", ("nra", "nrii", "nrjs")),
+    Rule(
+        "token.newrelic",
+        "<TOKEN>",
+        r"\b(?P<s>NR(?:AK|AA|II|JS)-[A-Za-z0-9]{27,32})\b",
+        ("nra", "nrii", "nrjs"),
+    ),
     Rule("token.mailgun", "<TOKEN>", r"\b(?P<s>key-[a-f0-9]{32})\b", ("key-",)),
-    Rule("token.discord_webhook", "<TOKEN>",
-         r"(?P<s>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{60,})",
-         ("discord",)),
+    Rule(
+        "token.discord_webhook",
+        "<TOKEN>",
+        r"(?P<s>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{60,})",
+        ("discord",),
+    ),
     # ---- credentials in URLs / command lines -------------------------------------------------
     Rule(
         "cred.url",
@@ -512,7 +729,9 @@ RULES: tuple[Rule, ...] = (
         # --password=x, --api-key x, -vaultToken x, mysql -p'x'. "-p /tmp" (mkdir) is not a flag
         # value: -p takes only a quoted value glued to it.
         r"(?:^|[ \t])(?:--?[A-Za-z0-9-]*(?:password|passwd|secret|token|api-?key|apikey)"
-        r"(?:[ \t]*=[ \t]*|[ \t]+)(?:" + _quoted("s1", "s2", "s3") + r"|(?P<s4>[^\s\"'`-][^\s\"'`]*))"
+        r"(?:[ \t]*=[ \t]*|[ \t]+)(?:"
+        + _quoted("s1", "s2", "s3")
+        + r"|(?P<s4>[^\s\"'`-][^\s\"'`]*))"
         r"|-p(?:'(?P<s5>[^'\n]+)'|\"(?P<s6>[^\"\n]+)\"))",
         ("-",),
         _field_value,
@@ -533,7 +752,9 @@ RULES: tuple[Rule, ...] = (
         r"(?m:^)[ \t]*(?:export[ \t]+|-[ \t]+|#[ \t]*)?(?P<k>" + _KEY + r")[ \t]*(?::=|[:=])[ \t]*"
         r"(?P<s>[^\s\"'`=>:][^\n]*[^\s,;])",
         ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
-        lambda m, v: _field_value(m, v) and any(c in v for c in " ,;") and not re.search(r"\w\(", v),
+        lambda m, v: (
+            _field_value(m, v) and any(c in v for c in " ,;") and not re.search(r"\w\(", v)
+        ),
         ignore_case=True,
     ),
     Rule(
@@ -561,17 +782,33 @@ RULES: tuple[Rule, ...] = (
         ignore_case=True,
     ),
     # ---- generic blobs -------------------------------------------------------------------------
-    Rule("blob.hex", "<SECRET>", r"\b(?P<s>[0-9a-fA-F]{32,})\b", (), _hex_blob,
-         check_placeholder=False),
+    Rule(
+        "blob.hex",
+        "<SECRET>",
+        r"\b(?P<s>[0-9a-fA-F]{32,})\b",
+        (),
+        _hex_blob,
+        check_placeholder=False,
+    ),
     # Standard (+/) or URL-safe (-_) alphabet, not mixed: "/app/node_modules/jest-circus/..."
     # paths then never form a 40-character run.
-    Rule("blob.base64", "<SECRET>", r"(?P<s>[A-Za-z0-9+/]{40,}={0,2}|[A-Za-z0-9_-]{40,}={0,2})", (),
-         _b64_blob,
-         check_placeholder=False),
+    Rule(
+        "blob.base64",
+        "<SECRET>",
+        r"(?P<s>[A-Za-z0-9+/]{40,}={0,2}|[A-Za-z0-9_-]{40,}={0,2})",
+        (),
+        _b64_blob,
+        check_placeholder=False,
+    ),
     # ---- network --------------------------------------------------------------------------------
-    Rule("pii.email", "<EMAIL>",
-         r"\b(?P<s>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}))",
-         ("@",), _email, check_placeholder=False),
+    Rule(
+        "pii.email",
+        "<EMAIL>",
+        r"\b(?P<s>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}))",
+        ("@",),
+        _email,
+        check_placeholder=False,
+    ),
     Rule(
         "net.private_url",
         "<URL>",
@@ -596,39 +833,79 @@ RULES: tuple[Rule, ...] = (
         _internal_host,
         check_placeholder=False,
     ),
-    Rule("net.ipv6", "<IP>",
-         # Full 8-group form, 6 groups + dotted IPv4, or any form with "::". The consumed left
-         # boundary keeps "std::cout", "core::fmt" and 10:11:12 timestamps out.
-         r"(?:^|[^0-9A-Za-z_:.])(?P<s>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
-         r"|(?:[0-9A-Fa-f]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
-         r"|[0-9A-Fa-f:]*::[0-9A-Fa-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?)"
-         r"(?:%[0-9A-Za-z._-]+)?(?:/\d{1,3})?)",
-         (":",), _ipv6, check_placeholder=False),
-    Rule("net.ipv4", "<IP>",
-         r"\b(?P<s>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-         r"(?:/\d{1,2})?)\b",
-         (".",), _ipv4, check_placeholder=False),
-    Rule("net.mac", "<MAC>",
-         r"\b(?P<s>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}"
-         r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b",
-         (":", "-", "."), _mac, check_placeholder=False),
+    Rule(
+        "net.ipv6",
+        "<IP>",
+        # Full 8-group form, 6 groups + dotted IPv4, or any form with "::". The consumed left
+        # boundary keeps "std::cout", "core::fmt" and 10:11:12 timestamps out.
+        r"(?:^|[^0-9A-Za-z_:.])(?P<s>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+        r"|(?:[0-9A-Fa-f]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
+        r"|[0-9A-Fa-f:]*::[0-9A-Fa-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?)"
+        r"(?:%[0-9A-Za-z._-]+)?(?:/\d{1,3})?)",
+        (":",),
+        _ipv6,
+        check_placeholder=False,
+    ),
+    Rule(
+        "net.ipv4",
+        "<IP>",
+        r"\b(?P<s>(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+        r"(?:/\d{1,2})?)\b",
+        (".",),
+        _ipv4,
+        check_placeholder=False,
+    ),
+    Rule(
+        "net.mac",
+        "<MAC>",
+        r"\b(?P<s>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}"
+        r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b",
+        (":", "-", "."),
+        _mac,
+        check_placeholder=False,
+    ),
     # ---- PII ------------------------------------------------------------------------------------
-    Rule("pii.uuid", "<UUID>",
-         r"\b(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
-         ("-",), check_placeholder=False),
-    Rule("pii.home_user", "<USER>",
-         r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|(?:^|[\s\"'=:(])~)(?P<s>[A-Za-z0-9_.-]+)"
-         r"(?:[/\\]|\b)",
-         ("/home/", "/users/", "\\users\\", "~"), _home_user, check_placeholder=False),
-    Rule("pii.iban", "<IBAN>",
-         r"\b(?P<s>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b", (), _iban,
-         check_placeholder=False),
-    Rule("pii.card", "<CARD>",
-         r"\b(?P<s>\d{13,19}|\d{4}-\d{4}-\d{4}-\d{1,7}|\d{4} \d{4} \d{4} \d{1,7}"
-         r"|\d{4}[ -]\d{6}[ -]\d{4,5})\b",
-         (), _card, check_placeholder=False),
-    Rule("pii.ssn", "<SSN>", r"\b(?P<s>\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4})\b", (), _ssn,
-         check_placeholder=False),
+    Rule(
+        "pii.uuid",
+        "<UUID>",
+        r"\b(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
+        ("-",),
+        check_placeholder=False,
+    ),
+    Rule(
+        "pii.home_user",
+        "<USER>",
+        r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|(?:^|[\s\"'=:(])~)(?P<s>[A-Za-z0-9_.-]+)"
+        r"(?:[/\\]|\b)",
+        ("/home/", "/users/", "\\users\\", "~"),
+        _home_user,
+        check_placeholder=False,
+    ),
+    Rule(
+        "pii.iban",
+        "<IBAN>",
+        r"\b(?P<s>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b",
+        (),
+        _iban,
+        check_placeholder=False,
+    ),
+    Rule(
+        "pii.card",
+        "<CARD>",
+        r"\b(?P<s>\d{13,19}|\d{4}-\d{4}-\d{4}-\d{1,7}|\d{4} \d{4} \d{4} \d{1,7}"
+        r"|\d{4}[ -]\d{6}[ -]\d{4,5})\b",
+        (),
+        _card,
+        check_placeholder=False,
+    ),
+    Rule(
+        "pii.ssn",
+        "<SSN>",
+        r"\b(?P<s>\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4})\b",
+        (),
+        _ssn,
+        check_placeholder=False,
+    ),
     Rule(
         "pii.phone",
         "<PHONE>",
@@ -638,7 +915,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:[-. ]\d{1,12}){0,4}\b|\b0\d{1,2}-\d{4}-\d{4}\b|\b0\d-\d{7}\b)"
         r"|(?:^|[^0-9])(?P<s2>[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4})\b"
         r"|(?i:phone|tel|mobile|cell|fax|desk|call|dial|number)[^0-9\n]{0,12}(?P<s1>\d{10,11})\b",
-        (), lambda m, v: _phone(m, v), check_placeholder=False,
+        (),
+        lambda m, v: _phone(m, v),
+        check_placeholder=False,
     ),
 )
 

@@ -90,6 +90,22 @@ class GitRepoFacts:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._is_toplevel: bool | None = None
+
+    def _own_checkout(self, env: Mapping[str, str]) -> bool:
+        """History is read only when ``root`` is the top of its own checkout: a plain folder
+        inside some other repository must not borrow that repository's committers."""
+        if self._is_toplevel is None:
+            try:
+                done = subprocess.run(
+                    ["git", "rev-parse", "--show-toplevel"], cwd=self.root, env=dict(env),
+                    capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
+                )
+                top = done.stdout.strip()
+                self._is_toplevel = done.returncode == 0 and Path(top).resolve() == self.root.resolve()
+            except (OSError, subprocess.TimeoutExpired):
+                self._is_toplevel = False
+        return self._is_toplevel
 
     def _inside(self, path: str) -> Path | None:
         target = (self.root / path).resolve()
@@ -114,6 +130,8 @@ class GitRepoFacts:
         if self._inside(path) is None:
             return []
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+        if not self._own_checkout(env):
+            return []
         try:
             done = subprocess.run(
                 [
@@ -137,6 +155,17 @@ class GitRepoFacts:
         if done.returncode != 0:
             return []
         return _distinct_names(done.stdout.splitlines(), limit)
+
+
+class HistoryFixtureRepoFacts(GitRepoFacts):
+    """A real tree (CODEOWNERS, files) with recorded history: the offline twin for git log."""
+
+    def __init__(self, root: Path, committers: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(root)
+        self._committers = {k: list(v) for k, v in committers.items()}
+
+    def last_committers(self, path: str, limit: int = 2) -> list[str]:
+        return _distinct_names(self._committers.get(path, ()), limit)
 
 
 class FixtureRepoFacts:

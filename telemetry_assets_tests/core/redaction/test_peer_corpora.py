@@ -46,7 +46,9 @@ def _sanitize_all(texts: list[str], tmp: Path) -> list[str]:
 def test_every_positive_secret_is_gone(tmp_path: Path) -> None:
     records = _load("secrets.jsonl")
     outputs = _sanitize_all([r["text"] for r in records], tmp_path)
-    leaked = Counter(r["category"] for r, o in zip(records, outputs, strict=True) if r["secret"] in o)
+    leaked = Counter(
+        r["category"] for r, o in zip(records, outputs, strict=True) if r["secret"] in o
+    )
     print(f"positives: {len(records)}, leaked: {sum(leaked.values())} {dict(leaked)}")
     assert not leaked, f"secrets survived in categories {dict(leaked)}"
 
@@ -59,6 +61,11 @@ def test_strict_negatives_survive_byte_identical(tmp_path: Path) -> None:
     rate = 1 - sum(misses.values()) / len(strict)
     loose = [(r, o) for r, o in zip(records, outputs, strict=True) if not r["strict"]]
     over = sum(o != r["text"] for r, o in loose) / len(loose)
-    print(f"strict negatives kept byte-identical: {rate:.1%} of {len(strict)}; misses: {dict(misses)}")
-    print(f"non-strict negatives changed (policy-dependent over-redaction): {over:.1%} of {len(loose)}")
+    print(
+        f"strict negatives kept byte-identical: {rate:.1%} of {len(strict)}; misses: {dict(misses)}"
+    )
+    print(
+        f"non-strict negatives changed (policy-dependent over-redaction): {over:.1%} "
+        f"of {len(loose)}"
+    )
     assert rate >= 0.95, f"only {rate:.1%} strict negatives kept; misses {dict(misses)}"

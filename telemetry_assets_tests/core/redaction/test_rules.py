@@ -15,54 +15,143 @@ R = Redactor(extra_internal_domains=["acme-intra.example"])
 
 # (name, rule that must fire on the bare text, text, secret substring)
 CASES: list[tuple[str, str, str, str]] = [
-    ("github classic pat", "token.github", "ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3",
-     "ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3"),
-    ("github fine-grained pat", "token.github_pat",
-     "github_pat_11ABCDEFG0aZ9yX8wV7uT6_sR5qP4oN3mL2kJ1iH0gF9eD8cB7aZ6yX5wV4uT3sR2qP1oN0mLk",
-     "github_pat_11ABCDEFG0aZ9yX8wV7uT6_sR5qP4oN3mL2kJ1iH0gF9eD8cB7aZ6yX5wV4uT3sR2qP1oN0mLk"),
+    (
+        "github classic pat",
+        "token.github",
+        "ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3",
+        "ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3",
+    ),
+    (
+        "github fine-grained pat",
+        "token.github_pat",
+        "github_pat_11ABCDEFG0aZ9yX8wV7uT6_sR5qP4oN3mL2kJ1iH0gF9eD8cB7aZ6yX5wV4uT3sR2qP1oN0mLk",
+        "github_pat_11ABCDEFG0aZ9yX8wV7uT6_sR5qP4oN3mL2kJ1iH0gF9eD8cB7aZ6yX5wV4uT3sR2qP1oN0mLk",
+    ),
     ("gitlab pat", "token.gitlab", "glpat-Ab3dE5gH7jK9mN1pQ3sT", "glpat-Ab3dE5gH7jK9mN1pQ3sT"),
-    ("slack bot", "token.slack", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
-     "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
-    ("slack webhook", "token.slack_webhook",
-     "https://hooks.slack.com/services/T01ABCDEF/B02GHIJKL/Zq8Wx7Vc6Bn5Mm4Ll3Kk2Jj1",
-     "Zq8Wx7Vc6Bn5Mm4Ll3Kk2Jj1"),
-    ("aws access key id", "token.aws_access_key_id", "AKIA2E0A8F3B244C9986", "AKIA2E0A8F3B244C9986"),
-    ("stripe live secret", "token.stripe", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc"),
-    ("google api key", "token.google_api_key", "AIzaSyD3x9Kq2Lm5Np8Rs1Tu4Vw7Xy0Za3Bc6De9",
-     "AIzaSyD3x9Kq2Lm5Np8Rs1Tu4Vw7Xy0Za3Bc6De9"),
-    ("npm token", "token.npm", "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),
-    ("huggingface", "token.huggingface", "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH", "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH"),
-    ("sendgrid", "token.sendgrid", "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",
-     "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"),
-    ("jwt", "token.jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QifQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU",
-     "eyJzdWIiOiJjaS1ib3QifQ"),
+    (
+        "slack bot",
+        "token.slack",
+        "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+        "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    ),
+    (
+        "slack webhook",
+        "token.slack_webhook",
+        "https://hooks.slack.com/services/T01ABCDEF/B02GHIJKL/Zq8Wx7Vc6Bn5Mm4Ll3Kk2Jj1",
+        "Zq8Wx7Vc6Bn5Mm4Ll3Kk2Jj1",
+    ),
+    (
+        "aws access key id",
+        "token.aws_access_key_id",
+        "AKIA2E0A8F3B244C9986",
+        "AKIA2E0A8F3B244C9986",
+    ),
+    (
+        "stripe live secret",
+        "token.stripe",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "4eC39HqLyjWDarjtT1zdp7dc",
+    ),
+    (
+        "google api key",
+        "token.google_api_key",
+        "AIzaSyD3x9Kq2Lm5Np8Rs1Tu4Vw7Xy0Za3Bc6De9",
+        "AIzaSyD3x9Kq2Lm5Np8Rs1Tu4Vw7Xy0Za3Bc6De9",
+    ),
+    (
+        "npm token",
+        "token.npm",
+        "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+        "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+    ),
+    (
+        "huggingface",
+        "token.huggingface",
+        "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH",
+        "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH",
+    ),
+    (
+        "sendgrid",
+        "token.sendgrid",
+        "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",
+        "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",
+    ),
+    (
+        "jwt",
+        "token.jwt",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QifQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU",
+        "eyJzdWIiOiJjaS1ib3QifQ",
+    ),
     ("digitalocean", "token.digitalocean", "dop_v1_" + "3f" * 32, "dop_v1_" + "3f" * 32),
-    ("url credentials", "cred.url", "https://deploy:S3cr3tPa55w0rd@git.example.com/org/repo.git",
-     "S3cr3tPa55w0rd"),
-    ("redis url credentials", "cred.url", "redis://:Rz9Kq2Lm5Np8@cache.example.com:6379/0",
-     "Rz9Kq2Lm5Np8"),
-    ("curl basic auth", "cred.cli_user", "curl -u builder:Tq7Wv9Xz2Lp4 https://api.example.com",
-     "Tq7Wv9Xz2Lp4"),
-    ("authorization bearer", "header.authorization", "Authorization: Bearer Zk3Lm9Qp2Rs7Tu1Vw5Xy",
-     "Zk3Lm9Qp2Rs7Tu1Vw5Xy"),
-    ("x-api-key header", "header.api_key", "X-Api-Key: 7Hq2Lm9Zp4Rs8Tu1Vw5Xy3", "7Hq2Lm9Zp4Rs8Tu1Vw5Xy3"),
-    ("cookie", "header.cookie", "Cookie: sessionid=Qw8Er7Ty6Ui5Op4As3Df2; theme=dark",
-     "Qw8Er7Ty6Ui5Op4As3Df2"),
+    (
+        "url credentials",
+        "cred.url",
+        "https://deploy:S3cr3tPa55w0rd@git.example.com/org/repo.git",
+        "S3cr3tPa55w0rd",
+    ),
+    (
+        "redis url credentials",
+        "cred.url",
+        "redis://:Rz9Kq2Lm5Np8@cache.example.com:6379/0",
+        "Rz9Kq2Lm5Np8",
+    ),
+    (
+        "curl basic auth",
+        "cred.cli_user",
+        "curl -u builder:Tq7Wv9Xz2Lp4 https://api.example.com",
+        "Tq7Wv9Xz2Lp4",
+    ),
+    (
+        "authorization bearer",
+        "header.authorization",
+        "Authorization: Bearer Zk3Lm9Qp2Rs7Tu1Vw5Xy",
+        "Zk3Lm9Qp2Rs7Tu1Vw5Xy",
+    ),
+    (
+        "x-api-key header",
+        "header.api_key",
+        "X-Api-Key: 7Hq2Lm9Zp4Rs8Tu1Vw5Xy3",
+        "7Hq2Lm9Zp4Rs8Tu1Vw5Xy3",
+    ),
+    (
+        "cookie",
+        "header.cookie",
+        "Cookie: sessionid=Qw8Er7Ty6Ui5Op4As3Df2; theme=dark",
+        "Qw8Er7Ty6Ui5Op4As3Df2",
+    ),
     ("password field", "field.secret", "password=Hunter2Rocks!", "Hunter2Rocks!"),
     ("cli flag", "field.cli_flag", "mysqldump --password=Vb7Nm3Kl9Qw1 appdb", "Vb7Nm3Kl9Qw1"),
     ("yaml secret line", "field.secret_line", "client_secret: open sesame 42", "open sesame 42"),
-    ("hex after token", "blob.hex", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-    ("base64 blob", "blob.base64", "Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1OT1BR",
-     "Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1OT1BR"),
+    (
+        "hex after token",
+        "blob.hex",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ),
+    (
+        "base64 blob",
+        "blob.base64",
+        "Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1OT1BR",
+        "Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1OT1BR",
+    ),
     ("email", "pii.email", "jane.doe@example.org", "jane.doe@example.org"),
     ("private url", "net.private_url", "http://buildbox:8080/job/42/console", "buildbox"),
     ("internal host", "net.internal_host", "db-primary.prod.internal", "db-primary.prod.internal"),
-    ("extra internal domain", "net.extra_domain", "nexus.acme-intra.example", "nexus.acme-intra.example"),
+    (
+        "extra internal domain",
+        "net.extra_domain",
+        "nexus.acme-intra.example",
+        "nexus.acme-intra.example",
+    ),
     ("ipv4", "net.ipv4", "10.20.30.40", "10.20.30.40"),
     ("ipv6", "net.ipv6", "2001:db8:85a3::8a2e:370:7334", "2001:db8:85a3::8a2e:370:7334"),
     ("mac", "net.mac", "00:1A:2B:3C:4D:5E", "00:1A:2B:3C:4D:5E"),
-    ("uuid", "pii.uuid", "123e4567-e89b-42d3-a456-426614174000", "123e4567-e89b-42d3-a456-426614174000"),
+    (
+        "uuid",
+        "pii.uuid",
+        "123e4567-e89b-42d3-a456-426614174000",
+        "123e4567-e89b-42d3-a456-426614174000",
+    ),
     ("posix home user", "pii.home_user", "/home/jdoe/project/app.py", "jdoe"),
     ("mac home user", "pii.home_user", "/Users/alice.smith/src/app.ts", "alice.smith"),
     ("windows home user", "pii.home_user", "C:\\Users\\bwayne\\AppData\\x.dll", "bwayne"),
@@ -96,7 +185,9 @@ def test_rule_fires_on_bare_value(name: str, rule: str, text: str, secret: str) 
 
 @pytest.mark.parametrize("context", list(CONTEXTS), ids=list(CONTEXTS))
 @pytest.mark.parametrize(("name", "rule", "text", "secret"), CASES, ids=[c[0] for c in CASES])
-def test_secret_gone_when_embedded(name: str, rule: str, text: str, secret: str, context: str) -> None:
+def test_secret_gone_when_embedded(
+    name: str, rule: str, text: str, secret: str, context: str
+) -> None:
     value = json.dumps(text)[1:-1] if context == "json" else text
     embedded = CONTEXTS[context].format(value)
     out = R.redact(embedded).text
@@ -117,7 +208,7 @@ PEM_KINDS = ["", "RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED "]
 @pytest.mark.parametrize("escaped", [False, True], ids=["multiline", "json-escaped"])
 def test_pem_private_key_bodies_go(kind: str, escaped: bool) -> None:
     block = PEM.format(kind=kind)
-    text = json.dumps({"key": block}) if escaped else f"Loading key:\n{block}\ndone"
+    text = json.dumps({"material": block}) if escaped else f"Loading key:\n{block}\ndone"
     out = R.redact(text)
     assert "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun" not in out.text
     assert "VTLw7onLRnrq0" not in out.text
@@ -133,12 +224,15 @@ KEEP = [
     ("stars", "password: ****"),
     ("your key", "OPENAI_API_KEY=<YOUR_API_KEY>"),
     ("changeme", "password=changeme"),
-    ("file line", "  File \"/opt/app/src/app.py\", line 12, in main"),
+    ("file line", '  File "/opt/app/src/app.py", line 12, in main'),
     ("version", "Successfully installed requests-2.32.3 urllib3-2.2.2"),
     ("git sha after commit", "HEAD is now at commit 3f2a9c1e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a"),
     ("srcrev", 'SRCREV_moby = "43fc912ef59a83054ea7f6706df4d53a7dea4d80"'),
     ("loopback", "listening on 127.0.0.1:8080 and [::1]:8080 and 0.0.0.0:9000"),
-    ("public url", "see https://docs.python.org/3/library/re.html and https://pypi.org/project/re2/"),
+    (
+        "public url",
+        "see https://docs.python.org/3/library/re.html and https://pypi.org/project/re2/",
+    ),
     ("github repo url", "cloning https://github.com/dagster-io/dagster into /tmp/x"),
     ("rust path", "   4: core::panicking::panic_bounds_check at src/lib.rs:42:9"),
     ("timestamp", "2026-11-20T10:11:12.1234567Z ##[group]Run actions/checkout@v4"),

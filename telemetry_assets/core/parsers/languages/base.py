@@ -122,12 +122,25 @@ def to_int(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and len(text) < 10 else None
 
 
-# Lines that always end the trace in progress (another trace or a log section begins): used by
-# readers for "soft" continuation such as multi-line messages. Deliberately not matched: indented
-# lines, which belong to the trace that is being read.
+# The first line of a new log record, once the timestamp prefix that the log parser strips is gone:
+# a further date-time stamp (a logger's own stamp behind a CI runner's) or a log-level word, either
+# optionally in brackets. Deliberately not matched: ``Error:``/``error:`` in mixed or lower case
+# (an exception line's own text) and level words anywhere but first.
+_RECORD_START = re.compile(
+    r"""\[?(?:
+        \d{4}-\d{2}-\d{2}[T\ ]\d{2}:\d{2}:\d{2}
+      | (?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)\b
+    )""",
+    re.VERBOSE,
+)
+
+# Lines that always end the trace in progress (another trace, a log record or a log section
+# begins): used by readers for "soft" continuation such as multi-line messages. Deliberately not
+# matched: indented lines, which belong to the trace that is being read.
 _BOUNDARY = re.compile(
-    r"""^(?:
+    r"""(?:
         Traceback\ \(most\ recent\ call\ last\):
+      | Exception\ in\ thread\ "
       | ={3,}                       # pytest / generic section rules
       | _{3,}\ .*\ _{3,}$           # pytest test section header
       | (?:FAILED|ERROR|PASSED)\ \S+::
@@ -136,13 +149,21 @@ _BOUNDARY = re.compile(
       | \#\#\[ | ::(?:error|warning|group|endgroup)
       | ---\ (?:FAIL|PASS):\ | ===\ RUN
       | test\ \S+\ \.\.\.\ 
+      | -----BEGIN\                # PEM armour: key material is never part of a message
+      | npm\ (?:ERR!|error|WARN)
     )""",
     re.VERBOSE,
 )
 
 
+def is_record_start(line: str) -> bool:
+    """``line`` (timestamp prefix already stripped) starts a new log record."""
+    return _RECORD_START.match(line) is not None
+
+
 def is_boundary(line: str) -> bool:
-    return bool(_BOUNDARY.match(line))
+    """``line`` ends a trace's soft continuation: a new trace, log record or log section."""
+    return _BOUNDARY.match(line) is not None or _RECORD_START.match(line) is not None
 
 
 def dedent_block(lines: Sequence[str]) -> list[str]:

@@ -1,0 +1,112 @@
+"""Properties: random secrets of every category in random log text, JSON, XML and tracebacks never
+survive; redaction is idempotent; placeholders never recreate a secret."""
+
+from __future__ import annotations
+
+import json
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from telemetry_assets.core.redaction.redactor import Redactor
+
+R = Redactor()
+ALNUM = string.ascii_letters + string.digits
+
+
+def _s(alphabet: str, n: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet, min_size=n, max_size=n)
+
+
+def _mixed(n: int) -> st.SearchStrategy[str]:
+    # Mixed case and digits, as real keys are. Values made mostly of one filler character
+    # ("xxxx", "0000") are documentation placeholders and kept on purpose, so not drawn here.
+    return _s(ALNUM, n - 3).filter(lambda v: len(set(v)) * 3 > len(v)).map(lambda v: "aZ7" + v)
+
+
+SECRETS: dict[str, st.SearchStrategy[str]] = {
+    "github": _mixed(36).map(lambda v: "ghp_" + v),
+    "gitlab": _mixed(20).map(lambda v: "glpat-" + v),
+    "slack": st.tuples(_s(string.digits, 12), _mixed(24)).map(
+        lambda t: f"xoxb-{t[0]}-{t[0]}-{t[1]}"
+    ),
+    "aws": _s("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    .filter(lambda v: len(set(v)) > 4)
+    .map(lambda v: "AKIA" + v),
+    "google": _mixed(35).map(lambda v: "AIza" + v),
+    "stripe": _mixed(24).map(lambda v: "sk_live_" + v),
+    "jwt": st.tuples(_mixed(20), _mixed(30)).map(
+        lambda t: f"eyJhbGciOiJIUzI1NiJ9.eyJ{t[0]}.{t[1]}"
+    ),
+    "email": st.tuples(_s(string.ascii_lowercase, 6), _s(string.ascii_lowercase, 5)).map(
+        lambda t: f"{t[0]}@{t[1]}.com"
+    ),
+    "ipv4": st.tuples(*[st.integers(1, 254)] * 4)
+    .filter(lambda t: t[0] != 127)
+    .map(lambda t: ".".join(map(str, t))),
+    "uuid": st.uuids().map(str),
+    "hex": _s("0123456789abcdef", 40).filter(lambda v: len(set(v)) > 8),
+}
+CONTEXTS = {
+    "log": "{pre} ERROR request failed: {secret} {post}",
+    "json": '{{"msg": "{pre}", "value": "{secret}", "next": "{post}"}}',
+    "xml": '<failure message="{pre} {secret} {post}"/>',
+    "traceback": 'Traceback (most recent call last):\n  File "/opt/app/x.py", line 3, in f\n'
+    "    {pre}\nRuntimeError: upstream said {secret} ({post})",
+}
+WORDS = st.lists(
+    st.sampled_from(
+        [
+            "retry",
+            "worker",
+            "timeout",
+            "FAILED",
+            "at",
+            "module",
+            "ok",
+            "in",
+            "line",
+            "42",
+            "passed",
+            "=",
+            ":",
+        ]
+    ),
+    max_size=6,
+).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(sorted(SECRETS)),
+    context=st.sampled_from(sorted(CONTEXTS)),
+    data=st.data(),
+    pre=WORDS,
+    post=WORDS,
+)
+def test_random_secrets_never_survive(
+    kind: str, context: str, data: st.DataObject, pre: str, post: str
+) -> None:
+    secret = data.draw(SECRETS[kind])
+    text = CONTEXTS[context].format(pre=pre, secret=secret, post=post)
+    out = R.redact(text).text
+    assert secret not in out, f"{kind} survived in {context}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=string.printable, max_size=300))
+def test_redaction_is_idempotent_on_arbitrary_text(text: str) -> None:
+    once = R.redact(text).text
+    assert R.redact(once).text == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(kind=st.sampled_from(sorted(SECRETS)), data=st.data())
+def test_redacted_output_is_stable_and_never_contains_the_secret(
+    kind: str, data: st.DataObject
+) -> None:
+    secret = data.draw(SECRETS[kind])
+    text = json.dumps({"detail": f"token {secret} rejected"})
+    once = R.redact(text).text
+    assert secret not in once and R.redact(once).text == once

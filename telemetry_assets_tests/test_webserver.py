@@ -1,0 +1,112 @@
+"""The real Dagster webserver serves the lineage: six assets, their edges and blocking checks,
+read through its GraphQL API on a free loopback port, then stopped cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+LINEAGE_QUERY = """
+{ assetNodes { assetKey { path } groupName dependencyKeys { path }
+    partitionDefinition { description }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }
+"""
+
+# A background process started from a non-interactive shell ignores SIGINT, and the webserver
+# maps SIGTERM onto its SIGINT handler; restoring the default lets it shut down cleanly.
+_RESET_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _post(url: str, query: str) -> dict:
+    request = urllib.request.Request(
+        url, data=json.dumps({"query": query}).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def webserver(tmp_path: Path) -> Iterator[str]:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "TELEMETRY_ARTIFACTS_ROOT": str(tmp_path)}
+    binary = Path(sys.executable).with_name("dagster-webserver")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RESET_SIGINT, str(binary), "-h", "127.0.0.1", "-p", str(port),
+         "-m", "telemetry_assets.definitions"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"webserver exited early: {out[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/server_info", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("webserver did not answer within 90 s")
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail("webserver did not stop on SIGTERM")
+
+
+@pytest.mark.slow
+def test_graphql_shows_the_six_asset_lineage_and_blocking_checks(webserver: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        data = _post(f"{webserver}/graphql", LINEAGE_QUERY)
+        nodes = data.get("data", {}).get("assetNodes") or []
+        if nodes or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    lineage = {
+        "/".join(n["assetKey"]["path"]): sorted("/".join(d["path"]) for d in n["dependencyKeys"])
+        for n in nodes
+    }
+    print(json.dumps(lineage, indent=1))
+    assert lineage["raw_opt_in_manifest"] == []
+    assert lineage["sanitized_artifacts"] == ["raw_opt_in_manifest"]
+    assert lineage["fingerprints"] == ["sanitized_artifacts"]
+    assert lineage["error_groups"] == ["fingerprints"]
+    assert "error_groups" in lineage["scored_rollup"]
+    assert "scored_rollup" in lineage["telemetry_report"]
+    assert len(lineage) == 6
+    for node in nodes:
+        assert node["groupName"] == "telemetry"
+        assert "Daily" in node["partitionDefinition"]["description"]
+        checks = node["assetChecksOrError"]["checks"]
+        assert checks == [{"name": "no_residual_pii", "blocking": True}]
