@@ -34,7 +34,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.corpus import MB, add_next_day, generate_corpus  # noqa: E402
+from benchmarks.corpus import MB, add_next_day, generate_corpus
 
 TARGET_MB_S = 20.0
 TARGET_RSS_MB = 1024.0
@@ -42,10 +42,12 @@ TARGET_SECOND_RATIO = 0.20
 
 
 class RssSampler:
-    """Peak RSS of this process, of its largest child, and of the sum, sampled every 0.2 s.
+    """Peak memory of this process, of its largest child, and of all of them together.
 
-    The process pool's workers come and go within one asset step, so they are re-listed on every
-    tick; a worker that lives less than 0.2 s can be missed, which ``getrusage`` covers.
+    Every 0.2 s: RSS per process, and for the total the sum of PSS (proportional set size).
+    Summing RSS would count twice the pages a forked pool worker still shares with its parent.
+    The pool's workers come and go within one asset step, so they are re-listed on every tick;
+    a worker that lives less than 0.2 s can be missed, which ``getrusage`` covers.
     """
 
     def __init__(self, interval: float = 0.2) -> None:
@@ -57,20 +59,31 @@ class RssSampler:
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
         self._proc = psutil.Process(os.getpid())
 
+    @staticmethod
+    def _rss_pss(proc: psutil.Process) -> tuple[int, int]:
+        try:
+            full = proc.memory_full_info()
+        except psutil.AccessDenied:
+            rss = proc.memory_info().rss
+            return rss, rss
+        return full.rss, getattr(full, "pss", full.rss)
+
     def _sample(self) -> None:
-        own = self._proc.memory_info().rss
-        children = 0
+        try:
+            own, total = self._rss_pss(self._proc)
+        except psutil.Error:
+            return
         largest = 0
         for child in self._proc.children(recursive=True):
             try:
-                rss = child.memory_info().rss
+                rss, pss = self._rss_pss(child)
             except psutil.Error:
                 continue
-            children += rss
+            total += pss
             largest = max(largest, rss)
         self.peak_self = max(self.peak_self, own)
         self.peak_child = max(self.peak_child, largest)
-        self.peak_total = max(self.peak_total, own + children)
+        self.peak_total = max(self.peak_total, total)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -116,7 +129,9 @@ class Measurement:
 
     @property
     def peak_mb(self) -> float:
-        """The figure the target speaks of: the most memory in use at once, all processes."""
+        """The figure the target speaks of: the most memory in use at once, all processes.
+
+        No single process may exceed it either (``getrusage`` catches short-lived peaks)."""
         return max(self.peak_total_mb, self.rusage_self_mb, self.rusage_children_mb)
 
     def lines(self) -> list[str]:
@@ -129,10 +144,10 @@ class Measurement:
             f"  throughput           {self.mb_s:8.1f} MB/s (opted-in input bytes / wall)",
             f"  failures             {self.failures:8d} sanitized ({self.failures_s:.0f}/s), "
             f"{self.occurrences} occurrences in the 14-day window",
-            f"  peak RSS, sampled    {self.peak_total_mb:8.0f} MB all processes "
-            f"(main {self.peak_self_mb:.0f} MB, largest worker {self.peak_child_mb:.0f} MB)",
+            f"  peak memory, sampled {self.peak_total_mb:8.0f} MB all processes (sum of PSS) "
+            f"(RSS: main {self.peak_self_mb:.0f} MB, largest worker {self.peak_child_mb:.0f} MB)",
             f"  peak RSS, getrusage  {self.rusage_self_mb:8.0f} MB self, "
-            f"{self.rusage_children_mb:.0f} MB largest waited-for child",
+            f"{self.rusage_children_mb:.0f} MB largest waited-for child (shared pages counted)",
             "  time per asset (STEP_START -> STEP_SUCCESS/FAILURE):",
         ]
         for step, seconds in self.steps.items():
@@ -217,6 +232,8 @@ def materialize(ws: Workspace, partition: str, workers: int, label: str) -> Meas
                 "io_manager": TelemetryIOManager(base_dir=str(ws.store)),
             },
             raise_on_error=False,
+            # The console logger's DEBUG lines would dominate the output (and cost time).
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
         wall = time.perf_counter() - t0
     return Measurement(
@@ -324,9 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = args.root or work / "artifacts"
         fresh = not (root.is_dir() and any(root.iterdir()))
         if fresh:
-            info = generate_corpus(
-                root, total_mb=args.mb, report_date=args.date, seed=args.seed
-            )
+            info = generate_corpus(root, total_mb=args.mb, report_date=args.date, seed=args.seed)
             print(f"corpus: {info.summary()}", flush=True)
         else:
             print(f"corpus: reusing {root}", flush=True)
@@ -353,8 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(_verdicts(first, second)), flush=True)
         if args.compare_detect_secrets:
             print("\n".join(detect_secrets_figures(root, args.detect_secrets_mb)))
-            print(f"  pipeline (first date) {first.mb_s:7.2f} MB/s end to end, {args.workers} "
-                  "workers, parse + redact + verify + fingerprint + report")
+            print(
+                f"  pipeline (first date) {first.mb_s:7.2f} MB/s end to end, {args.workers} "
+                "workers, parse + redact + verify + fingerprint + report"
+            )
     return 0 if first.success else 1
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from telemetry_assets.core.cells import text
 from telemetry_assets_tests.builders import harness, write_run
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "realworld"
@@ -25,11 +26,11 @@ D = "2026-11-22"
 # Files where the product deliberately counts differently, with the reason (kept honest: the
 # test fails if one of them starts agreeing, so the list cannot go stale).
 KNOWN_BETTER = {
-    "gotestsum/testjson/testdata/input/go-test-json-with-cover.out":
+    "gotestsum/testjson/input/go-test-json-with-cover.out":
         "package badmain fails in TestMain; reported as one synthetic failure, as gotestsum does",
-    "gotestsum/testjson/testdata/input/go-test-json-with-cover-go1.20.out":
+    "gotestsum/testjson/input/go-test-json-with-cover-go1.20.out":
         "package badmain fails in TestMain; reported as one synthetic failure, as gotestsum does",
-    "gotestsum/testjson/testdata/input/go-test-json-with-shuffle.out":
+    "gotestsum/testjson/input/go-test-json-with-shuffle.out":
         "package badmain fails in TestMain; reported as one synthetic failure, as gotestsum does",
     "tparse/race/test_06.jsonl":
         "a data race inside TestMain fails the package; reported as one synthetic failure",
@@ -91,7 +92,7 @@ def test_the_pipeline_agrees_with_real_test_reports(tmp_path: Path) -> None:
     print(f"\nrealworld agreement: {agree}/{valid} = {rate:.2%}; "
           f"invalid quarantined: {invalid_ok}/{len(records) - valid}")
     for path, fmt, expected, got, reason in mismatches:
-        print(f"  MISMATCH {path} [{fmt}] expected {expected} got {got} {reason or ''}")
+        print(f"  MISMATCH {path} [{fmt}] expected {expected} got {got} {text(reason) or ''}")
     assert not invalid_bad, invalid_bad
     unexplained = [m for m in mismatches if m[0] not in KNOWN_BETTER]
     assert not unexplained

@@ -184,6 +184,27 @@ class _FieldRedactor:
         self.counts.update(cached[1])
         return cached[0]
 
+    def lines(self, values: list[str]) -> list[str]:
+        """Many one-line strings (passed test ids) redacted as one text, one per line.
+
+        One redactor pass instead of one per id: reports with tens of thousands of passing
+        tests spent most of their time in per-call overhead. Falls back to one call per value
+        when a value spans lines or a rule changed the line count, so each value keeps its own
+        redaction either way.
+        """
+        if not values:
+            return []
+        if any("\n" in v or "\r" in v for v in values):
+            return [self.text(v) or "" for v in values]
+        if time.monotonic() > self._deadline:
+            raise _Quarantine("redaction exceeded its time budget")
+        result = self._redactor.redact("\n".join(values))
+        out = result.text.split("\n")
+        if len(out) != len(values):
+            return [self.text(v) or "" for v in values]
+        self.counts.update(result.counts)
+        return out
+
     def frame(self, frame: Frame) -> Frame:
         return replace(
             frame,
@@ -252,7 +273,7 @@ def sanitize_artifact(
                 before = Counter(fields.counts)
                 out.failures.append(fields.failure(failure))
                 out.failure_redactions.append(dict(fields.counts - before))
-            out.passed_test_ids.extend(fields.text(t) or "" for t in result.passed_test_ids)
+            out.passed_test_ids.extend(fields.lines(list(result.passed_test_ids)))
             if out.started_at is None:
                 out.started_at = result.started_at
         if expected_sha256 is not None and _sha256_of(path) != expected_sha256:

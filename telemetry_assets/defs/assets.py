@@ -26,7 +26,13 @@ from telemetry_assets.core.render.markdown import render_markdown
 from telemetry_assets.core.report import Report
 from telemetry_assets.core.report_builder import build_report, triaged_from_tables
 from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
-from telemetry_assets.core.triage.policy import TelemetryForbidden, read_policy
+from telemetry_assets.core.triage.policy import TelemetryForbidden, pull_request_gate, read_policy
+from telemetry_assets.core.triage.publish import (
+    AutomationNotAllowed,
+    PublishError,
+    ReportSummary,
+    create_local_branch_and_commit,
+)
 from telemetry_assets.defs.partitions import report_dates
 from telemetry_assets.defs.resources import RepoFactsResource, TelemetrySettings
 
@@ -85,6 +91,29 @@ def _window(context: dg.AssetExecutionContext) -> Any:
     return window_for(context.partition_key)
 
 
+def _write_forbidden_report(settings: TelemetrySettings, window: Any, reason: str) -> None:
+    """The run stops, and the report for D says why instead of going missing."""
+    d = window.report_date.isoformat()
+    report = Report(
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        report_date=window.report_date,
+        window={"start": window.start, "end": window.end},
+        total_errors=0,
+        groups=[],
+        privacy_audit={"rule_matches": {}, "statement": "Nothing was read."},
+        limitations=[reason],
+    )
+    storage.write_text(
+        settings.reports_path / f"error-aggregates-{d}.json", report.model_dump_json(indent=2) + "\n"
+    )
+    storage.write_text(
+        settings.reports_path / f"telemetry-report-{d}.md",
+        f"# Telemetry error report — {d}\n\n## Headline\n\n**Total sanitized errors: 0 — Groups: 0"
+        f" — Top severity: 0.0**\n\n{reason}\n\n## Limitations & next steps\n\n- {reason} Change"
+        " the repository policy to collect telemetry again.\n",
+    )
+
+
 def _policy(settings: TelemetrySettings) -> Any:
     return read_policy(settings.repo_path)
 
@@ -104,10 +133,9 @@ def raw_opt_in_manifest(
     window = _window(context)
     loaded = _policy(settings)
     if not loaded.policy.enabled:
-        raise dg.Failure(
-            description=f"Telemetry is forbidden by {loaded.origin}: nothing was collected.",
-            allow_retries=False,
-        )
+        reason = f"Telemetry is forbidden by {loaded.origin}: nothing was collected or opened."
+        _write_forbidden_report(settings, window, reason)
+        raise dg.Failure(description=reason, allow_retries=False)
     col = loaded.policy.collection
     purged = load_purged(settings.state_path) if settings.state_path else frozenset()
     rules = CollectionRules(
@@ -407,13 +435,41 @@ def telemetry_report(
         storage.write_text(out / rel, text)
     _remove_stale_issue_templates(out / "issues" / d, issue_docs)
     storage.remove(out / f"privacy-audit-request-{d}.md")
-    yield from guarded(
-        context,
-        report,
-        scan,
-        settings,
-        _report_metadata(report, written, markdown),
+    metadata = _report_metadata(report, written, markdown)
+    metadata["automation"] = _publish(context, settings, loaded.policy, report, written, issue_docs)
+    yield from guarded(context, report, scan, settings, metadata)
+
+
+def _publish(
+    context: dg.AssetExecutionContext,
+    settings: TelemetrySettings,
+    policy: Any,
+    report: Report,
+    written: Mapping[str, Path],
+    issue_docs: Mapping[str, str],
+) -> str:
+    """Branch + commit locally when the repository policy allows it; never pushes."""
+    if not pull_request_gate(policy).allowed:
+        return "off (repository policy: no automation)"
+    files = [*written.values(), *(settings.reports_path / rel for rel in issue_docs)]
+    summary = ReportSummary(
+        total_errors=report.total_errors,
+        groups=report.total_groups,
+        top_severity=report.top_severity,
+        rule_matches=report.privacy_audit.rule_matches,
     )
+    try:
+        result = create_local_branch_and_commit(
+            settings.repo_path, report.report_date, files, summary=summary, policy=policy
+        )
+    except (PublishError, AutomationNotAllowed) as exc:
+        context.log.warning(f"local publish skipped: {exc}")
+        return f"skipped: {exc}"
+    storage.write_text(
+        settings.reports_path / f"pull-request-{report.report_date}.md",
+        f"# {result.pr_title}\n\n{result.pr_body}\n",
+    )
+    return f"committed {result.commit[:12]} on {result.branch} (not pushed)"
 
 
 def _slug(text: str) -> str:

@@ -19,11 +19,12 @@ DAY = "2026-11-20"
 VOLATILE = ("generated_at",)
 """Wall-clock time of the materialization: differs between any two runs."""
 
-ACCOUNTING = ("sources", "quarantined", "limitations", "next_steps")
+ACCOUNTING = ("sources", "quarantined", "limitations", "next_steps", "issue_templates")
 """Fields that *describe the input* and so legitimately differ when a bad file, a skipped run
 or a purged run was there: ``sources`` counts collected/parsed artifacts and skip reasons,
 ``quarantined`` lists quarantined artifacts, ``limitations`` and ``next_steps`` say "N
-artifact(s) were quarantined" / "N run(s) opted out". Everything else (groups, counts,
+artifact(s) were quarantined" / "N run(s) opted out", and ``issue_templates`` lists the
+opt-in request drafted for a run whose run.json could not be read. Everything else (groups, counts,
 severities, owners, privacy audit, actions) must not move."""
 
 
@@ -34,8 +35,13 @@ def comparable(report: dict[str, Any]) -> dict[str, Any]:
 def plant_good_runs(h: Harness) -> None:
     """Two ordinary opted-in runs the bad input is planted next to."""
     ci_run(h.root, "gha-5001", DAY, {"reports/junit.xml": junit(DAY, 42, 118)}, branch="main")
-    ci_run(h.root, "gha-5002", "2026-11-19", {"logs/npm-test.log": node_log("2026-11-19", 42)},
-           job_type="smoke")
+    ci_run(
+        h.root,
+        "gha-5002",
+        "2026-11-19",
+        {"logs/npm-test.log": node_log("2026-11-19", 42)},
+        job_type="smoke",
+    )
 
 
 def outputs(h: Harness, day: str = D) -> tuple[dict[str, Any], bytes]:
@@ -47,7 +53,11 @@ def assert_same_outputs(got: Harness, expected: Harness, day: str = D) -> None:
     report, parquet = outputs(got, day)
     want_report, want_parquet = outputs(expected, day)
     assert parquet == want_parquet, "occurrences Parquet differs"
-    assert comparable(report) == comparable(want_report)
+    got_view, want_view = comparable(report), comparable(want_report)
+    differing = sorted(
+        k for k in got_view.keys() | want_view.keys() if got_view.get(k) != want_view.get(k)
+    )
+    assert not differing, f"report fields differ: {differing}"
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -1,8 +1,9 @@
 """The versioned fingerprint: one sanitized Failure in, one explainable Fingerprint out.
 
 :func:`fingerprint` tries the strategies of :data:`STRATEGIES` in order and the first that applies
-decides: ``frames`` (exception type, its chain, and the innermost in-app frames), ``message``
-(exception type, parameterised message, test file) or ``test`` (the test id). The hashed input is
+decides: ``frames`` (exception type, its chain, quoted identifiers of the message, and the
+innermost in-app frames), ``message`` (exception type, parameterised message, test file) or
+``test`` (the test id). The hashed input is
 the ordered ``components`` tuple, whose first entry is always :data:`FINGERPRINT_VERSION`, so a
 change of normalisation rules is a change of version and never silently regroups history. Line
 and column numbers never reach the hash. :func:`explain` renders the components and the rules
@@ -16,11 +17,13 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telemetry_assets.core.fingerprint.normalise import (
     is_in_app,
     is_meaningful_message,
     library_rule_for,
+    message_identifiers,
     message_rules_applied,
     normalise_exception_type,
     normalise_frame,
@@ -103,6 +106,10 @@ def _frames_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
     ]
     if failure.chained:
         parts.append(("exception_chain", exception_chain(failure)))
+    identifiers = message_identifiers(failure.message)
+    if identifiers:
+        # Only the quoted names, not the message: the rest of it carries run-specific data.
+        parts.append(("message_identifiers", ",".join(identifiers)))
     parts.extend((f"frame[{i}]:{origin}", frame_key(f)) for i, f in enumerate(frames))
     return tuple(parts)
 
@@ -111,10 +118,16 @@ def _message_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
     message = normalise_message(failure.message)
     if not is_meaningful_message(message):
         return None
+    # The test file scopes the message ("expected <NUM>, got <NUM>" is said by many tests);
+    # formats without one (go test) scope it by the test id instead.
+    if failure.test_file:
+        scope = ("test_file", normalise_path(failure.test_file))
+    else:
+        scope = ("test_id", (failure.test_id or "").strip())
     return (
         ("exception_type", normalise_exception_type(failure.exception_type)),
         ("message", message),
-        ("test_file", normalise_path(failure.test_file) if failure.test_file else ""),
+        scope,
     )
 
 
@@ -163,7 +176,7 @@ def fingerprint(failure: Failure) -> Fingerprint:
 
 _WHY = {
     "frames": "the failure has stack frames; the exception type and the innermost frames decide",
-    "message": "no stack frames; the exception type, parameterised message and test file decide",
+    "message": "no stack frames; exception type, parameterised message and test file (else id)",
     "test": "neither frames nor a meaningful message; only the test id is left",
 }
 
@@ -185,6 +198,8 @@ def explain(fp: Fingerprint) -> str:
             note = "  (language-agnostic: last dotted name)"
         elif name == "message":
             note = "  (numbers, ids, times, durations, ports, temp paths replaced)"
+        elif name == "message_identifiers":
+            note = "  (quoted names from the message: which key/attribute was missing)"
         lines.append(f"  {name} = {value!r}{note}")
     lines.append("not hashed: line and column numbers, path prefixes, chained messages")
     return "\n".join(lines)
@@ -208,16 +223,15 @@ def explain_failure(failure: Failure) -> str:
 # --------------------------------------------------------------------------------------------
 
 # GitHub Actions line prefix ``2026-11-20T10:11:12.1234567Z ``.
+DISPLAY_LINE_CHARS = 300
 _LOG_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s")
 
-# Path-like tokens in trace text: a run of non-space, non-quote characters with a separator and
-# a file extension, optionally followed by ``:line[:col]``. Does not match bare words
-# (``render``) or extension-less directories.
-_TRACE_PATH = re.compile(
-    r"""(?P<path>(?:[A-Za-z]:)?[\w.@<>~+:/\\-]*[/\\][\w.@<>~+/\\-]*\.[A-Za-z]{1,5})
-        (?P<pos>:\d+(?::\d+)?)?""",
-    re.VERBOSE,
-)
+# Candidate tokens in trace text: runs without whitespace, brackets, quotes or commas that hold a
+# path separator. Lines are cut to DISPLAY_LINE_CHARS first, which bounds the backtracking on a
+# long separator-less word; :func:`_sub_path` keeps only tokens with a file extension.
+_TOKEN = re.compile(r"""[^\s()"'\[\],]*[/\\][^\s()"'\[\],]*""")
+_POSITION_SUFFIX = re.compile(r"(?::\d{1,7}){1,2}$")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
 _PY_LINE = re.compile(r'(File\s"[^"]+",\s)line\s\d+')
 _GO_OFFSET = re.compile(r"\s\+0x[0-9a-f]+$")
 _GOROUTINE = re.compile(r"^goroutine\s\d+\s")
@@ -227,16 +241,31 @@ _BARE_POSITION = re.compile(r"(?<=\w):\d+:\d+(?=\)?$)")
 
 
 def _sub_path(match: re.Match[str]) -> str:
-    path = normalise_path(match.group("path"))
-    return path + (":LINE" if match.group("pos") else "")
+    token = match.group(0)
+    if "/" not in token and "\\" not in token:
+        return token
+    pos = _POSITION_SUFFIX.search(token)
+    path = token[: pos.start()] if pos else token
+    has_extension = _EXTENSION.search(path) is not None
+    if not has_extension and not (pos and pos.group(0).count(":") == 2):
+        # ``http://<HOST>:8080``: a port, not a source position; leave the token alone.
+        return token
+    return normalise_path(path) + (":LINE" if pos else "")
 
 
+@lru_cache(maxsize=65536)
 def _display_line(line: str) -> str:
-    line = _LOG_PREFIX.sub("", line.rstrip())
-    line = _PY_LINE.sub(r"\1line LINE", line)
-    line = _GO_OFFSET.sub("", line)
-    line = _GOROUTINE.sub("goroutine N ", line)
-    return _BARE_POSITION.sub(":LINE", _TRACE_PATH.sub(_sub_path, line))
+    # Cached: the same trace lines recur across the occurrences of one group.
+    line = _LOG_PREFIX.sub("", line[:DISPLAY_LINE_CHARS].rstrip())
+    if "line " in line:
+        line = _PY_LINE.sub(r"\1line LINE", line)
+    if "+0x" in line:
+        line = _GO_OFFSET.sub("", line)
+    if line.startswith("goroutine"):
+        line = _GOROUTINE.sub("goroutine N ", line)
+    if "/" in line or "\\" in line:
+        line = _TOKEN.sub(_sub_path, line)
+    return _BARE_POSITION.sub(":LINE", line) if ":" in line else line
 
 
 def _frame_line(frame: Frame) -> str:
@@ -252,16 +281,27 @@ def display_trace(failure: Failure, max_lines: int = 12) -> str:
     Uses the trace text when there is one, else the exception line plus the frames innermost
     first. Lines beyond the limit are dropped with a ``...`` marker.
     """
-    source = [ln for ln in failure.trace.splitlines() if ln.strip()] if failure.trace else []
-    if source:
-        lines = [_display_line(ln) for ln in source]
-        lines = [ln for ln in lines if ln.strip()]
-    else:
+    lines: list[str] = []
+    truncated = False
+    # Only as many lines as shown are normalised: traces can be thousands of lines long.
+    for raw in failure.trace.splitlines() if failure.trace else ():
+        if not raw.strip():
+            continue
+        shown = _display_line(raw)
+        if not shown.strip():
+            continue
+        if len(lines) == max_lines:
+            truncated = True
+            break
+        lines.append(shown)
+    if truncated:
+        lines = [*lines[: max_lines - 1], "  ..."]
+    if not lines:
         head = failure.message.splitlines()[0] if failure.message else ""
         exc = failure.exception_type
         first = f"{exc}: {head}" if exc and head else (exc or head)
         lines = [first] if first else []
         lines.extend(_frame_line(f) for f in reversed(failure.frames))
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], "  ..."]
-    return "\n".join(ln[:300] for ln in lines)
+        if len(lines) > max_lines:
+            lines = [*lines[: max_lines - 1], "  ..."]
+    return "\n".join(ln[:DISPLAY_LINE_CHARS] for ln in lines)

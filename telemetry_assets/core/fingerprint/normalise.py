@@ -190,8 +190,16 @@ LIBRARY_RULES: tuple[LibraryRule, ...] = (
         r"^node:|^internal/(?:modules|process|timers|streams|main|bootstrap|async_hooks)/",
     ),
     _lib("go_module_cache", "file", r"/pkg/mod/"),
-    # GOROOT, or a trimmed ``runtime/panic.go``; not a project's ``internal/runtime/x.go``.
-    _lib("go_stdlib", "file", r"^(?:runtime|testing)/\w+\.go$|/go(?:/[\d.]+/x64)?/src/"),
+    # GOROOT (``/usr/local/go/src``, setup-go's ``hostedtoolcache/go/1.22.5/x64/src``) or a
+    # trimmed ``runtime/panic.go``; not GOPATH (``~/go/src/github.com/...``: project code) nor a
+    # project's ``internal/runtime/x.go``.
+    _lib(
+        "go_stdlib",
+        "file",
+        r"""^(?:runtime|testing)/\w+\.go$
+            | (?:^|/)(?:usr/local/go|usr/lib/go[\w.-]*|hostedtoolcache/go/[\d.]+/x64|sdk/go[\d.]+)
+              /src/""",
+    ),
     _lib("rust_std", "file", r"(?:^|/)rustc/[0-9a-f]{7,40}/library/|/\.cargo/registry/"),
     _lib(
         "jvm_platform",
@@ -199,7 +207,7 @@ LIBRARY_RULES: tuple[LibraryRule, ...] = (
         r"^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|"
         r"org\.apache\.maven|org\.gradle)\.",
     ),
-    _lib("go_runtime", "name", r"^(?:runtime|testing|reflect)\.[\w(]"),
+    _lib("go_runtime", "name", r"^(?:runtime|testing|reflect)(?:$|\.[\w(])"),
     _lib("rust_std_name", "name", r"^<?(?:std|core|alloc|test)::"),
 )
 
@@ -221,24 +229,31 @@ def is_in_app(frame: Frame) -> bool:
     """The parser's verdict when it gave one, else: not matched by any :data:`LIBRARY_RULES`."""
     if frame.in_app is not None:
         return frame.in_app
-    return _in_app_cached(frame)
+    return _in_app_cached(frame.file, frame.module, frame.function)
 
 
 @lru_cache(maxsize=65536)
-def _in_app_cached(frame: Frame) -> bool:
-    return library_rule_for(frame) is None
+def _in_app_cached(file: str | None, module: str | None, function: str | None) -> bool:
+    return library_rule_for(Frame(file=file, function=function, module=module)) is None
+
+
+def normalise_frame(frame: Frame) -> Frame:
+    """The frame with path prefixes, generated names and line/column removed; ``in_app`` decided."""
+    # Cached on the parts that matter, not the frame: line numbers would defeat the cache.
+    return _normalise_parts(frame.file, frame.function, frame.module, frame.in_app)
 
 
 @lru_cache(maxsize=131072)
-def normalise_frame(frame: Frame) -> Frame:
-    """The frame with path prefixes, generated names and line/column removed; ``in_app`` decided."""
+def _normalise_parts(
+    file: str | None, function: str | None, module: str | None, in_app: bool | None
+) -> Frame:
     return Frame(
-        file=normalise_path(frame.file) if frame.file else None,
-        function=normalise_name(frame.function) if frame.function else None,
+        file=normalise_path(file) if file else None,
+        function=normalise_name(function) if function else None,
         line=None,
         column=None,
-        module=normalise_name(frame.module) if frame.module else None,
-        in_app=is_in_app(frame),
+        module=normalise_name(module) if module else None,
+        in_app=in_app if in_app is not None else _in_app_cached(file, module, function),
     )
 
 
@@ -282,6 +297,8 @@ def _id_like(match: re.Match[str]) -> str:
     return "<ID>" if transitions >= 2 else token
 
 
+# Quantifiers on keys and values are bounded ({1,64}, {0,200}) so that no rule backtracks
+# quadratically on a long run of ``a=a=a=...`` or ``1.1.1...``; messages are also cut per line.
 # Order: (1) compound shapes that contain digits (timestamps, UUIDs, hex, paths, source
 # positions, durations, ports, key=value, retry counts) before the bare-number rule, which would
 # otherwise shred them into several ``<NUM>`` and lose the rule name; (2) ``<NUM>`` last.
@@ -319,13 +336,21 @@ MESSAGE_RULES: tuple[Rule, ...] = (
         "<DURATION>",
     ),
     # ``localhost:8080``, ``<HOST>:5432``, ``[::1]:443``; not ``a:b`` ratios without a host.
-    _rule("port", r"(?<=[\w>\]]):\d{2,5}\b(?!:)", ":<PORT>"),
+    _rule("port", r"(?<=[\w>\]]):\d{1,5}\b(?!:)", ":<PORT>"),
     _rule("pid", r"\b(pid|PID|process)([\s=:#]+)\d+\b", r"\1\2<PID>"),
     _rule("retry_count", r"\bafter\s\d+\s(attempts?|retries|tries|tries?)\b", r"after <NUM> \1"),
     # ``id='abc123'``, ``token="x"``: a quoted value after ``=`` is data, not the bug's name.
-    _rule("quoted_assignment", r"""(\b[\w.-]+\s?=\s?)(['"])(?:(?!\2).){0,200}\2""", r"\1<VAL>"),
+    _rule(
+        "quoted_assignment",
+        r"""((?<![\w.-])[\w.-]{1,64}\s?=\s?)(['"])(?:(?!\2).){0,200}\2""",
+        r"\1<VAL>",
+    ),
     # ``user=abc123``, ``order_id=ORD-9912``: an unquoted value after ``=`` that holds a digit.
-    _rule("assignment_value", r"(\b[\w.-]+=)(?=[^\s,;)\]}]*\d)[^\s,;)\]}]+", r"\1<VAL>"),
+    _rule(
+        "assignment_value",
+        r"((?<![\w.-])[\w.-]{1,64}=)(?=[^\s,;)\]}=]{0,200}\d)[^\s,;)\]}=]{1,200}",
+        r"\1<VAL>",
+    ),
     _rule("mixed_id", r"\b[A-Za-z0-9]*\d[A-Za-z]+\d[A-Za-z0-9]*\b", _id_like),
     # Bare numbers, also after ``_``/``-`` (``order_42``, ``pytest-123``); not digits glued to
     # a letter (``sha256``, ``utf8``, ``v2``), which are identifiers.
@@ -335,6 +360,7 @@ MESSAGE_RULES: tuple[Rule, ...] = (
 _WHITESPACE = re.compile(r"[ \t]+")
 MESSAGE_MAX_LINES = 3
 MESSAGE_MAX_CHARS = 300
+MESSAGE_LINE_CHARS = 400
 
 
 @lru_cache(maxsize=65536)
@@ -344,17 +370,21 @@ def normalise_message(message: str) -> str:
     Only the first :data:`MESSAGE_MAX_LINES` non-empty lines count (diffs and dumps below them
     vary per run) and whitespace runs collapse to one space.
     """
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()][:MESSAGE_MAX_LINES]
-    out = "\n".join(_WHITESPACE.sub(" ", ln) for ln in lines)
+    out = _head(message)
     for rule in MESSAGE_RULES:
         out = rule.apply(out)
     return out[:MESSAGE_MAX_CHARS]
 
 
+def _head(message: str) -> str:
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()][:MESSAGE_MAX_LINES]
+    # Cut before the rules run: bounds their cost on pathological lines.
+    return "\n".join(_WHITESPACE.sub(" ", ln[:MESSAGE_LINE_CHARS]) for ln in lines)
+
+
 def message_rules_applied(message: str) -> tuple[str, ...]:
     """Names of the message rules that changed something (for explanations)."""
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()][:MESSAGE_MAX_LINES]
-    out = "\n".join(_WHITESPACE.sub(" ", ln) for ln in lines)
+    out = _head(message)
     applied = []
     for rule in MESSAGE_RULES:
         new = rule.apply(out)
@@ -364,9 +394,11 @@ def message_rules_applied(message: str) -> tuple[str, ...]:
     return tuple(applied)
 
 
-# Messages that say only that something failed; hashing them would merge unrelated bugs.
+# Messages that say only that something failed (including what parsers write when a test printed
+# nothing: "test failed with no output"); hashing them would merge unrelated bugs.
 _GENERIC_MESSAGE = re.compile(
-    r"""^(?:test\s)?(?:failed|failure|error|fail|exit\sstatus\s<NUM>|exit\scode\s<NUM>|
+    r"""^(?:test\s)?(?:failed(?:\swith\sno\soutput)?|failure|error|fail|exit\sstatus\s<NUM>|
+        exit\scode\s<NUM>|
         process\scompleted\swith\sexit\scode\s<NUM>|none|null|undefined|timeout|)\.?$""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -382,3 +414,28 @@ def is_meaningful_message(normalised: str) -> bool:
         len(_LETTER_RUNS.findall(text)) >= 1
         and sum(len(w) for w in _LETTER_RUNS.findall(text)) >= 4
     )
+
+
+# A quoted identifier in a message: ``'user_id'``, ``"coupon"``, ``'id'``. Not quoted phrases
+# with spaces, paths, or values already replaced by placeholders (``'<ID>'``).
+_QUOTED_IDENTIFIER = re.compile(r"""(['"])([A-Za-z_][\w.$-]{0,63})\1""")
+MAX_MESSAGE_IDENTIFIERS = 3
+
+
+@lru_cache(maxsize=65536)
+def message_identifiers(message: str) -> tuple[str, ...]:
+    """Quoted identifiers of the normalised message's first line, in order, deduplicated.
+
+    They name *which* key, attribute or variable was missing (``KeyError: 'user_id'`` vs
+    ``'email'``; ``reading 'id'`` vs ``reading 'name'``): two different bugs that can share the
+    exception type, the function and the caller, and differ only in a line number we may not hash.
+    """
+    first = normalise_message(message).split("\n", 1)[0]
+    found: list[str] = []
+    for match in _QUOTED_IDENTIFIER.finditer(first):
+        name = match.group(2)
+        if name not in found:
+            found.append(name)
+        if len(found) == MAX_MESSAGE_IDENTIFIERS:
+            break
+    return tuple(found)

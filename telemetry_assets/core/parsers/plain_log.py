@@ -10,9 +10,14 @@ when no such section exists. When the log holds no trace at all, error lines sta
 failures (one per distinct ``##[error]`` line, one per block of consecutive ``npm ERR!`` or
 ``[ERROR]`` lines, one per ``error[E0425]:``/``Error:``/``FATAL:`` line), frameless and with
 kind ``log`` (``build`` for compiler errors); when a trace exists they are dropped, because they
-restate it (``##[error]Process completed with exit code 1.``). Work is linear in the log size:
-lines are cut to ``MAX_LINE_CHARS`` before any pattern runs and only a bounded window is kept.
-This parser never raises :class:`ParseError`: any text is a valid log.
+restate it (``##[error]Process completed with exit code 1.``). A trace never takes in the log
+records around it: its message ends at the next line that starts a record (a timestamp or level
+word, a ``##[`` marker, PEM armour, another trace), a trace printed without stamps ends at the
+next stamped line, and such a trace takes the time of the last stamped record before it. Work is
+linear in the log size and an ordinary line costs a few ``str`` checks and one regex match (about
+50 MB/s of CPU time, ``benchmarks/plain_log_throughput.py``): lines are cut to ``MAX_LINE_CHARS``
+before any pattern runs and only a bounded window is kept. This parser never raises
+:class:`ParseError`: any text is a valid log.
 """
 
 from __future__ import annotations
@@ -45,11 +50,6 @@ _GENERIC_EXIT = re.compile(r"^Process completed with exit code \d+\.?$")
 
 
 _STAMP_CACHE: dict[tuple[str, str, str | None], datetime | None] = {}
-
-
-def _stamp_of(token: object) -> datetime | None:
-    """A line's stamp token (its prefix match, kept instead of a datetime) as UTC."""
-    return _stamp(token) if isinstance(token, re.Match) else None
 
 
 def _stamp(match: re.Match[str]) -> datetime | None:
@@ -274,27 +274,43 @@ def _merge_summaries(traces: list[FoundTrace]) -> list[FoundTrace]:
     return merged
 
 
-# First characters of lines that ``_ErrorLines`` can match (``ERROR_LINE_RULES``); any other line
-# only ends an error block in progress.
-_ERROR_FIRST = frozenset("nN[eEfF")
-# First characters of a timestamp prefix (``_STAMP``).
+# First characters of lines that must take the full path of ``parse_lines``: GitHub Actions
+# ``##[`` and ``::`` markers, and while no trace has been found, the lines ``ERROR_LINE_RULES`` can
+# match.
+_SLOW_FIRST = frozenset("#:")
+_SLOW_FIRST_WITH_ERRORS = frozenset("#:nN[eEfF")
+_DIGITS = "0123456789"
+# First characters of a timestamp prefix (``_STAMP``); ``_ERROR_FIRST`` those of error lines.
 _STAMP_FIRST = "[0123456789"
+_ERROR_FIRST = frozenset("nN[eEfF")
+
+
+def _stamp_of(token: object) -> datetime | None:
+    """A line's stamp token (its prefix match, or the line when its shape was enough) as UTC."""
+    if isinstance(token, str):
+        token = _STAMP.match(token)
+    return _stamp(token) if isinstance(token, re.Match) else None
 
 
 def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     """Streaming form of :func:`parse`: reads ``lines`` once, keeping a bounded window.
 
-    The loop is the hot path of the whole product on big logs: an ordinary line costs a few
-    ``str`` checks, at most one stamp match and the scanner's one-regex prefilter. Stamps stay
-    regex matches until a trace or error line needs their time.
+    This loop is the hot path on big logs, so an ordinary line takes a short path: a few ``str``
+    checks, GitHub Actions' fixed-width stamp recognised by its shape (the line itself is kept as
+    the stamp token, read by the regex only if a trace needs its time) and the scanner's one-match
+    prefilter (:meth:`TraceScanner.feed_quiet`). Every other line, and every line while the log's
+    first stamp is unknown or an error block is pending, takes the full path, where stamps are
+    matched with ``_STAMP`` and a shape guess is checked, so both paths give the same result.
     """
     scanner = TraceScanner(stamp_of=_stamp_of)
-    feed = scanner.feed_clean
+    feed, feed_quiet = scanner.feed_clean, scanner.feed_quiet
     stamp_match = _STAMP.match
     errors: _ErrorLines | None = _ErrorLines()  # dropped once a trace is found: it restates it
     found: list[FoundTrace] = []
     started_at: datetime | None = None
     cut = 0
+    short_path = True  # False while an error block is pending: it must see every line
+    slow_first = _SLOW_FIRST_WITH_ERRORS
     for raw in lines:
         if len(raw) > MAX_LINE_CHARS:
             cut += 1
@@ -302,6 +318,19 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
         line = raw.rstrip("\r\n")
         if "\x1b" in line or "\r" in line:
             line = clean_line(line)
+        if short_path:
+            if line[27:29] == "Z " and line[10:11] == "T" and line[:1] in _DIGITS:
+                content = line[29:]
+                # the log's first stamp (``started_at``) is read in full on the long path
+                quiet = started_at is not None and content[:1] not in slow_first
+                if quiet and feed_quiet(content, line):
+                    continue
+            elif (
+                line[:1] not in _STAMP_FIRST
+                and line[:1] not in slow_first
+                and feed_quiet(line, None)
+            ):
+                continue
         token: re.Match[str] | None = None
         if line[:1] in _STAMP_FIRST:
             token = stamp_match(line)
@@ -310,6 +339,7 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
                 if started_at is None:
                     started_at = _stamp(token)
         gha_error = False
+        text = line
         if line[:2] in ("##", "::"):
             marker = _MARKER.match(line)
             if marker:
@@ -317,16 +347,19 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
                 if name != "error":
                     continue  # group/endgroup/warning/debug/command markers carry no failure
                 gha_error = True
-                line = line[marker.end() :]
+                text = line[marker.end() :]
         if errors is not None:
-            if gha_error or line[:1] in _ERROR_FIRST:
-                errors.feed(line, token, gha_error)
+            if gha_error or text[:1] in _ERROR_FIRST:
+                errors.feed(text, token, gha_error)
             elif errors.pending:
                 errors.flush()
+        # The scanner sees an error marker as written: it is a new record and ends a message.
         traces = feed(line, token)
         if traces:
             found.extend(traces)
             errors = None
+            slow_first = _SLOW_FIRST
+        short_path = errors is None or not errors.pending
     found.extend(scanner.finish())
     notes: list[str] = []
     if cut:

@@ -7,8 +7,11 @@ and the other exceptions of a chain. :class:`TraceScanner` finds every trace of 
 a stream of lines (a CI log) in one linear pass, with per-line work capped; :func:`split_traces`
 is its convenience form for a blob. Which exception is primary is decided per language and stated
 in each language module: for Python the last printed (the one that escaped), for the JVM the root
-cause (the last ``Caused by:``), for Go the last panic value, for Rust the panic. Nothing here
-raises on any text: unreadable input yields a frameless :class:`TraceInfo`.
+cause (the last ``Caused by:``), for Go the last panic value, for Rust the panic. A trace holds
+its exception line(s) and stack only: multi-line messages stop at the first line that starts a new
+log record (:func:`~.languages.base.is_boundary`). While no trace is open the scanner costs one
+prefilter match per line; languages are asked only about lines that pass it. Nothing here raises
+on any text: unreadable input yields a frameless :class:`TraceInfo`.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class FoundTrace:
 # Deliberately not matched: ``at`` anywhere but first on the line, lowercase ``failed``.
 _MAY_OPEN = re.compile(
     r"""(?:
-        \s*(?:at\ |---\ FAIL:\ |Traceback|\+|●)   # JVM/V8 frames, go test FAIL, Python headers, Jest
+        \s*(?:at\ |---\ FAIL:\ |Traceback|\+|●)   # frames, go test FAIL, Python headers, Jest
       | ___ | FAILED\  | ERROR\                   # pytest section headers and summary lines
       | panic:\  | fatal\ error:\  | goroutine\    # Go crashes and goroutine dumps
       | thread\ ' | ----\                         # Rust panics and cargo test output headers
@@ -161,7 +164,7 @@ class TraceScanner:
         return list(self.feed_clean(clean_line(line), stamp))
 
     def feed_clean(self, line: str, stamp: object = None) -> Sequence[FoundTrace]:
-        """Feed one line already passed through :func:`clean_line` (the hot path of a log scan)."""
+        """Feed one line already passed through :func:`clean_line`."""
         block = self._block
         if block is not None:
             if stamp is not None and block.unstamped:
@@ -173,13 +176,21 @@ class TraceScanner:
                 return _NO_TRACES
             closed = self._close()
             return [*closed, *self._idle(line, stamp)]
+        if self.feed_quiet(line, stamp):
+            return _NO_TRACES
+        return self._idle(line, stamp)
+
+    def feed_quiet(self, line: str, stamp: object = None) -> bool:
+        """Take a cleaned ``line`` only if it is ordinary: no trace is open and no language could
+        start one or name a test at it (the hot path of a log scan: one match, two appends).
+        ``False``: nothing was done and the line must go to :meth:`feed_clean`."""
+        if self._block is not None or _MAY_OPEN.match(line) is not None or "<<< " in line:
+            return False
         if self._context is not None:
             self._context_age += 1
-        if _MAY_OPEN.match(line) is None and "<<< " not in line:
-            self._lines.append(line)
-            self._stamps.append(stamp)
-            return _NO_TRACES
-        return self._open(line, stamp)
+        self._lines.append(line)
+        self._stamps.append(stamp)
+        return True
 
     def _idle(self, line: str, stamp: object) -> Sequence[FoundTrace]:
         if self._context is not None:
@@ -204,11 +215,16 @@ class TraceScanner:
             for _ in range(back):
                 self._lines.pop()
                 self._stamps.pop()
+            known = [s for s in [*stamps, stamp] if s is not None]
+            if not known:
+                # An unstamped trace is part of the last stamped log record (a logger prints the
+                # record's line, then the traceback): it happened at that record's time.
+                known = [s for s in reversed(self._stamps) if s is not None][:1]
             self._block = _Block(
                 language,
                 opening.reader,
                 [*lines, line],
-                [s for s in [*stamps, stamp] if s is not None],
+                known,
                 opening.test_id,
                 opening.kind,
                 unstamped=stamp is None,
@@ -222,12 +238,14 @@ class TraceScanner:
 
     def _unstamped_lookback(self, back: int) -> int:
         """A trace opening on an unstamped line takes earlier lines only up to the nearest stamped
-        one (a log record's first line), and that one only when it is no log-record header
-        (``ERROR agent.runner step 5 failed``): it may be the exception's own line."""
+        one (a log record's first line), and that one only when it reads as an exception line
+        (``TypeError: x``, a logger printing the error itself), not as a record of its own."""
         size = len(self._lines)
         for i in range(1, back + 1):
             if self._stamps[size - i] is not None:
-                return i if not is_record_start(self._lines[size - i]) else i - 1
+                previous = self._lines[size - i]
+                typed = split_exception_line(previous)[0] is not None
+                return i if typed and not is_record_start(previous) else i - 1
         return back
 
     def finish(self) -> list[FoundTrace]:
@@ -238,6 +256,9 @@ class TraceScanner:
         if block is None:
             return []
         lines = block.lines
+        text_lines = getattr(block.reader, "text_lines", None)  # a reader may end the text early
+        if isinstance(text_lines, int):
+            del lines[text_lines:]
         while lines and not lines[-1].strip():
             lines.pop()
         try:

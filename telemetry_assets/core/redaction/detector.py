@@ -45,7 +45,6 @@ from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.plugins.mailchimp import MailchimpDetector
 from detect_secrets.plugins.npm import NpmDetector
 from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.private_key import PrivateKeyDetector
 from detect_secrets.plugins.pypi_token import PypiTokenDetector
 from detect_secrets.plugins.sendgrid import SendGridDetector
 from detect_secrets.plugins.slack import SlackDetector
@@ -107,8 +106,47 @@ _EMAIL: Final = re.compile(
 # Not emails: `pkg@1.2.3` (numeric "TLD"), `git@github.com` (an SSH login, not a person), and
 # asset names such as `icon@2x.png` whose "TLD" is a file extension.
 _FILE_EXTENSIONS: Final = frozenset(
-    "png jpg jpeg gif svg webp ico js mjs cjs ts tsx jsx py pyc json css scss map java kt go rs "
-    "txt log html xml yml yaml lock md so dll class jar whl gz tgz zip".split()
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "ico",
+        "js",
+        "mjs",
+        "cjs",
+        "ts",
+        "tsx",
+        "jsx",
+        "py",
+        "pyc",
+        "json",
+        "css",
+        "scss",
+        "map",
+        "java",
+        "kt",
+        "go",
+        "rs",
+        "txt",
+        "log",
+        "html",
+        "xml",
+        "yml",
+        "yaml",
+        "lock",
+        "md",
+        "so",
+        "dll",
+        "class",
+        "jar",
+        "whl",
+        "gz",
+        "tgz",
+        "zip",
+    ]
 )
 
 
@@ -342,9 +380,39 @@ _HOME_DIR: Final = re.compile(
 )
 # Service accounts of CI runners and images: not people, and kept by the redactor's policy.
 _SERVICE_ACCOUNTS: Final = frozenset(
-    "runner runneradmin ubuntu debian circleci jenkins travis vsts vagrant ec2-user node app "
-    "build builder buildkite-agent gitlab-runner docker root admin administrator shared public "
-    "default defaultuser0 all users user appveyor semaphore codespace vscode".split()
+    [
+        "runner",
+        "runneradmin",
+        "ubuntu",
+        "debian",
+        "circleci",
+        "jenkins",
+        "travis",
+        "vsts",
+        "vagrant",
+        "ec2-user",
+        "node",
+        "app",
+        "build",
+        "builder",
+        "buildkite-agent",
+        "gitlab-runner",
+        "docker",
+        "root",
+        "admin",
+        "administrator",
+        "shared",
+        "public",
+        "default",
+        "defaultuser0",
+        "all",
+        "users",
+        "user",
+        "appveyor",
+        "semaphore",
+        "codespace",
+        "vscode",
+    ]
 )
 
 
@@ -420,7 +488,7 @@ def _find_cli_credentials(text: str) -> _Hits:
     for match in _CLI_USER.finditer(text):
         user, colon, password = match.group("value").partition(":")
         user, password = user.strip("'\""), password.strip("'\"")
-        if not colon or is_placeholder(user) and is_placeholder(password or "x"):
+        if not colon or (is_placeholder(user) and is_placeholder(password or "x")):
             continue
         if (password and not is_placeholder(password)) or _looks_random(user):
             yield "cli_credentials", match.start("value")
@@ -444,11 +512,12 @@ def _find_private_keys(text: str) -> _Hits:
             # An escaped block (JSON/env string): the body follows on the same physical line.
             body = same_line.split(_PEM_END, 1)[0]
             offset = match.end()
-            for chunk in body.split("\\n"):
-                if _KEY_MATERIAL.fullmatch(chunk.strip()) and not is_placeholder(chunk):
+            for raw_chunk in body.split("\\n"):
+                chunk = raw_chunk.strip().strip("\\")  # JSON doubles the backslash of `\\n`
+                if _KEY_MATERIAL.fullmatch(chunk) and not is_placeholder(chunk):
                     yield "private_key", offset
                     break
-                offset += len(chunk) + 2
+                offset += len(raw_chunk) + 2
             continue
         line_start = rest_of_line_end + 1
         while line_start < len(text):
@@ -473,11 +542,13 @@ def _find_jwts(text: str) -> _Hits:
 
 # Literal pieces of every vendor shape; the 50 shapes run only on a line that has one.
 _VENDOR_HINT: Final = re.compile(
-    r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T|gh[pousr]_|github_pat_|gl"
-    r"|xox|xapp-|hooks\.slack|k_live_|k_test_|AIza|npm_|pypi-|sk-|SG\.|AC|SK|hf_|api_org_|AGE-"
-    r"|ops_|A3-|ATATT|hv[sbr]\.|HRKU-|fo1_|fm[12]|do[opr]_|shp|dapi|dp\.|lin_api_|PMAK-|pul-|NR"
-    r"|sntry|key-|-us|:AA|sq0|EAA|AccountKey|sl\.|CLOJARS_|BUNDLE_|tk-us-|s-s4t2|API-|v1\.0-"
-    r"|[MNO][\w-]{23}\.|EZ[AT]K|ABSK|bedrock|s\.|(?i:sumo)|\d{15}\||ghc|xoxc|xoxd"
+    r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T|gh[pousr]_|github_pat_"
+    r"|gl[a-z]{1,6}[-_]|xox|xapp-|hooks\.slack|k_live_|k_test_|AIza|npm_|pypi-|sk-|SG\."
+    r"|[AS][CK][0-9a-f]{32}|hf_|api_org_|AGE-|ops_|A3-|ATATT|hv[sbr]\.|HRKU-|fo1_|fm[12]"
+    r"|do[opr]_|shp[a-z]{2}_|dapi|dp\.[a-z]{2,5}\.|lin_api_|PMAK-|pul-|NR[AJI][AKIS]-|sntry"
+    r"|key-[0-9a-f]{32}|-us\d|:AA|sq0|EAA[A-Za-z0-9]{30}|AccountKey|sl\.[\w-]{100}|CLOJARS_"
+    r"|BUNDLE_|tk-us-|s-s4t2|API-|v1\.0-|[MNO][\w-]{23,25}\.[\w-]{6}\.|EZ[AT]K|ABSK|bedrock"
+    r"|\bs\.[A-Za-z0-9]{24}|(?i:sumo)|\d{15}\||ghc_|xoxc|xoxd"
 )
 
 
@@ -527,7 +598,18 @@ def _find_auth_headers(text: str) -> _Hits:
 
 _COOKIE: Final = re.compile(r"(?i)\b(?:set-)?cookie[\"']?[ \t]*[:=][ \t]*(?P<pairs>[^\n]+)")
 _COOKIE_ATTRIBUTES: Final = frozenset(
-    "path domain expires max-age httponly secure samesite priority partitioned version".split()
+    [
+        "path",
+        "domain",
+        "expires",
+        "max-age",
+        "httponly",
+        "secure",
+        "samesite",
+        "priority",
+        "partitioned",
+        "version",
+    ]
 )
 _SESSION_COOKIE: Final = re.compile(r"(?i)sess|sid|token|auth|jwt|csrf|xsrf|remember|login")
 
@@ -554,20 +636,118 @@ _SECRET_WORD: Final = re.compile(
 _KEY_CHARS: Final = re.compile(r"[\w.-]*")
 _KEY_START_WINDOW: Final = 120  # longer "keys" are not keys; bounds the backward scan
 _KEYWORD_COMPONENTS: Final = frozenset(
-    "password passwd passphrase pwd secret secrets token tokens apikey credential credentials "
-    "creds pat".split()
+    [
+        "password",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "apikey",
+        "credential",
+        "credentials",
+        "creds",
+        "pat",
+    ]
 )
 _KEY_QUALIFIERS: Final = frozenset(
-    "api access private secret signing encryption master session client auth account app "
-    "consumer license deploy ssh gpg bot webhook".split()
+    [
+        "api",
+        "access",
+        "private",
+        "secret",
+        "signing",
+        "encryption",
+        "master",
+        "session",
+        "client",
+        "auth",
+        "account",
+        "app",
+        "consumer",
+        "license",
+        "deploy",
+        "ssh",
+        "gpg",
+        "bot",
+        "webhook",
+    ]
 )
 # Trailing components that make a secret-ish key describe metadata instead of holding a secret.
 _METADATA_SUFFIXES: Final = frozenset(
-    "type types name names id ids url uri urls endpoint file files path dir length len count "
-    "expires expiry expiration expiresat expiresin ttl header prefix env var field format policy "
-    "scope scopes hint label provider store source manager mode enabled required regex pattern "
-    "min max timeout stdin usage limit strategy kind version versions reset changed set valid "
-    "invalid error errors hash issuer audience class size ref refs location status".split()
+    [
+        "type",
+        "types",
+        "name",
+        "names",
+        "id",
+        "ids",
+        "url",
+        "uri",
+        "urls",
+        "endpoint",
+        "file",
+        "files",
+        "path",
+        "dir",
+        "length",
+        "len",
+        "count",
+        "expires",
+        "expiry",
+        "expiration",
+        "expiresat",
+        "expiresin",
+        "ttl",
+        "header",
+        "prefix",
+        "env",
+        "var",
+        "field",
+        "format",
+        "policy",
+        "scope",
+        "scopes",
+        "hint",
+        "label",
+        "provider",
+        "store",
+        "source",
+        "manager",
+        "mode",
+        "enabled",
+        "required",
+        "regex",
+        "pattern",
+        "min",
+        "max",
+        "timeout",
+        "stdin",
+        "usage",
+        "limit",
+        "strategy",
+        "kind",
+        "version",
+        "versions",
+        "reset",
+        "changed",
+        "set",
+        "valid",
+        "invalid",
+        "error",
+        "errors",
+        "hash",
+        "issuer",
+        "audience",
+        "class",
+        "size",
+        "ref",
+        "refs",
+        "location",
+        "status",
+    ]
 )
 _AFTER_KEY: Final = re.compile(
     r"""
@@ -576,6 +756,7 @@ _AFTER_KEY: Final = re.compile(
         (?::=|=>|::|=(?![=~])|:(?![:/]))[ \t]*
       | ["'][ \t]+value[ \t]*=[ \t]*            # <add key="Password" value="...">
       | >(?=[^<\n]+</)                          # <password>...</password>
+      | [!=]==?[ \t]*(?=["'`])                  # if (db_pass !== "...")
     )
     (?P<value>"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|[^\s'"`<]+)
     """,
@@ -614,8 +795,30 @@ def _is_secret_key(key: str) -> bool:
 
 # Words that describe a credential's state in an error message rather than being one.
 _STATUS_WORDS: Final = frozenset(
-    "expired invalid missing revoked denied unknown provided present absent generated refreshed "
-    "ok error failed rejected accepted valid required set unset empty malformed".split()
+    [
+        "expired",
+        "invalid",
+        "missing",
+        "revoked",
+        "denied",
+        "unknown",
+        "provided",
+        "present",
+        "absent",
+        "generated",
+        "refreshed",
+        "ok",
+        "error",
+        "failed",
+        "rejected",
+        "accepted",
+        "valid",
+        "required",
+        "set",
+        "unset",
+        "empty",
+        "malformed",
+    ]
 )
 
 
@@ -686,6 +889,7 @@ _HASH_CONTEXT: Final = re.compile(
 )
 _HEX_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_+/])")
 _B64_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9_+/=-])")
+_HASH_PREFIX: Final = re.compile(r"(?i)(?:sha\d{1,3}|md5|blake2[bs]?|h1)[-:~_]")
 _WORDY: Final = re.compile(r"[a-z]{4,}|[A-Z][a-z]{3,}")
 
 
@@ -711,6 +915,8 @@ def _find_high_entropy(text: str) -> _Hits:
             continue
         if run.startswith(("pk_live_", "pk_test_")) or (run.startswith("eyJ") and "." not in run):
             continue  # publishable keys and a lone JWT header are public by design
+        if _HASH_PREFIX.match(run):
+            continue  # `sha256-<hex>` fingerprints, `sha512-<b64>` integrity, `h1:` sums
         minimum = 4.0 if has_upper and has_lower else 3.5
         if _is_wordy(run) or shannon_entropy(run) < minimum:
             continue
@@ -738,6 +944,10 @@ def _find_high_entropy(text: str) -> _Hits:
 class _DsPlugin:
     plugin: BasePlugin
     hints: tuple[str, ...]
+    """Lowercase substrings one of which the line must contain; empty: a quoted 20+ run."""
+
+
+_QUOTED_RUN: Final = re.compile(r"[\"'][\w+/=-]{20}")
 
 
 def _ds_plugins() -> tuple[_DsPlugin, ...]:
@@ -752,7 +962,6 @@ def _ds_plugins() -> tuple[_DsPlugin, ...]:
         _DsPlugin(MailchimpDetector(), ("-us",)),
         _DsPlugin(NpmDetector(), ("_authtoken",)),
         _DsPlugin(OpenAIDetector(), ("t3blbkfj",)),
-        _DsPlugin(PrivateKeyDetector(), ("private key",)),
         _DsPlugin(PypiTokenDetector(), ("pypi-",)),
         _DsPlugin(SendGridDetector(), ("sg.",)),
         _DsPlugin(SlackDetector(), ("xox", "hooks.slack.com")),
@@ -762,11 +971,20 @@ def _ds_plugins() -> tuple[_DsPlugin, ...]:
         _DsPlugin(TwilioKeyDetector(), ("ac", "sk")),
         _DsPlugin(
             KeywordDetector(),
-            ("password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-             "private_key"),
-        ),  # fmt: skip
-        _DsPlugin(Base64HighEntropyString(limit=4.5), ('"', "'")),
-        _DsPlugin(HexHighEntropyString(limit=3.0), ('"', "'")),
+            (
+                "password",
+                "passwd",
+                "pwd",
+                "secret",
+                "token",
+                "api_key",
+                "apikey",
+                "api-key",
+                "private_key",
+            ),
+        ),
+        _DsPlugin(Base64HighEntropyString(limit=4.5), ()),  # a quoted 20+ character run
+        _DsPlugin(HexHighEntropyString(limit=3.0), ()),
     )
 
 
@@ -788,7 +1006,7 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
         if _HASH_CONTEXT.search(line[max(0, at - 25) : max(0, at - 1)]):
             return False
         return not _is_wordy(secret)
-    if isinstance(plugin, (PrivateKeyDetector, BasicAuthDetector)):
+    if isinstance(plugin, BasicAuthDetector):
         return True
     longest = max(re.findall(r"[A-Za-z0-9]+", secret), key=len, default="")
     return _looks_random(longest)
@@ -797,30 +1015,55 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
 # --------------------------------------------------------------------------------------------
 # The ordered probe table. Order only decides which name wins when two probes report the same
 # (line, column): the most specific formats (keys, vendor tokens) come before the generic
-# keyword and entropy probes, so a finding names the narrowest thing it saw.
+# keyword and entropy probes, so a finding names the narrowest thing it saw. Each probe has a
+# gate on (line, lowercased line) made of plain string tests: running ~40 regexes over every
+# line of a trace dump is the detector's main cost, and most lines cannot hold most things.
+# A gate must over-approximate its probe: a line it rejects is never examined by that probe.
 
-_PROBES: Final[tuple[tuple[str, Callable[[str], _Hits]], ...]] = (
-    ("private_key_escaped", _find_private_keys),  # on one line: the `\\n`-escaped form
-    ("jwt", _find_jwts),
-    ("vendor_token", _find_vendor_tokens),
-    ("url_credentials", _find_url_credentials),
-    ("cli_credentials", _find_cli_credentials),
-    ("auth_header", _find_auth_headers),
-    ("cookie", _find_cookies),
-    ("email", _find_emails),
-    ("ipv4", _find_ipv4),
-    ("ipv6", _find_ipv6),
-    ("mac", _find_macs),
-    ("uuid", _find_uuids),
-    ("card", _find_cards),
-    ("iban", _find_ibans),
-    ("ssn", _find_ssns),
-    ("phone", _find_phones),
-    ("home_user", _find_home_users),
-    ("internal_host", _find_internal_hosts),
-    ("secret_field", _find_secret_fields),
-    ("high_entropy", _find_high_entropy),
+_Gate = Callable[[str, str, bool], bool]
+# Digit shapes of cards, SSNs, IBANs and phones, but not dates (`2026-11-20`) or times.
+_MANY_DIGITS: Final = re.compile(
+    r"\d{7,}|\d{3}[ .)/-]{1,2}\d{2,4}[ .-]\d{4}|\d{5}-\d{4}|\d{3}-\d{6}|\+\d"
+    r"|\d{4}[ -]\d{4,6}[ -]\d{4}"
 )
+_LONG_RUN: Final = re.compile(r"[A-Za-z0-9+/_=-]{32}")
+_INTERNAL_HINTS: Final = (".internal", ".corp", ".local", ".lan", ".intra", ".int.", ".home",
+                          ".private", "corpint", "corpnet")  # fmt: skip
+_SECRET_HINTS: Final = ("pass", "pwd", "secret", "token", "key", "cred", "auth", "secure", "pat")
+
+
+def _has_digits(line: str, lowered: str, digits: bool) -> bool:
+    return digits
+
+
+_PROBES: Final[tuple[tuple[str, Callable[[str], _Hits], _Gate], ...]] = (
+    # Multi-line PEM blocks are handled over the whole text; here only the `\n`-escaped form.
+    ("private_key_escaped", _find_private_keys, lambda line, low, _: "PRIVATE KEY" in line),
+    ("jwt", _find_jwts, lambda line, low, _: "eyJ" in line),
+    ("vendor_token", _find_vendor_tokens, lambda line, low, _: True),  # own literal prefilter
+    ("url_credentials", _find_url_credentials, lambda line, low, _: "://" in line),
+    ("cli_credentials", _find_cli_credentials, lambda line, low, _: "-u" in line),
+    ("auth_header", _find_auth_headers,
+     lambda line, low, _: "auth" in low or "api" in low or "token" in low or "secret" in low),
+    ("cookie", _find_cookies, lambda line, low, _: "cookie" in low),
+    ("email", _find_emails, lambda line, low, _: "@" in line),
+    ("ipv4", _find_ipv4, lambda line, low, _: line.count(".") >= 3),
+    ("ipv6", _find_ipv6, lambda line, low, _: "::" in line or line.count(":") >= 7),
+    ("mac", _find_macs,
+     lambda line, _, __: line.count(":") >= 5 or line.count("-") >= 5 or line.count(".") >= 2),
+    ("uuid", _find_uuids, lambda line, low, _: line.count("-") >= 4),
+    ("card", _find_cards, _has_digits),
+    ("iban", _find_ibans, _has_digits),
+    ("ssn", _find_ssns, _has_digits),
+    ("phone", _find_phones, _has_digits),
+    ("home_user", _find_home_users,
+     lambda line, low, _: "/home/" in line or "/users/" in low or "users\\" in low),
+    ("internal_host", _find_internal_hosts,
+     lambda line, low, _: any(hint in low for hint in _INTERNAL_HINTS)),
+    ("secret_field", _find_secret_fields,
+     lambda line, low, _: any(hint in low for hint in _SECRET_HINTS)),
+    ("high_entropy", _find_high_entropy, lambda line, low, _: _LONG_RUN.search(line) is not None),
+)  # fmt: skip
 
 _DETECTOR_NAMES: Final[tuple[str, ...]] = (
     "private_key", "jwt", *dict.fromkeys(name for name, _ in VENDOR_TOKENS), "url_credentials",
@@ -849,13 +1092,17 @@ _LINE_GATE: Final = re2.compile(
 class ResidualPiiDetector:
     """Scans sanitized text for residual PII and secrets; findings carry positions only."""
 
-    __slots__ = ("_ds", "_extra_domains", "detector_names")
+    __slots__ = ("_ds", "_ds_hint_pattern", "_extra_domains", "detector_names")
 
     def __init__(self, *, extra_internal_domains: Iterable[str] = ()) -> None:
         self._extra_domains: tuple[str, ...] = tuple(
             "." + domain.strip().lower().lstrip(".") for domain in extra_internal_domains
         )
         self._ds = _ds_plugins()
+        # One pass over a line finds every plugin hint it holds (longest first, so that a
+        # hint never hides a longer one starting at the same place).
+        hints = sorted({h for entry in self._ds for h in entry.hints}, key=len, reverse=True)
+        self._ds_hint_pattern = re.compile("|".join(map(re.escape, hints)))
         self.detector_names: tuple[str, ...] = (
             *_DETECTOR_NAMES,
             *(f"detect_secrets:{type(p.plugin).__name__}" for p in self._ds),
@@ -872,7 +1119,11 @@ class ResidualPiiDetector:
         lines = text.split("\n")
         for number in self._candidate_lines(text, lines):
             line = lines[number - 1]
-            for _, probe in _PROBES:
+            lowered = line.lower()
+            digits = _MANY_DIGITS.search(line) is not None  # shared by four gates
+            for _, probe, gate in _PROBES:
+                if not gate(line, lowered, digits):
+                    continue
                 for name, offset in probe(line):
                     findings.add(Finding(name, number, offset + 1))
             for name, offset in self._extra_domain_hits(line):
@@ -929,8 +1180,10 @@ class ResidualPiiDetector:
 
     def _detect_secrets_hits(self, line: str) -> _Hits:
         lowered = line.lower()
+        present = set(self._ds_hint_pattern.findall(lowered))
+        quoted_run = _QUOTED_RUN.search(line) is not None
         for entry in self._ds:
-            if not any(hint in lowered for hint in entry.hints):
+            if not (present.intersection(entry.hints) if entry.hints else quoted_run):
                 continue
             name = f"detect_secrets:{type(entry.plugin).__name__}"
             for secret in entry.plugin.analyze_string(line):

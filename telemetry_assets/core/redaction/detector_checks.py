@@ -88,9 +88,7 @@ def ip_is_reportable(literal: str) -> bool:
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         mapped = address.ipv4_mapped
-        if mapped.is_loopback:
-            return False
-        return True
+        return not mapped.is_loopback
     return not (address.is_loopback or address.is_unspecified)
 
 

@@ -74,9 +74,11 @@ VENDOR_TOKENS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ("cloudflare_origin_key", _B + r"v1\.0-[a-f0-9]{24}-[a-f0-9]{100,}"),
         ("discord_bot_token", _B + r"[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}"),
         ("facebook_token", _B + r"\d{15,16}\|[\w-]{20,}"),
-        ("aws_bedrock_key", _B + r"(?:ABSK[A-Za-z0-9+/=]{30,}|bedrock-api-key-[A-Za-z0-9+/=]{20,})"),
+        ("aws_bedrock_key", _B + r"(?:ABSK[A-Za-z0-9+/=]{30,}"
+         r"|bedrock-api-key-[A-Za-z0-9+/=]{20,})"),
         ("vault_token", _B + r"s\.(?=[A-Za-z]*\d)[A-Za-z0-9]{24}" + _E),
-        ("sumologic_access_id", r"(?i:sumo\w*[._-]access[._-]?id)[\"']?[ \t]*[:=][ \t]*[\"']?(su[A-Za-z0-9]{12})" + _E),
+        ("sumologic_access_id", r"(?i:sumo\w*[._-]access[._-]?id)[\"']?[ \t]*[:=][ \t]*[\"']?"
+         r"(su[A-Za-z0-9]{12})" + _E),
         ("facebook_token", _B + r"EAA[A-Za-z0-9]{30,}"),
         ("easypost_key", _B + r"EZ[AT]K[a-zA-Z0-9]{54}"),
         ("private_token_generic", _B + r"(?:ghc|glsa|xoxc|xoxd)[-_][\w-]{20,}"),

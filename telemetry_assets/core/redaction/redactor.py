@@ -6,10 +6,22 @@ rule's placeholder, plus per-rule replacement counts (only rules with > 0). It i
 reads and writes the streams it is handed). Errors are never swallowed: a failing rule raises, so
 callers fail closed instead of passing text through unredacted.
 
-Speed: most log lines hold nothing. One RE2 scan of the whole chunk (the union of all line-local
-rule patterns, on UTF-8 bytes) finds the few lines that can match; only those lines go through
-the ordered rules, each guarded by a literal keyword check. Multi-line rules (PEM blocks, login
-pairs) run first over the whole chunk, guarded by their keywords.
+Speed: most log lines hold nothing. Multi-line rules (PEM blocks, login pairs) run first over the
+whole text, guarded by their keywords. Then three passes, each over less text than the one before:
+
+1. *Anchors*: one RE2 scan of the whole chunk (UTF-8 bytes) for the union of every line rule's
+   anchor (:attr:`Rule.anchor`, a cheap necessary condition such as ``AKIA`` or ``://host:``),
+   at most one hit per line. Lines without a hit cannot match any rule and are never looked at
+   again; a text without a hit is returned as is.
+2. *Candidate lines*: the anchored lines (with their line breaks as context) go through the rule
+   patterns unioned in groups of five, each group only if one of its rules' keywords is in the
+   chunk. This picks exactly the lines the ordered rules must see: the same lines, in the same
+   order, as a scan of the whole chunk would (kept identical so that outputs do not depend on
+   how fast they were computed). A one-line text skips this pass: the rules themselves decide.
+3. *Rules*: the candidate lines, joined, go through the ordered rules, each guarded by its
+   keywords. On ASCII text (the usual case) matches are read straight from RE2 as byte spans;
+   google-re2's ``finditer`` on ``str`` converts offsets for every match, which cost more than
+   the matching itself.
 
 Streaming: :meth:`redact_stream` cuts chunks at the last newline and carries the tail over, and
 holds back an open ``-----BEGIN ... PRIVATE KEY-----`` block until its END line (bounded by
@@ -18,6 +30,7 @@ holds back an open ``-----BEGIN ... PRIVATE KEY-----`` block until its END line 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +38,7 @@ from typing import Any, TextIO
 
 import re2
 
-from telemetry_assets.core.redaction.rules import RULES, Rule
+from telemetry_assets.core.redaction.rules import RULES, Rule, is_placeholder_value
 
 PLACEHOLDERS: frozenset[str] = frozenset(
     {r.placeholder for r in RULES}
@@ -39,6 +52,10 @@ _LOOKAROUND = re.compile(r"\(\?<?[=!]")
 _BIG_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 _PEM_OPEN = re.compile(r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----")
 _PEM_CLOSE = re.compile(r"-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----")
+# google-re2's compiled program: ``Match(anchor, bytes, pos, endpos)`` returns the span of every
+# group without building a match object or converting offsets.
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+_NO_SPAN = (-1, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +78,57 @@ class _Compiled:
     regex: Any
     groups: tuple[int, ...]
     """Indices of the replaceable groups (s, s1..s9) in this regex; empty: the whole match."""
+    program: Any
+    """The RE2 program behind ``regex`` (None for Python ``re``): the byte-span fast path."""
+    names: dict[str, int]
+    ngroups: int
 
 
 def _compile(rule: Rule) -> _Compiled:
     pattern = ("(?i)" if rule.ignore_case else "") + rule.pattern
     # Lookarounds (PEM) need Python's re: multi-line, keyword-guarded rules only.
     regex: Any = re.compile(pattern) if _LOOKAROUND.search(pattern) else re2.compile(pattern)
-    index = regex.groupindex
-    return _Compiled(rule, regex, tuple(index[g] for g in _GROUP_NAMES if g in index))
+    index = dict(regex.groupindex)
+    program = None if isinstance(regex, re.Pattern) else regex._regexp
+    return _Compiled(
+        rule,
+        regex,
+        tuple(index[g] for g in _GROUP_NAMES if g in index),
+        program,
+        index,
+        regex.groups,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _ScanGroup:
+    keywords: tuple[str, ...]
+    """Lower-case literals (empty: always scanned); the group runs only on text holding one."""
+    keys: tuple[bytes, ...]
+    program: Any
+
+
+def _scan_options() -> Any:
+    opts = re2.Options()
+    opts.never_capture = True
+    opts.max_mem = 64 << 20
+    return opts
+
+
+def _scan_body(rule: Rule) -> str:
+    # A superset is enough to find candidate lines: long counted repeats are shortened to keep
+    # the automaton small.
+    body = _BIG_REPEAT.sub(_shorten_repeat, _NAMED_GROUP.sub("(?:", rule.pattern))
+    return f"(?i:{body})" if rule.ignore_case else f"(?:{body})"
+
+
+def _anchor_of(rule: Rule) -> str:
+    if rule.anchor:
+        return f"(?i:{rule.anchor})" if rule.ignore_case else f"(?:{rule.anchor})"
+    if rule.keywords:
+        # Keywords are lower case; the text need not be.
+        return "(?i:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
+    return _scan_body(rule)
 
 
 def _cookie_values(value: str, placeholder: str) -> tuple[str, int]:
@@ -85,6 +145,24 @@ def _cookie_values(value: str, placeholder: str) -> tuple[str, int]:
             n += 1
         out.append(part)
     return ";".join(out), n
+
+
+def _spans(program: Any, data: bytes, pos: int = 0) -> Iterator[list[tuple[int, int]]]:
+    """Every match's group spans, left to right without overlaps (``finditer`` on bytes)."""
+    end = len(data)
+    match = program.Match
+    while True:
+        spans = match(_UNANCHORED, data, pos, end)
+        if spans[0] == _NO_SPAN:
+            return
+        yield spans
+        if pos == end:
+            return
+        pos = pos + 1 if pos == spans[0][1] else spans[0][1]
+
+
+class _NeedsFullScan(Exception):
+    """A candidate-line match ran past its line (only ``[^"]*`` can): scan the whole chunk."""
 
 
 class Redactor:
@@ -125,34 +203,38 @@ class Redactor:
                     ignore_case=True,
                 )
             rules.append(rule)
+        line_rules = [r for r in rules if not r.multiline]
         self._max_carry = max_carry
         self._multi = tuple(_compile(r) for r in rules if r.multiline)
-        self._line = tuple(_compile(r) for r in rules if not r.multiline)
-        self._scan = self._build_scan([r for r in rules if not r.multiline])
+        self._line = tuple(_compile(r) for r in line_rules)
+        self._scan = self._build_scan(line_rules)
+        self._anchors: Any = None
+        if line_rules:
+            union = "|".join(_anchor_of(r) for r in line_rules)
+            self._anchors = re2.compile(union.encode(), options=_scan_options())._regexp
 
     @staticmethod
-    def _build_scan(rules: list[Rule]) -> list[tuple[tuple[str, ...], Any]]:
+    def _build_scan(rules: list[Rule]) -> tuple[_ScanGroup, ...]:
         """Small unions of rule patterns (RE2's DFA thrashes on one big union: 5 is measured best).
 
         Each union carries its rules' keywords (empty: always scan) so a chunk without any of
         them skips the union entirely.
         """
-        opts = re2.Options()
-        opts.never_capture = True
-        opts.max_mem = 64 << 20
-        groups: list[tuple[tuple[str, ...], Any]] = []
+        opts = _scan_options()
+        groups: list[_ScanGroup] = []
         for i in range(0, len(rules), _SCAN_GROUP):
             part = rules[i : i + _SCAN_GROUP]
-            alts = []
-            for r in part:
-                # A superset is enough to find candidate lines: long counted repeats are
-                # shortened to keep the automaton small.
-                body = _BIG_REPEAT.sub(_shorten_repeat, _NAMED_GROUP.sub("(?:", r.pattern))
-                alts.append(f"(?i:{body})" if r.ignore_case else f"(?:{body})")
             always = any(not r.keywords for r in part)
             keywords = () if always else tuple(k for r in part for k in r.keywords)
-            groups.append((keywords, re2.compile("|".join(alts).encode(), options=opts)))
-        return groups
+            union = "|".join(_scan_body(r) for r in part)
+            groups.append(
+                _ScanGroup(
+                    keywords,
+                    tuple(k.encode("utf-8", "surrogatepass") for k in keywords),
+                    re2.compile(union.encode(), options=opts)._regexp,
+                )
+            )
+        return tuple(groups)
 
     # ---- core ----------------------------------------------------------------------------
 
@@ -173,39 +255,31 @@ class Redactor:
         if not self._scan:
             return text
         data = text.encode("utf-8", "surrogatepass")
-        chunk_lower = text.lower()
-        spans: list[tuple[int, int]] = []
-        for keywords, scan in self._scan:
-            if keywords and not any(k in chunk_lower for k in keywords):
-                continue
-            last_end = -1
-            for m in scan.finditer(data):
-                s, e = m.span()
-                if s < last_end:
-                    continue
-                ls = data.rfind(b"\n", 0, s) + 1
-                le = data.find(b"\n", max(e - 1, s))
-                le = len(data) if le < 0 else le
-                spans.append((ls, le))
-                last_end = le
-        if not spans:
+        runs = self._anchored_lines(data)
+        if not runs:
             return text
-        spans.sort()
-        regions: list[tuple[int, int]] = []
-        for ls, le in spans:
-            if regions and ls <= regions[-1][1]:
-                regions[-1] = (regions[-1][0], max(le, regions[-1][1]))
-            else:
-                regions.append((ls, le))
+        if len(runs) == 1 and runs[0] == (0, len(data)) and b"\n" not in data:
+            # One line: every rule that can change it also puts it among the candidates.
+            regions = runs
+        else:
+            try:
+                regions = self._candidate_regions(data, runs, text)
+            except _NeedsFullScan:
+                regions = self._candidate_regions(data, [(0, len(data))], text)
+        if not regions:
+            return text
         pieces = [data[s:e].decode("utf-8", "surrogatepass") for s, e in regions]
         joined = "\n".join(pieces)
         lowered = joined.lower()
+        ascii_data = joined.encode("ascii") if joined.isascii() else None
         for c in self._line:
             if not c.rule.keywords or any(k in lowered for k in c.rule.keywords):
-                new = self._apply(c, joined, counts)
+                new = self._apply(c, joined, counts, ascii_data)
                 if new is not joined:
                     joined = new
                     lowered = joined.lower()
+                    if ascii_data is not None:
+                        ascii_data = joined.encode("ascii")
         out_lines = joined.split("\n")
         out: list[bytes] = []
         pos = 0
@@ -219,24 +293,119 @@ class Redactor:
         out.append(data[pos:])
         return b"".join(out).decode("utf-8", "surrogatepass")
 
+    def _anchored_lines(self, data: bytes) -> list[tuple[int, int]]:
+        """Runs of consecutive lines holding an anchor hit, as byte ranges without the final
+        line break. One hit per line is enough: the search resumes at the line's end."""
+        match = self._anchors.Match
+        end = len(data)
+        runs: list[tuple[int, int]] = []
+        pos = 0
+        while pos < end:
+            s, e = match(_UNANCHORED, data, pos, end)[0]
+            if s < 0:
+                break
+            ls = data.rfind(b"\n", 0, s) + 1
+            le = data.find(b"\n", max(e - 1, s))
+            if le < 0:
+                le = end
+            if runs and ls <= runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], max(le, runs[-1][1]))
+            else:
+                runs.append((ls, le))
+            pos = le if le > pos else pos + 1
+        return runs
+
+    def _candidate_regions(
+        self, data: bytes, runs: list[tuple[int, int]], text: str
+    ) -> list[tuple[int, int]]:
+        """The line ranges a scan of the whole chunk by the rule groups would pick.
+
+        The groups scan only ``runs`` (each with the line break before it, so ``^`` and
+        boundaries see what they would in the chunk); match offsets are mapped back to the chunk.
+        Sound because no rule pattern matches outside one line and its preceding line break,
+        except ``[^"]*`` runs, which raise :class:`_NeedsFullScan` when they leave a run.
+        """
+        parts: list[bytes] = []
+        starts: list[int] = []  # offset of each run's first byte in ``sub``
+        size = 0
+        for rs, re_ in runs:
+            if rs > 0:
+                parts.append(b"\n")
+                size += 1
+            starts.append(size)
+            parts.append(data[rs:re_])
+            size += re_ - rs
+        sub = b"".join(parts)
+        sub_lower: bytes | None = None
+        chunk_lower: str | None = None
+        end = len(data)
+        spans: list[tuple[int, int]] = []
+        for group in self._scan:
+            found = list(_spans(group.program, sub))
+            if not found:
+                continue
+            if group.keywords:
+                # The chunk holds a keyword if the candidate lines do (ASCII lowering is
+                # enough to prove presence); otherwise ask the chunk itself.
+                if sub_lower is None:
+                    sub_lower = sub.lower()
+                if not any(k in sub_lower for k in group.keys):
+                    if chunk_lower is None:
+                        chunk_lower = text.lower()
+                    if not any(k in chunk_lower for k in group.keywords):
+                        continue
+            last_end = -1
+            for match_spans in found:
+                s, e = _to_chunk(match_spans[0], starts, runs)
+                if s < last_end:
+                    continue
+                ls = data.rfind(b"\n", 0, s) + 1
+                le = data.find(b"\n", max(e - 1, s))
+                le = end if le < 0 else le
+                spans.append((ls, le))
+                last_end = le
+        spans.sort()
+        regions: list[tuple[int, int]] = []
+        for ls, le in spans:
+            if regions and ls <= regions[-1][1]:
+                regions[-1] = (regions[-1][0], max(le, regions[-1][1]))
+            else:
+                regions.append((ls, le))
+        return regions
+
     @staticmethod
-    def _apply(c: _Compiled, text: str, counts: dict[str, int]) -> str:
+    def _apply(
+        c: _Compiled, text: str, counts: dict[str, int], ascii_data: bytes | None = None
+    ) -> str:
         rule = c.rule
+        matches: Iterable[Any]
+        if ascii_data is not None and c.program is not None:
+            # ASCII: byte offsets are character offsets.
+            matches = _spans(c.program, ascii_data)
+        else:
+            n_groups = c.ngroups + 1
+            matches = ([m.span(i) for i in range(n_groups)] for m in c.regex.finditer(text))
         parts: list[str] = []
         pos = 0
         n = 0
-        for m in c.regex.finditer(text):
-            gi = next((g for g in c.groups if m.group(g) is not None), 0)
+        for spans in matches:
+            gi = 0
+            for g in c.groups:
+                if spans[g][0] >= 0:
+                    gi = g
+                    break
             if gi == 0 and c.groups:
                 continue
-            value = m.group(gi)
+            start, end = spans[gi]
+            value = text[start:end]
             if not value or value.strip() in PLACEHOLDERS:
                 continue
-            if rule.check_placeholder and _is_placeholder(value):
+            if rule.check_placeholder and is_placeholder_value(value):
                 continue
-            if rule.validator is not None and not rule.validator(_View(m, gi), value):
+            if rule.validator is not None and not rule.validator(
+                _View(text, spans, gi, c.names), value
+            ):
                 continue
-            start, end = m.start(gi), m.end(gi)
             if start < pos:
                 continue
             if rule.name == "header.cookie":
@@ -317,30 +486,48 @@ class Redactor:
         return totals
 
 
+def _to_chunk(
+    span: tuple[int, int], starts: list[int], runs: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """A match span in the candidate sub-text -> the same span in the chunk.
+
+    The byte before each run in the sub-text is a line break standing for the one before the
+    run in the chunk; a match may start there but must end inside the same run.
+    """
+    s, e = span
+    k = bisect.bisect_right(starts, s) - 1
+    if k < 0 or s >= starts[k] + (runs[k][1] - runs[k][0]):
+        k += 1  # the line break before run k
+        chunk_s = runs[k][0] - 1
+    else:
+        chunk_s = runs[k][0] + (s - starts[k])
+    if e - 1 >= starts[k] + (runs[k][1] - runs[k][0]):
+        raise _NeedsFullScan
+    chunk_e = runs[k][0] + (e - starts[k])
+    return chunk_s, chunk_e
+
+
 class _View:
-    """A match seen from its replaced group: start()/end() are the group's, group() delegates."""
+    """A match seen from its replaced group: start()/end() are the group's, group() any group."""
 
-    __slots__ = ("_gi", "_m", "string")
+    __slots__ = ("_gi", "_names", "_spans", "string")
 
-    def __init__(self, m: Any, gi: int) -> None:
-        self._m, self._gi, self.string = m, gi, m.string
+    def __init__(
+        self, text: str, spans: list[tuple[int, int]], gi: int, names: dict[str, int]
+    ) -> None:
+        self.string, self._spans, self._gi, self._names = text, spans, gi, names
 
     def start(self) -> int:
-        return int(self._m.start(self._gi))
+        return self._spans[self._gi][0]
 
     def end(self) -> int:
-        return int(self._m.end(self._gi))
+        return self._spans[self._gi][1]
 
     def group(self, g: int | str = 0) -> Any:
-        return self._m.group(g)
+        s, e = self._spans[g if isinstance(g, int) else self._names[g]]
+        return None if s < 0 else self.string[s:e]
 
 
 def _shorten_repeat(m: re.Match[str]) -> str:
     low = int(m.group(1))
     return m.group(0) if low <= 40 else "{40,}"
-
-
-def _is_placeholder(value: str) -> bool:
-    from telemetry_assets.core.redaction.rules import is_placeholder_value
-
-    return is_placeholder_value(value)

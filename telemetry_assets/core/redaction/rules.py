@@ -55,6 +55,11 @@ class Rule:
     multiline: bool = False
     """Runs with Python ``re`` over the whole text (PEM blocks, login pairs) before the rest."""
     ignore_case: bool = False
+    anchor: str = ""
+    """RE2 pattern found inside every match of ``pattern`` (a necessary condition, never a
+    sufficient one), case-insensitive when the rule is. The redactor's first pass looks only for
+    anchors, so they must be cheap and rare in ordinary log lines. Empty: the keywords are the
+    anchor (only for rules whose every match contains one of them)."""
 
 
 # --- placeholders and validators -------------------------------------------------------------
@@ -285,8 +290,32 @@ def _mac(m: Any, _value: str) -> bool:
 
 
 _CODE_ROOTS = frozenset(
-    "self this cls threading os sys ctx super asyncio contextvars local np pd org com java javax "
-    "jdk sun kotlin android scala akka io".split()
+    [
+        "self",
+        "this",
+        "cls",
+        "threading",
+        "os",
+        "sys",
+        "ctx",
+        "super",
+        "asyncio",
+        "contextvars",
+        "local",
+        "np",
+        "pd",
+        "org",
+        "com",
+        "java",
+        "javax",
+        "jdk",
+        "sun",
+        "kotlin",
+        "android",
+        "scala",
+        "akka",
+        "io",
+    ]
 )
 
 
@@ -374,6 +403,15 @@ _KEY = (
 )
 
 
+# _KEY without its leading ``[A-Za-z0-9_.-]*``: what every key name matched by _KEY contains.
+# Note ``_pw``: "db_pw" holds none of the field rules' keywords, so their anchor cannot be the
+# keywords alone.
+_KEY_ANCHOR = (
+    r"(?:(?:password|passwd|passphrase|secret|token|credentials?|api[_-]?key|_pass_)"
+    r"[A-Za-z0-9_.-]*|key|[_.-]pass|pwd|auth|session|sessionid|sessid|_pw|secure)"
+)
+
+
 def _quoted(a: str, b: str, c: str) -> str:
     return rf"\"(?P<{a}>[^\"\n]*)\"|'(?P<{b}>[^'\n]*)'|`(?P<{c}>[^`\n]*)`"
 
@@ -383,12 +421,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "pem.private_key",
         "<KEY>",
-        # Terminated block (also with JSON-escaped "\n"), or an unterminated one (truncated log):
-        # then every following base64-looking line. Public keys / certificates are not matched.
-        r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:\\r)?(?:\\n|\r?\n)?"
-        r"(?P<s>(?s:(?:(?!-----END).){1,100000}?))(?:\\r)?(?:\\n|\r?\n)?(?=-----END)"
-        r"|-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:\\n|\r?\n)"
-        r"(?P<s1>(?:[A-Za-z0-9+/=:, -]*(?:\\n|\r?\n))*[A-Za-z0-9+/=]{8,}[A-Za-z0-9+/=]*)",
+        # The WHOLE block, BEGIN and END lines included, becomes one <KEY>: a kept header line
+        # is itself a finding for the residual-PII check. Terminated block (also with JSON-escaped
+        # "\n"; ends at the first -----END line of any kind), else an unterminated one (truncated
+        # log): the header and every following base64-looking line; else a lone header. Public
+        # keys and certificates are not matched.
+        r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:(?s:(?:(?!-----END).){0,100000}?)-----END[A-Z0-9 ]{0,40}-----"
+        r"|(?:(?:\\r)?(?:\\n|\r?\n)(?:[A-Za-z0-9+/=:, -]*(?:\\n|\r?\n))*"
+        r"[A-Za-z0-9+/=]{8,}[A-Za-z0-9+/=]*)?)",
         keywords=("private key",),
         multiline=True,
         check_placeholder=False,
@@ -429,6 +470,7 @@ RULES: tuple[Rule, ...] = (
         r"|glagent-[0-9A-Za-z_-]{50,1000}|GR1348941[0-9A-Za-z_-]{20})\b",
         ("gl", "gr1348941"),
         lambda m, v: _no_filler_body(m, v) and not v[9:].isdigit(),
+        anchor=r"gl(?:pat|dt|rt|cbt|soat|ffct|ft|ptt|imt|oas|agent)-|GR1348941",
     ),
     Rule(
         "token.slack_webhook",
@@ -452,18 +494,21 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
         ("akia", "asia", "abia", "acca", "a3t"),
         _no_filler_body,
+        anchor=r"A3T|AKIA|ASIA|ABIA|ACCA",
     ),
     Rule(
         "token.aws_bedrock",
         "<KEY>",
         r"\b(?P<s>ABSK[A-Za-z0-9+/]{100,300}={0,2}|bedrock-api-key-[A-Za-z0-9+/=]{20,})",
         ("absk", "bedrock-api-key-"),
+        anchor=r"ABSK|bedrock-api-key-",
     ),
     Rule(
         "token.stripe",
         "<TOKEN>",
         r"\b(?P<s>[sr]k_(?:test|live|prod)_[0-9A-Za-z]{10,247})\b",
         ("sk_", "rk_"),
+        anchor=r"[sr]k_(?:test|live|prod)_",
     ),
     Rule(
         "token.google_api_key",
@@ -471,6 +516,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>AIza[0-9A-Za-z_-]{35})",
         ("aiza",),
         _no_filler_body,
+        anchor=r"AIza",
     ),
     Rule(
         "token.openai",
@@ -478,6 +524,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}"
         r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300})",
         ("t3blbkfj", "sk-"),
+        anchor=r"T3BlbkFJ|sk-(?:proj|svcacct|admin)-",
     ),
     Rule(
         "token.anthropic",
@@ -491,8 +538,16 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>hf_[A-Za-z]{34}|api_org_[A-Za-z]{34})\b",
         ("hf_", "api_org_"),
         _no_filler_body,
+        anchor=r"hf_[A-Za-z]{34}|api_org_",
     ),
-    Rule("token.npm", "<TOKEN>", r"\b(?P<s>npm_[A-Za-z0-9]{36})\b", ("npm_",), _no_filler_body),
+    Rule(
+        "token.npm",
+        "<TOKEN>",
+        r"\b(?P<s>npm_[A-Za-z0-9]{36})\b",
+        ("npm_",),
+        _no_filler_body,
+        anchor=r"npm_[A-Za-z0-9]{36}",
+    ),
     Rule(
         "token.npmrc_auth",
         "<TOKEN>",
@@ -502,15 +557,21 @@ RULES: tuple[Rule, ...] = (
         validator=lambda m, v: (
             not v.startswith("$") and (m.group(1) != "password" or not is_placeholder_value(v))
         ),
+        anchor=r":_(?:authToken|auth|password)=",
     ),
     Rule(
         "token.pypi",
         "<TOKEN>",
         r"\b(?P<s>pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})",
         ("pypi-ag",),
+        anchor=r"pypi-Ag",
     ),
     Rule(
-        "token.sendgrid", "<TOKEN>", r"\b(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})", ("sg.",)
+        "token.sendgrid",
+        "<TOKEN>",
+        r"\b(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
+        ("sg.",),
+        anchor=r"SG\.[A-Za-z0-9_-]{22}\.",
     ),
     Rule(
         "token.twilio",
@@ -518,33 +579,56 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>(?:AC|SK)[0-9a-z]{32})\b",
         ("ac", "sk"),
         check_placeholder=False,
+        anchor=r"(?:AC|SK)[0-9a-z]{32}",
     ),
     Rule(
         "token.jwt",
         "<TOKEN>",
         r"\b(?P<s>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?)",
         ("eyj",),
+        anchor=r"eyJ[A-Za-z0-9_-]{10,}\.eyJ",
     ),
-    Rule("token.digitalocean", "<TOKEN>", r"\b(?P<s>do[opr]_v1_[a-f0-9]{64})\b", ("_v1_",)),
+    Rule(
+        "token.digitalocean",
+        "<TOKEN>",
+        r"\b(?P<s>do[opr]_v1_[a-f0-9]{64})\b",
+        ("_v1_",),
+        anchor=r"do[opr]_v1_",
+    ),
     Rule(
         "token.doppler",
         "<TOKEN>",
         r"\b(?P<s>dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,})",
         ("dp.",),
+        anchor=r"dp\.(?:pt|st|sa|ct|scim|audit)\.",
     ),
-    Rule("token.shopify", "<TOKEN>", r"\b(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b", ("shp",)),
-    Rule("token.mailchimp", "<TOKEN>", r"\b(?P<s>[0-9a-f]{32}-us\d{1,2})\b", ("-us",)),
+    Rule(
+        "token.shopify",
+        "<TOKEN>",
+        r"\b(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
+        ("shp",),
+        anchor=r"shp(?:at|ca|pa|ss)_",
+    ),
+    Rule(
+        "token.mailchimp",
+        "<TOKEN>",
+        r"\b(?P<s>[0-9a-f]{32}-us\d{1,2})\b",
+        ("-us",),
+        anchor=r"-us\d",
+    ),
     Rule(
         "token.square",
         "<TOKEN>",
         r"\b(?P<s>sq0(?:atp|csp)-[0-9A-Za-z\\_-]{22,60}|EAAA[A-Za-z0-9_-]{60})",
         ("sq0", "eaaa"),
+        anchor=r"sq0(?:atp|csp)-|EAAA",
     ),
     Rule(
         "token.facebook",
         "<TOKEN>",
         r"\b(?P<s>EAA[MC][A-Za-z0-9]{100,}|\d{15,16}(?:\||%7C)[0-9A-Za-z_-]{27,40})",
         ("eaa", "|", "%7c"),
+        anchor=r"EAA[MC]|\d{15}(?:\||%7C)",
     ),
     Rule(
         "token.onepassword",
@@ -553,6 +637,7 @@ RULES: tuple[Rule, ...] = (
         r"[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b",
         ("ops_eyj", "a3-"),
         _no_filler_body,
+        anchor=r"ops_eyJ|A3-[A-Z0-9]{6}-",
     ),
     Rule(
         "token.age",
@@ -560,27 +645,43 @@ RULES: tuple[Rule, ...] = (
         r"(?P<s>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
         ("age-secret-key-1",),
         check_placeholder=False,
+        anchor=r"AGE-SECRET-KEY-1",
     ),
-    Rule("token.atlassian", "<TOKEN>", r"\b(?P<s>ATATT3[A-Za-z0-9_=-]{150,})", ("atatt3",)),
+    Rule(
+        "token.atlassian",
+        "<TOKEN>",
+        r"\b(?P<s>ATATT3[A-Za-z0-9_=-]{150,})",
+        ("atatt3",),
+        anchor=r"ATATT3",
+    ),
     Rule(
         "token.azure_ad_client_secret",
         "<SECRET>",
         r"(?P<s>[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})",
         ("q~",),
+        anchor=r"\dQ~",
     ),
     Rule(
         "token.azure_storage",
         "<KEY>",
         r"AccountKey=(?P<s>[A-Za-z0-9+/]{40,}={0,2})",
         ("accountkey=",),
+        anchor=r"AccountKey=",
     ),
-    Rule("token.databricks", "<TOKEN>", r"\b(?P<s>dapi[a-f0-9]{32}(?:-\d)?)\b", ("dapi",)),
+    Rule(
+        "token.databricks",
+        "<TOKEN>",
+        r"\b(?P<s>dapi[a-f0-9]{32}(?:-\d)?)\b",
+        ("dapi",),
+        anchor=r"dapi[a-f0-9]{32}",
+    ),
     Rule(
         "token.flyio",
         "<TOKEN>",
         r"\b(?P<s>fo1_[\w-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})",
         ("fo1_", "fm1", "fm2"),
         _no_filler_body,
+        anchor=r"fo1_|fm[12][ar]?_",
     ),
     Rule(
         "token.grafana",
@@ -594,6 +695,7 @@ RULES: tuple[Rule, ...] = (
         "<TOKEN>",
         r"\b(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})",
         ("atlasv1",),
+        anchor=r"\.atlasv1\.",
     ),
     Rule(
         "token.vault",
@@ -601,14 +703,39 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>hv[sb]\.[A-Za-z0-9_-]{90,300}|s\.[A-Za-z0-9]{24})\b",
         ("hvs.", "hvb.", "s."),
         lambda m, v: _vault_service(m, v) if v.startswith("s.") else _no_filler_body(m, v),
+        anchor=r"hv[sb]\.|s\.[A-Za-z0-9]{24}",
     ),
-    Rule("token.heroku", "<TOKEN>", r"\b(?P<s>HRKU-AA[0-9A-Za-z_-]{58})", ("hrku-",)),
     Rule(
-        "token.infracost", "<TOKEN>", r"\b(?P<s>ico-[A-Za-z0-9]{32})\b", ("ico-",), _no_filler_body
+        "token.heroku",
+        "<TOKEN>",
+        r"\b(?P<s>HRKU-AA[0-9A-Za-z_-]{58})",
+        ("hrku-",),
+        anchor=r"HRKU-AA",
+    ),
+    Rule(
+        "token.infracost",
+        "<TOKEN>",
+        r"\b(?P<s>ico-[A-Za-z0-9]{32})\b",
+        ("ico-",),
+        _no_filler_body,
+        anchor=r"ico-[A-Za-z0-9]{32}",
     ),
     Rule("token.intra42", "<TOKEN>", r"\b(?P<s>s-s4t2(?:ud|af)-[a-f0-9]{64})\b", ("s-s4t2",)),
-    Rule("token.notion", "<TOKEN>", r"\b(?P<s>ntn_\d{11}[A-Za-z0-9]{35})\b", ("ntn_",)),
-    Rule("token.octopus", "<TOKEN>", r"\b(?P<s>API-[A-Z0-9]{26})\b", ("api-",), _no_filler_body),
+    Rule(
+        "token.notion",
+        "<TOKEN>",
+        r"\b(?P<s>ntn_\d{11}[A-Za-z0-9]{35})\b",
+        ("ntn_",),
+        anchor=r"ntn_\d",
+    ),
+    Rule(
+        "token.octopus",
+        "<TOKEN>",
+        r"\b(?P<s>API-[A-Z0-9]{26})\b",
+        ("api-",),
+        _no_filler_body,
+        anchor=r"API-[A-Z0-9]{26}",
+    ),
     Rule("token.openshift", "<TOKEN>", r"\b(?P<s>sha256~[\w-]{43})", ("sha256~",)),
     Rule(
         "token.perplexity", "<TOKEN>", r"\b(?P<s>pplx-[A-Za-z0-9]{48})", ("pplx-",), _no_filler_body
@@ -619,6 +746,7 @@ RULES: tuple[Rule, ...] = (
         "<TOKEN>",
         r"\b(?P<s>sntrys_eyJ[A-Za-z0-9+/=_-]{50,}|sntryu_[a-f0-9]{64})",
         ("sntry",),
+        anchor=r"sntry[su]_",
     ),
     Rule(
         "token.sourcegraph",
@@ -647,24 +775,43 @@ RULES: tuple[Rule, ...] = (
         ("akc", "ap"),
         check_placeholder=False,
         validator=lambda _m, v: not (v.startswith("AKC") and is_filler(v[3:])),
+        anchor=r"AKC[A-Za-z0-9]{10}|AP[0-9A-F][A-Za-z0-9]{8}",
     ),
     Rule(
-        "token.postman", "<TOKEN>", r"\b(?P<s>PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34})\b", ("pmak-",)
+        "token.postman",
+        "<TOKEN>",
+        r"\b(?P<s>PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34})\b",
+        ("pmak-",),
+        anchor=r"PMAK-",
     ),
-    Rule("token.pulumi", "<TOKEN>", r"\b(?P<s>pul-[a-f0-9]{40})\b", ("pul-",)),
+    Rule(
+        "token.pulumi",
+        "<TOKEN>",
+        r"\b(?P<s>pul-[a-f0-9]{40})\b",
+        ("pul-",),
+        anchor=r"pul-[a-f0-9]{40}",
+    ),
     Rule("token.linear", "<TOKEN>", r"\b(?P<s>lin_api_[A-Za-z0-9]{40})\b", ("lin_api_",)),
     Rule(
         "token.newrelic",
         "<TOKEN>",
         r"\b(?P<s>NR(?:AK|AA|II|JS)-[A-Za-z0-9]{27,32})\b",
         ("nra", "nrii", "nrjs"),
+        anchor=r"NR(?:AK|AA|II|JS)-",
     ),
-    Rule("token.mailgun", "<TOKEN>", r"\b(?P<s>key-[a-f0-9]{32})\b", ("key-",)),
+    Rule(
+        "token.mailgun",
+        "<TOKEN>",
+        r"\b(?P<s>key-[a-f0-9]{32})\b",
+        ("key-",),
+        anchor=r"key-[a-f0-9]{32}",
+    ),
     Rule(
         "token.discord_webhook",
         "<TOKEN>",
         r"(?P<s>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{60,})",
         ("discord",),
+        anchor=r"discord(?:app)?\.com/api/webhooks/",
     ),
     # ---- credentials in URLs / command lines -------------------------------------------------
     Rule(
@@ -676,6 +823,7 @@ RULES: tuple[Rule, ...] = (
         ("://",),
         check_placeholder=False,
         validator=lambda _m, v: not v.partition(":")[2].startswith(("$", "{", "<", "%", "[")),
+        anchor=r"://[^\s:/?#@'\"<>]*:[^\s/?#'\"<>]*@",
     ),
     Rule(
         "cred.cli_user",
@@ -685,6 +833,7 @@ RULES: tuple[Rule, ...] = (
         ("-u", "--user", "--proxy-user"),
         _curl_user,
         check_placeholder=False,
+        anchor=r"(?:-u|--user|--proxy-user)[ \t]",
     ),
     # ---- headers -------------------------------------------------------------------------------
     Rule(
@@ -703,6 +852,7 @@ RULES: tuple[Rule, ...] = (
         r"api-token|apikey|x-api-key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[^\s\"',]+)",
         ("x-", "private-token", "api-token", "apikey"),
         ignore_case=True,
+        anchor=r"(?:api[-_]?key|token|-art-api)[\"']?[ \t]*[:=]",
     ),
     Rule(
         "header.cookie",
@@ -713,6 +863,7 @@ RULES: tuple[Rule, ...] = (
         ("cookie",),
         ignore_case=True,
         check_placeholder=False,
+        anchor=r"cookie[\"']?[ \t]*:",
     ),
     # ---- key/value fields ------------------------------------------------------------------------
     Rule(
@@ -722,6 +873,7 @@ RULES: tuple[Rule, ...] = (
         r"value=\"(?P<s>[^\"]*)\"",
         ("key=",),
         ignore_case=True,
+        anchor=r"key=\"[A-Za-z0-9_.-]*(?:password|secret|token|apikey|api_key)",
     ),
     Rule(
         "field.cli_flag",
@@ -736,6 +888,7 @@ RULES: tuple[Rule, ...] = (
         ("-",),
         _field_value,
         ignore_case=True,
+        anchor=r"-[A-Za-z0-9-]*(?:password|passwd|secret|token|api-?key|apikey)[ \t=]|-p['\"]",
     ),
     Rule(
         "field.bundler",
@@ -743,6 +896,7 @@ RULES: tuple[Rule, ...] = (
         # Bundler's per-host credentials: BUNDLE_GEMS__EXAMPLE__COM=user:pass.
         r"\bBUNDLE_[A-Z0-9_]+__[A-Z0-9_]+[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[^\s\"';&]+)",
         ("bundle_",),
+        anchor=r"BUNDLE_[A-Z0-9_]+__",
     ),
     Rule(
         "field.secret_line",
@@ -756,6 +910,7 @@ RULES: tuple[Rule, ...] = (
             _field_value(m, v) and any(c in v for c in " ,;") and not re.search(r"\w\(", v)
         ),
         ignore_case=True,
+        anchor=_KEY_ANCHOR + r"[ \t]*[:=]",
     ),
     Rule(
         "field.secret",
@@ -770,6 +925,7 @@ RULES: tuple[Rule, ...] = (
         ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
         _field_value,
         ignore_case=True,
+        anchor=_KEY_ANCHOR + r"[\"']?[ \t]*(?:[:=!]|[ \t][\"'`])",
     ),
     Rule(
         "field.secret_compare",
@@ -780,6 +936,7 @@ RULES: tuple[Rule, ...] = (
         ("pass", "secret", "key", "token"),
         _field_value,
         ignore_case=True,
+        anchor=r"[\"'][ \t]*[!=]==?[ \t]*[A-Za-z0-9_.]*(?:password|passwd|secret|private_key|api_?key|token)",
     ),
     # ---- generic blobs -------------------------------------------------------------------------
     Rule(
@@ -789,6 +946,7 @@ RULES: tuple[Rule, ...] = (
         (),
         _hex_blob,
         check_placeholder=False,
+        anchor=r"[0-9a-fA-F]{32}",
     ),
     # Standard (+/) or URL-safe (-_) alphabet, not mixed: "/app/node_modules/jest-circus/..."
     # paths then never form a 40-character run.
@@ -799,6 +957,7 @@ RULES: tuple[Rule, ...] = (
         (),
         _b64_blob,
         check_placeholder=False,
+        anchor=r"[A-Za-z0-9+/]{40}|[A-Za-z0-9_-]{40}",
     ),
     # ---- network --------------------------------------------------------------------------------
     Rule(
@@ -808,6 +967,7 @@ RULES: tuple[Rule, ...] = (
         ("@",),
         _email,
         check_placeholder=False,
+        anchor=r"[A-Za-z0-9._%+-]@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}",
     ),
     Rule(
         "net.private_url",
@@ -819,6 +979,7 @@ RULES: tuple[Rule, ...] = (
         ("://",),
         lambda m, v: _private_url_any(m),
         check_placeholder=False,
+        anchor=r"://[A-Za-z0-9_-]+[:/]",
     ),
     # Built by the Redactor from ``extra_internal_domains`` (skipped when none are given).
     Rule("net.extra_domain", "<HOST>", "", check_placeholder=False),
@@ -832,6 +993,7 @@ RULES: tuple[Rule, ...] = (
         ("internal", ".local", ".lan", ".corp", ".int", ".intra", "home.arpa"),
         _internal_host,
         check_placeholder=False,
+        anchor=r"\.(?:internal|local|lan|localdomain|home\.arpa)\b|\.(?:corp|corpint|corpnet|int|intra[a-z]*|internal)\.",
     ),
     Rule(
         "net.ipv6",
@@ -845,6 +1007,7 @@ RULES: tuple[Rule, ...] = (
         (":",),
         _ipv6,
         check_placeholder=False,
+        anchor=r"(?:^|[^0-9A-Za-z_:.])[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]{1,4}:){6}",
     ),
     Rule(
         "net.ipv4",
@@ -854,6 +1017,7 @@ RULES: tuple[Rule, ...] = (
         (".",),
         _ipv4,
         check_placeholder=False,
+        anchor=r"\d\.\d{1,3}\.\d{1,3}\.\d",
     ),
     Rule(
         "net.mac",
@@ -863,6 +1027,7 @@ RULES: tuple[Rule, ...] = (
         (":", "-", "."),
         _mac,
         check_placeholder=False,
+        anchor=r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",
     ),
     # ---- PII ------------------------------------------------------------------------------------
     Rule(
@@ -871,6 +1036,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
         ("-",),
         check_placeholder=False,
+        anchor=r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-",
     ),
     Rule(
         "pii.home_user",
@@ -880,6 +1046,7 @@ RULES: tuple[Rule, ...] = (
         ("/home/", "/users/", "\\users\\", "~"),
         _home_user,
         check_placeholder=False,
+        anchor=r"/home/[A-Za-z0-9_.-]|/Users/[A-Za-z0-9_.-]|[A-Za-z]:\\{1,2}Users\\|~[A-Za-z0-9_.-]",
     ),
     Rule(
         "pii.iban",
@@ -888,6 +1055,7 @@ RULES: tuple[Rule, ...] = (
         (),
         _iban,
         check_placeholder=False,
+        anchor=r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}",
     ),
     Rule(
         "pii.card",
@@ -897,6 +1065,7 @@ RULES: tuple[Rule, ...] = (
         (),
         _card,
         check_placeholder=False,
+        anchor=r"\d{13}|\d{4}-\d{4}-\d{4}-\d|\d{4} \d{4} \d{4} \d|\d{4}[ -]\d{6}[ -]\d{4}",
     ),
     Rule(
         "pii.ssn",
@@ -905,6 +1074,7 @@ RULES: tuple[Rule, ...] = (
         (),
         _ssn,
         check_placeholder=False,
+        anchor=r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}",
     ),
     Rule(
         "pii.phone",
@@ -918,6 +1088,7 @@ RULES: tuple[Rule, ...] = (
         (),
         lambda m, v: _phone(m, v),
         check_placeholder=False,
+        anchor=r"\(\d{3}\)|\+\d{1,3}[-. ]?[(\d]|0\d{1,2}-\d{4}-\d{4}|0\d-\d{7}|[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4}|\d{10}",
     ),
 )
 

@@ -32,11 +32,15 @@ def py_failure(
     chained: tuple[tuple[str | None, str], ...] = (),
 ) -> Failure:
     frames = (
-        Frame(file=f"{root}.venv/lib/python3.11/site-packages/_pytest/python.py", function="call", line=159),
+        Frame(
+            file=f"{root}.venv/lib/python3.11/site-packages/_pytest/python.py",
+            function="call",
+            line=159,
+        ),
         Frame(file=f"{root}tests/test_auth.py", function="test_login", line=line + 3),
         Frame(file=f"{root}src/acme/auth.py", function=caller, line=line + 1),
         Frame(file=f"{root}src/acme/profile.py", function=inner, line=line),
-    )  # fmt: skip
+    )
     return Failure(
         source_format="junit",
         message=message,
@@ -56,13 +60,13 @@ SAME_GROUP = [
     ("laptop checkout", py_failure(LAPTOP)),
     ("windows runner", py_failure("D:\\a\\shop\\shop\\")),
     ("java-style qualified type", py_failure(exc="builtins.KeyError")),
-    ("other message", py_failure(message="'email'")),
-]  # fmt: skip
+    ("other ids in the message", py_failure(message="'user_id' (request 4411, attempt 2)")),
+]
 
 
 @pytest.mark.parametrize(("name", "failure"), SAME_GROUP, ids=[c[0] for c in SAME_GROUP])
 def test_same_bug_same_fingerprint(name: str, failure: Failure) -> None:
-    # With frames, the message is not hashed: the frames strategy decides.
+    # With frames, only the message's quoted identifiers are hashed, never its numbers or ids.
     assert fingerprint(failure).value == fingerprint(BASE).value
 
 
@@ -71,7 +75,8 @@ OTHER_GROUP = [
     ("other failing function", py_failure(inner="load_settings")),
     ("other caller", py_failure(caller="handle_signup")),
     ("chained", py_failure(chained=(("acme.errors.ConfigError", "bad config"),))),
-]  # fmt: skip
+    ("other missing key, same code path", py_failure(message="'email'")),
+]
 
 
 @pytest.mark.parametrize(("name", "failure"), OTHER_GROUP, ids=[c[0] for c in OTHER_GROUP])
@@ -85,6 +90,7 @@ def test_frames_strategy_components_innermost_first() -> None:
     assert fp.components == (
         ("version", FINGERPRINT_VERSION),
         ("exception_type", "KeyError"),
+        ("message_identifiers", "user_id"),
         ("frame[0]:in_app", "acme/profile.py:load_profile"),
         ("frame[1]:in_app", "acme/auth.py:handle_login"),
         ("frame[2]:in_app", "tests/test_auth.py:test_login"),
@@ -97,7 +103,13 @@ def test_at_most_five_in_app_frames() -> None:
     frames = tuple(Frame(file=f"src/m{i}.py", function=f"f{i}", line=i) for i in range(9))
     fp = fingerprint(Failure("junit", "boom", "", "RuntimeError", frames))
     frame_parts = [v for k, v in fp.components if k.startswith("frame[")]
-    assert frame_parts == ["src/m8.py:f8", "src/m7.py:f7", "src/m6.py:f6", "src/m5.py:f5", "src/m4.py:f4"]
+    assert frame_parts == [
+        "src/m8.py:f8",
+        "src/m7.py:f7",
+        "src/m6.py:f6",
+        "src/m5.py:f5",
+        "src/m4.py:f4",
+    ]
 
 
 def test_library_frames_only_when_no_in_app_frame() -> None:
@@ -110,7 +122,11 @@ def test_library_frames_only_when_no_in_app_frame() -> None:
 
 
 def test_jvm_frames_hash_the_class_not_the_file() -> None:
-    frame = Frame(file="Orders.java", module="com.acme.Orders$$EnhancerBySpringCGLIB$$1a2b3c", function="place")
+    frame = Frame(
+        file="Orders.java",
+        module="com.acme.Orders$$EnhancerBySpringCGLIB$$1a2b3c",
+        function="place",
+    )
     fp = fingerprint(Failure("junit", "x", "", "java.lang.IllegalStateException", (frame,)))
     assert ("frame[0]:in_app", "com.acme.Orders:place") in fp.components
     assert ("exception_type", "IllegalStateException") in fp.components
@@ -121,7 +137,9 @@ def test_chain_is_hashed_outermost_first() -> None:
     assert ("exception_chain", "KeyError > ConfigError") in fp.components
 
 
-def frameless(message: str, test_id: str = "pkg/cart.TestAdd", test_file: str | None = "cart_test.go") -> Failure:
+def frameless(
+    message: str, test_id: str = "pkg/cart.TestAdd", test_file: str | None = "cart_test.go"
+) -> Failure:
     return Failure("go-test-json", message, message, None, (), test_id=test_id, test_file=test_file)
 
 
@@ -131,10 +149,12 @@ STRATEGY_CASES = [
     ("test id when message generic", frameless("FAIL"), "test"),
     ("test id when message empty", frameless(""), "test"),
     ("nothing at all", Failure("plain-log", "", ""), "test"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "failure", "expected"), STRATEGY_CASES, ids=[c[0] for c in STRATEGY_CASES])
+@pytest.mark.parametrize(
+    ("name", "failure", "expected"), STRATEGY_CASES, ids=[c[0] for c in STRATEGY_CASES]
+)
 def test_strategy_choice(name: str, failure: Failure, expected: str) -> None:
     assert fingerprint(failure).strategy == expected
 
@@ -179,7 +199,8 @@ def test_explain_failure_names_library_rule_and_message_rules() -> None:
     assert "message rules applied: duration" in text
 
 
-JS_TRACE = """2026-11-20T10:11:12.1234567Z TypeError: Cannot read properties of undefined (reading 'id')
+JS_TRACE = """\
+2026-11-20T10:11:12.1234567Z TypeError: Cannot read properties of undefined (reading 'id')
 2026-11-20T10:11:12.1234568Z     at render (/home/runner/work/shop/shop/src/ui/Table.tsx:42:7)
     at Object.<anonymous> (C:\\a\\shop\\shop\\src\\ui\\Table.test.tsx:10:3)
     at processTicksAndRejections (node:internal/process/task_queues:95:5)"""
@@ -195,23 +216,42 @@ DISPLAY_CASES = [
     ),
     (
         "python traceback",
-        Failure("junit", "x", 'Traceback (most recent call last):\n  File "/home/<USER>/shop/src/a.py", line 7, in f\nKeyError: \'id\''),
-        'Traceback (most recent call last):\n  File "src/a.py", line LINE, in f\nKeyError: \'id\'',
+        Failure(
+            "junit",
+            "x",
+            "Traceback (most recent call last):\n"
+            '  File "/home/<USER>/shop/src/a.py", line 7, in f\n'
+            "KeyError: 'id'",
+        ),
+        "Traceback (most recent call last):\n  File \"src/a.py\", line LINE, in f\nKeyError: 'id'",
     ),
     (
         "go panic",
-        Failure("go-test-json", "x", "goroutine 17 [running]:\nshop/cart.(*Cart).Add(...)\n\t/home/runner/work/shop/shop/cart/cart.go:42 +0x1d"),
+        Failure(
+            "go-test-json",
+            "x",
+            "goroutine 17 [running]:\nshop/cart.(*Cart).Add(...)\n"
+            "\t/home/runner/work/shop/shop/cart/cart.go:42 +0x1d",
+        ),
         "goroutine N [running]:\nshop/cart.(*Cart).Add(...)\n\tcart/cart.go:LINE",
     ),
     (
         "no trace: rendered from frames",
-        Failure("junit", "boom 3", "", "ValueError", (Frame("/builds/a/b/src/x.py", "g", 3), Frame("/builds/a/b/src/y.py", "h", 9))),
+        Failure(
+            "junit",
+            "boom 3",
+            "",
+            "ValueError",
+            (Frame("/builds/a/b/src/x.py", "g", 3), Frame("/builds/a/b/src/y.py", "h", 9)),
+        ),
         "ValueError: boom 3\n  at h (src/y.py:LINE)\n  at g (src/x.py:LINE)",
     ),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "failure", "expected"), DISPLAY_CASES, ids=[c[0] for c in DISPLAY_CASES])
+@pytest.mark.parametrize(
+    ("name", "failure", "expected"), DISPLAY_CASES, ids=[c[0] for c in DISPLAY_CASES]
+)
 def test_display_trace(name: str, failure: Failure, expected: str) -> None:
     assert display_trace(failure) == expected
 
@@ -223,9 +263,9 @@ def test_display_trace_is_capped() -> None:
 
 
 def test_fingerprint_carries_display_trace() -> None:
-    assert fingerprint(Failure("plain-log", "x", JS_TRACE, "TypeError")).normalised_trace.startswith(
-        "TypeError: Cannot read"
-    )
+    assert fingerprint(
+        Failure("plain-log", "x", JS_TRACE, "TypeError")
+    ).normalised_trace.startswith("TypeError: Cannot read")
 
 
 def test_throughput_is_seconds_per_hundred_thousand() -> None:

@@ -58,9 +58,15 @@ def build(
     return Failure("junit", message, f"{exc}: {message}", exc, frames, test_id="t::t")
 
 
-@settings(max_examples=150, deadline=None)
-@given(stacks(), TYPE_NAME, ROOTS, ROOTS, st.lists(LINES, min_size=7, max_size=7),
-       st.lists(LINES, min_size=7, max_size=7))  # fmt: skip
+@settings(max_examples=100, deadline=None)
+@given(
+    stacks(),
+    TYPE_NAME,
+    ROOTS,
+    ROOTS,
+    st.lists(LINES, min_size=7, max_size=7),
+    st.lists(LINES, min_size=7, max_size=7),
+)
 def test_invariant_under_lines_and_roots(
     stack: tuple[tuple[str, str], ...],
     exc: str,
@@ -74,7 +80,7 @@ def test_invariant_under_lines_and_roots(
     assert a.value == b.value
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(stacks(), TYPE_NAME, IDENT, IDENT)
 def test_changes_when_failing_function_changes(
     stack: tuple[tuple[str, str], ...], exc: str, fn_a: str, fn_b: str
@@ -85,7 +91,7 @@ def test_changes_when_failing_function_changes(
     assert (a.value == b.value) == (fn_a == fn_b)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(stacks(), TYPE_NAME, TYPE_NAME)
 def test_changes_when_exception_type_changes(
     stack: tuple[tuple[str, str], ...], exc_a: str, exc_b: str
@@ -96,7 +102,10 @@ def test_changes_when_exception_type_changes(
 
 
 NUMBERS = st.integers(min_value=0, max_value=10**12)
-HEX_IDS = st.from_regex(r"[0-9a-f]{7}[0-9][0-9a-f]{4,24}", fullmatch=True)
+SMALL = st.integers(min_value=0, max_value=65535)
+"""Counts and ports: the second slot of every template."""
+# Request ids / SHAs: 8+ hex characters with a letter and a digit.
+HEX_IDS = st.binary(min_size=3, max_size=16).map(lambda b: "a1" + b.hex())
 UUIDS = st.uuids().map(str)
 TEMPLATES = st.sampled_from(
     [
@@ -109,14 +118,21 @@ TEMPLATES = st.sampled_from(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(TEMPLATES, st.one_of(NUMBERS, HEX_IDS, UUIDS), st.one_of(NUMBERS, HEX_IDS, UUIDS),
-       NUMBERS, NUMBERS, TYPE_NAME, IDENT)  # fmt: skip
+# Two values of one kind: a number and a UUID are different placeholders on purpose.
+SAME_KIND_IDS = st.sampled_from([NUMBERS, HEX_IDS, UUIDS]).flatmap(lambda s: st.tuples(s, s))
+
+
+@settings(max_examples=120, deadline=None)
+@given(TEMPLATES, SAME_KIND_IDS, SMALL, SMALL, TYPE_NAME, IDENT)
 def test_message_strategy_invariant_under_numbers_and_ids(
-    template: str, id_a: object, id_b: object, n_a: int, n_b: int, exc: str, test: str
+    template: str, ids: tuple[object, object], n_a: int, n_b: int, exc: str, test: str
 ) -> None:
+    id_a, id_b = ids
+
     def frameless(message: str) -> Failure:
-        return Failure("go-test-json", message, message, exc, (), test_id=test, test_file="x_test.go")
+        return Failure(
+            "go-test-json", message, message, exc, (), test_id=test, test_file="x_test.go"
+        )
 
     a = fingerprint(frameless(template.format(id_a, n_a)))
     b = fingerprint(frameless(template.format(id_b, n_b)))
@@ -125,8 +141,12 @@ def test_message_strategy_invariant_under_numbers_and_ids(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300), st.lists(st.tuples(st.text(max_size=40), st.text(max_size=20)), max_size=8),
-       st.one_of(st.none(), st.text(max_size=30)), st.one_of(st.none(), st.text(max_size=30)))  # fmt: skip
+@given(
+    st.text(max_size=300),
+    st.lists(st.tuples(st.text(max_size=40), st.text(max_size=20)), max_size=8),
+    st.one_of(st.none(), st.text(max_size=30)),
+    st.one_of(st.none(), st.text(max_size=30)),
+)
 def test_always_well_formed_and_deterministic(
     message: str, frames: list[tuple[str, str]], exc: str | None, test_id: str | None
 ) -> None:

@@ -39,7 +39,11 @@ PATH_CASES = [
     ("site-packages", "/opt/venv/lib/python3.11/site-packages/requests/api.py", "requests/api.py"),
     ("dist-packages", "/usr/lib/python3/dist-packages/yaml/parser.py", "yaml/parser.py"),
     ("python stdlib", "/usr/lib/python3.11/json/decoder.py", "json/decoder.py"),
-    ("node_modules", "/home/runner/work/a/a/node_modules/express/lib/router.js", "express/lib/router.js"),
+    (
+        "node_modules",
+        "/home/runner/work/a/a/node_modules/express/lib/router.js",
+        "express/lib/router.js",
+    ),
     (
         "pnpm store",
         "/w/node_modules/.pnpm/react-dom@18.2.0/node_modules/react-dom/cjs/index.js",
@@ -52,12 +56,19 @@ PATH_CASES = [
     ("bundle chunk id", "/assets/chunk-ABC123.js", "assets/chunk.js"),
     ("vite hash", "dist/assets/index-BkD9x2Qa.mjs", "dist/assets/index.mjs"),
     ("not a hash", "src/user-service.js", "src/user-service.js"),
-    ("go module cache", "/root/go/pkg/mod/github.com/lib/pq@v1.10.9/conn.go", "github.com/lib/pq/conn.go"),
+    (
+        "go module cache",
+        "/root/go/pkg/mod/github.com/lib/pq@v1.10.9/conn.go",
+        "github.com/lib/pq/conn.go",
+    ),
     ("go root", "/opt/hostedtoolcache/go/1.22.1/x64/src/runtime/panic.go", "runtime/panic.go"),
-    ("rust std", "/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs",
-     "rustc/library/core/src/panicking.rs"),
+    (
+        "rust std",
+        "/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs",
+        "rustc/library/core/src/panicking.rs",
+    ),
     ("relative stays", "src/ui/Table.tsx", "src/ui/Table.tsx"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), PATH_CASES, ids=[c[0] for c in PATH_CASES])
@@ -67,15 +78,23 @@ def test_normalise_path(name: str, text: str, expected: str) -> None:
 
 NAME_CASES = [
     ("java lambda counter", "lambda$process$0", "lambda$process"),
-    ("spring cglib", "com.acme.OrderService$$EnhancerBySpringCGLIB$$3f2a9c1b", "com.acme.OrderService"),
+    (
+        "spring cglib",
+        "com.acme.OrderService$$EnhancerBySpringCGLIB$$3f2a9c1b",
+        "com.acme.OrderService",
+    ),
     ("jvm lambda class", "com.acme.Jobs$$Lambda$123/0x0000000800c03000", "com.acme.Jobs"),
     ("nested class kept", "com.acme.Outer$Inner", "com.acme.Outer$Inner"),
     ("rust hash", "shop::cart::Cart::add::h0123456789abcdef", "shop::cart::Cart::add"),
     ("python locals", "make_handler.<locals>.handle", "make_handler.handle"),
     ("promise index", "async Promise.all (index 0)", "async Promise.all"),
-    ("go version", "github.com/acme/shop@v1.4.0/cart.(*Cart).Add", "github.com/acme/shop/cart.(*Cart).Add"),
+    (
+        "go version",
+        "github.com/acme/shop@v1.4.0/cart.(*Cart).Add",
+        "github.com/acme/shop/cart.(*Cart).Add",
+    ),
     ("plain", "render", "render"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), NAME_CASES, ids=[c[0] for c in NAME_CASES])
@@ -96,22 +115,36 @@ IN_APP_CASES = [
     ("node_modules", Frame(file="/w/node_modules/react/index.js"), LIBRARY),
     ("node internal", Frame(file="node:internal/process/task_queues"), LIBRARY),
     ("old node internal", Frame(file="internal/modules/cjs/loader.js"), LIBRARY),
-    ("java stdlib", Frame(file="HashMap.java", module="java.util.HashMap", function="get"), LIBRARY),
-    ("sun reflect", Frame(module="sun.reflect.NativeMethodAccessorImpl", function="invoke0"), LIBRARY),
+    (
+        "java stdlib",
+        Frame(file="HashMap.java", module="java.util.HashMap", function="get"),
+        LIBRARY,
+    ),
+    (
+        "sun reflect",
+        Frame(module="sun.reflect.NativeMethodAccessorImpl", function="invoke0"),
+        LIBRARY,
+    ),
     ("jdk internal", Frame(module="jdk.internal.reflect.Method", function="invoke"), LIBRARY),
     ("junit", Frame(module="org.junit.Assert", function="fail"), LIBRARY),
     ("java app", Frame(file="Orders.java", module="com.acme.Orders", function="place"), APP),
-    ("go runtime file", Frame(file="/usr/local/go/src/runtime/panic.go", function="runtime.gopanic"), LIBRARY),
+    (
+        "go runtime file",
+        Frame(file="/usr/local/go/src/runtime/panic.go", function="runtime.gopanic"),
+        LIBRARY,
+    ),
     ("go testing", Frame(file="testing/testing.go", function="testing.tRunner"), LIBRARY),
     ("go module cache", Frame(file="/root/go/pkg/mod/github.com/lib/pq@v1.10.9/conn.go"), LIBRARY),
     ("go app", Frame(file="/w/internal/cart/cart.go", function="cart.(*Cart).Add"), APP),
     ("rust std", Frame(file="/rustc/90b35a6239c3d8bd/library/std/src/panicking.rs"), LIBRARY),
     ("rust std name", Frame(function="core::panicking::panic_fmt"), LIBRARY),
     ("parser verdict wins", Frame(file="/w/node_modules/x/i.js", in_app=True), APP),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "frame", "expected"), IN_APP_CASES, ids=[c[0] for c in IN_APP_CASES])
+@pytest.mark.parametrize(
+    ("name", "frame", "expected"), IN_APP_CASES, ids=[c[0] for c in IN_APP_CASES]
+)
 def test_is_in_app(name: str, frame: Frame, expected: bool) -> None:
     assert is_in_app(frame) is expected
 
@@ -134,10 +167,12 @@ EXCEPTION_CASES = [
     ("trailing colon", "ValueError:", "ValueError"),
     ("go panic", "panic", "panic"),
     ("none", None, ""),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), EXCEPTION_CASES, ids=[c[0] for c in EXCEPTION_CASES])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), EXCEPTION_CASES, ids=[c[0] for c in EXCEPTION_CASES]
+)
 def test_normalise_exception_type(name: str, text: str | None, expected: str) -> None:
     assert normalise_exception_type(text) == expected
 
@@ -156,7 +191,11 @@ MESSAGE_CASES = [
     ("temp path", "cannot open /tmp/tmpab12cd/out.json: denied", "cannot open <TMP>: denied"),
     ("mac temp path", "wrote /var/folders/x1/T/a.txt ok", "wrote <TMP> ok"),
     ("source position", "see Table.tsx:42:7", "see Table.tsx:LINE"),
-    ("durations", "took 2m30s (150ms, 1.23s, 5 seconds)", "took <DURATION> (<DURATION>, <DURATION>, <DURATION>)"),
+    (
+        "durations",
+        "took 2m30s (150ms, 1.23s, 5 seconds)",
+        "took <DURATION> (<DURATION>, <DURATION>, <DURATION>)",
+    ),
     ("port after host", "connect ECONNREFUSED <IP>:5432", "connect ECONNREFUSED <IP>:<PORT>"),
     ("port localhost", "GET http://localhost:8080/api", "GET http://localhost:<PORT>/api"),
     ("pid", "worker pid 4411 exited", "worker pid <PID> exited"),
@@ -170,10 +209,12 @@ MESSAGE_CASES = [
     ("quoted words kept", "assert 'pending' == 'paid'", "assert 'pending' == 'paid'"),
     ("first three lines only", "a 1\n\n b\nc\nd 9", "a <NUM>\nb\nc"),
     ("whitespace collapsed", "too   many\tspaces", "too many spaces"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), MESSAGE_CASES, ids=[c[0] for c in MESSAGE_CASES])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), MESSAGE_CASES, ids=[c[0] for c in MESSAGE_CASES]
+)
 def test_normalise_message(name: str, text: str, expected: str) -> None:
     assert normalise_message(text) == expected
 
@@ -182,10 +223,12 @@ DISTINCT_MESSAGES = [
     ("different keys", "KeyError: 'user_id'", "KeyError: 'email'"),
     ("different statuses", "assert 'pending' == 'paid'", "assert 'pending' == 'refunded'"),
     ("different words", "connection refused", "connection reset"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), DISTINCT_MESSAGES, ids=[c[0] for c in DISTINCT_MESSAGES])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), DISTINCT_MESSAGES, ids=[c[0] for c in DISTINCT_MESSAGES]
+)
 def test_identifiers_are_not_over_merged(name: str, text: str, expected: str) -> None:
     assert normalise_message(text) != normalise_message(expected)
 
@@ -197,10 +240,12 @@ MEANINGFUL_CASES = [
     ("generic failed", "Failed", False),
     ("exit status", "exit status <NUM>", False),
     ("short word", "ok", False),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), MEANINGFUL_CASES, ids=[c[0] for c in MEANINGFUL_CASES])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), MEANINGFUL_CASES, ids=[c[0] for c in MEANINGFUL_CASES]
+)
 def test_is_meaningful_message(name: str, text: str, expected: bool) -> None:
     assert is_meaningful_message(text) is expected
 
@@ -214,9 +259,20 @@ def test_rules_applied_are_named() -> None:
 
 
 @pytest.mark.parametrize(
-    "rules", [PATH_RULES, NAME_RULES, MESSAGE_RULES, LIBRARY_RULES], ids=["path", "name", "msg", "lib"]
+    "rules",
+    [PATH_RULES, NAME_RULES, MESSAGE_RULES, LIBRARY_RULES],
+    ids=["path", "name", "msg", "lib"],
 )
 def test_rule_names_are_unique_identifiers(rules: tuple[object, ...]) -> None:
     names = [r.name for r in rules]  # type: ignore[attr-defined]
     assert len(names) == len(set(names))
     assert all(n.isidentifier() for n in names)
+
+
+def test_gopath_project_code_is_in_app() -> None:
+    frame = Frame(
+        file="/home/<USER>/go/src/github.com/acme/shop/internal/cart/cart.go", function="x"
+    )
+    assert is_in_app(frame)
+    assert not is_in_app(Frame(file="/usr/local/go/src/testing/testing.go", function="tRunner"))
+    assert not is_in_app(Frame(file="x.go", module="testing", function="tRunner.func1"))

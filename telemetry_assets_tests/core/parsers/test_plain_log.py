@@ -53,6 +53,8 @@ CASES: list[tuple[str, list[dict[str, Any]]]] = [
                 ],
                 # the 7-digit fraction is cut to microseconds
                 "occurred_at": _at("2026-11-20T10:11:12.123456"),
+                # the test's captured log is its output, not its failure
+                "absent": ("Captured log call",),
             },
         ],
     ),
@@ -157,6 +159,39 @@ CASES: list[tuple[str, list[dict[str, Any]]]] = [
         ],
     ),
     (
+        # Python logging prints a record, then the traceback unstamped; the records after it
+        # (a DEBUG line, a PEM key the agent read) are not part of the exception's message.
+        "agent-log-with-trailing-records.log",
+        [
+            {
+                "exception_type": "tools.agent.tools.patch.PatchFormatError",
+                "message": "hunk header malformed at line 9",
+                "trace_last_line": (
+                    "tools.agent.tools.patch.PatchFormatError: hunk header malformed at line 9"
+                ),
+                "outermost": ("/Users/bob/src/shop/tools/agent/runner.py", "main", 213),
+                "innermost": (
+                    "/Users/bob/src/shop/tools/agent/tools/patch.py",
+                    "apply_patch",
+                    57,
+                ),
+                "absent": ("BEGIN", "DEBUG", "MIIB", "16:40:12"),
+                # the time of the log record that printed the traceback
+                "occurred_at": _at("2026-11-18T16:40:10.398"),
+            },
+            {
+                "exception_type": "tools.agent.errors.ToolError",
+                # a true multi-line message (the tool's stderr) is kept whole
+                "message": (
+                    "pytest exited with status 1\n"
+                    "tests/test_checkout.py::test_total_with_coupon FAILED"
+                ),
+                "absent": ("giving up",),
+                "occurred_at": _at("2026-11-18T16:40:19.010"),
+            },
+        ],
+    ),
+    (
         "npm-err.log",
         [
             {
@@ -191,6 +226,12 @@ def test_log_fixture(name: str, expected: list[dict[str, Any]]) -> None:
                 assert value in frames
             elif key == "message_first_line":
                 assert failure.message.splitlines()[0] == value
+            elif key == "trace_last_line":
+                assert failure.trace.splitlines()[-1] == value
+            elif key == "absent":
+                for text in value:
+                    assert text not in failure.message, text
+                    assert text not in failure.trace, text
             else:
                 assert getattr(failure, key) == value, key
 
@@ -231,6 +272,134 @@ LINE_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("clean-log", "all 31 tests passed\n", {"count": 0}),
 ]
+
+_TB = 'Traceback (most recent call last):\n  File "app/jobs.py", line 12, in run\n    sync()\n'
+_GHA = "2026-11-20T10:11:12.1234567Z "
+
+# Where an exception's message ends: at the first line that starts a new log record, never later.
+MESSAGE_END_CASES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "python-stops-at-logger-record-with-comma-millis",
+        _TB + "ValueError: bad row 7\n2026-11-18 16:40:12,131 DEBUG   jobs step 6\n",
+        {"message": "bad row 7", "trace_last_line": "ValueError: bad row 7"},
+    ),
+    (
+        "python-stops-at-level-word-without-stamp",
+        _TB + "ValueError: bad row 7\nINFO:jobs:retrying in 5s\n",
+        {"message": "bad row 7"},
+    ),
+    (
+        "python-stops-at-bracketed-stamp",
+        _TB + "ValueError: bad row 7\n[2026-11-18 16:40:12] retrying\n",
+        {"message": "bad row 7"},
+    ),
+    (
+        "python-stops-at-pem-armour",
+        _TB
+        + "ValueError: bad row 7\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n",
+        {"message": "bad row 7", "absent": ("BEGIN", "b3Bl")},
+    ),
+    (
+        "python-stops-at-gha-marker",
+        "".join(
+            _GHA + x + "\n"
+            for x in (*_TB.splitlines(), "ValueError: bad row 7", "##[error]Process failed")
+        ),
+        {"message": "bad row 7"},
+    ),
+    (
+        "python-in-gha-stops-at-inner-logger-record",
+        "".join(
+            _GHA + x + "\n"
+            for x in (
+                *_TB.splitlines(),
+                "ValueError: bad row 7",
+                "2026-11-20 10:11:12,400 WARNING jobs giving up",
+            )
+        ),
+        {"message": "bad row 7", "absent": ("giving up",)},
+    ),
+    (
+        "python-stops-at-next-traceback",
+        _TB + "ValueError: bad row 7\n" + _TB + "KeyError: 'sku'\n",
+        {"count": 2, "message": "bad row 7"},
+    ),
+    (
+        "python-keeps-pytest-assertion-introspection",
+        _TB + "AssertionError: assert 3 == 4\n +  where 3 = len([1, 2, 3])\n\nok\n",
+        {"message": "assert 3 == 4\n +  where 3 = len([1, 2, 3])"},
+    ),
+    (
+        "python-keeps-unprefixed-continuation",
+        _TB + "RuntimeError: migration failed\ntable orders is locked\n\n",
+        {"message": "migration failed\ntable orders is locked"},
+    ),
+    (
+        "java-caused-by-message-stops-at-record",
+        "java.lang.IllegalStateException: load failed\n"
+        "\tat com.acme.shop.OrderService.load(OrderService.java:88)\n"
+        "Caused by: java.net.ConnectException: refused\n"
+        "\tat com.acme.shop.Db.open(Db.java:12)\n"
+        "Caused by: java.io.IOException: closed\n"
+        "2026-11-18 16:40:12,131 INFO  c.a.s.Server shutting down\n",
+        {"message": "closed", "absent": ("shutting down",)},
+    ),
+    (
+        "java-trace-ends-at-stamped-record-after-unstamped-trace",
+        "2026-11-18 16:40:10,398 ERROR c.a.s.Api request failed\n"
+        "java.lang.IllegalStateException: load failed\n"
+        "\tat com.acme.shop.OrderService.load(OrderService.java:88)\n"
+        "2026-11-18 16:40:10,400 DEBUG c.a.s.Api \tat is not a frame here\n",
+        {
+            "message": "load failed",
+            "absent": ("request failed", "not a frame"),
+            "occurred_at": _at("2026-11-18T16:40:10.398"),
+        },
+    ),
+    (
+        "node-message-lookback-stops-at-record",
+        "2026-11-18T16:40:10.398Z INFO server listening on 8080\n"
+        "request to /orders failed\n"
+        "    at handler (/app/src/orders.js:14:11)\n",
+        {"message": "request to /orders failed", "absent": ("listening",)},
+    ),
+    (
+        "node-error-line-with-its-own-stamp-is-kept",
+        "2026-11-18T16:40:10.398Z TypeError: rows is undefined\n"
+        "    at render (/app/src/table.js:14:11)\n",
+        {"exception_type": "TypeError", "message": "rows is undefined"},
+    ),
+    (
+        "go-panic-value-stops-at-record",
+        "panic: close of closed channel\nINFO shutting down\n",
+        {"message": "close of closed channel", "absent": ("shutting down",)},
+    ),
+    (
+        "rust-message-ends-at-runtime-note",
+        "thread 'main' panicked at src/main.rs:10:5:\nport missing\n"
+        "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+        "Compiling shop v0.1.0\n",
+        {"message": "port missing", "absent": ("Compiling",)},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), MESSAGE_END_CASES, ids=[c[0] for c in MESSAGE_END_CASES]
+)
+def test_message_ends_at_next_log_record(name: str, text: str, expected: dict[str, Any]) -> None:
+    failures = plain_log.parse(text, "job.log").failures
+    assert len(failures) == expected.pop("count", 1)
+    failure = failures[0]
+    for key, value in expected.items():
+        if key == "trace_last_line":
+            assert failure.trace.splitlines()[-1] == value
+        elif key == "absent":
+            for text_part in value:
+                assert text_part not in failure.message, text_part
+                assert text_part not in failure.trace, text_part
+        else:
+            assert getattr(failure, key) == value, key
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), LINE_CASES, ids=[c[0] for c in LINE_CASES])
@@ -292,3 +461,48 @@ def test_parse_never_raises_and_is_deterministic(text: str) -> None:
     first = plain_log.parse(text, "x.log")
     assert first == plain_log.parse(text, "x.log")
     assert all(f.source_format == "plain_log" for f in first.failures)
+
+
+TRACE_SHAPED = st.sampled_from(
+    [
+        "Traceback (most recent call last):",
+        '  File "app/jobs.py", line 3, in run',
+        "    sync()",
+        "ValueError: bad row",
+        "second message line",
+        "The above exception was the direct cause of the following exception:",
+        'Exception in thread "main" java.lang.IllegalStateException: x',
+        "\tat com.acme.Jobs.run(Jobs.java:1)",
+        "Caused by: java.io.IOException: y",
+        "    at run (/app/jobs.js:1:2)",
+        "TypeError: rows is undefined",
+        "panic: boom",
+        "goroutine 1 [running]:",
+        "main.main()",
+        "\t/app/main.go:3 +0x1",
+        "thread 'main' panicked at src/main.rs:1:2:",
+        "stack backtrace:",
+        "   0: app::main",
+        "",
+    ]
+)
+LOG_RECORDS = st.sampled_from(
+    [
+        "2026-11-18 16:40:12,131 INFO    agent.runner record-marker step 6",
+        "DEBUG agent.runner record-marker",
+        "[2026-11-18 16:40:12] record-marker",
+        "-----BEGIN RSA PRIVATE KEY----- record-marker",
+        "##[error]record-marker",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(TRACE_SHAPED, LOG_RECORDS), max_size=40))
+def test_log_records_never_join_a_trace(lines: list[str]) -> None:
+    """Whatever traces the lines form, no log record ends up in a message or a trace's text."""
+    result = plain_log.parse("\n".join(lines) + "\n", "agent.log")
+    traces = [f for f in result.failures if f.frames or f.language]
+    for failure in traces:
+        assert "record-marker" not in failure.message
+        assert "record-marker" not in failure.trace

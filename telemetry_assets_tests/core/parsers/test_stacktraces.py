@@ -324,6 +324,31 @@ INLINE_CASES: list[tuple[str, str, dict[str, Any]]] = [
         {"exception_type": None, "message": "expected 3 rows, got 2", "language": None},
     ),
     ("empty", "", {"exception_type": None, "message": "", "frames": []}),
+    (
+        "python-message-in-body-stops-at-logger-record",
+        'Traceback (most recent call last):\n  File "agent/loop.py", line 88, in run\n'
+        "    step()\nagent.errors.ToolError: read failed\n"
+        "2026-11-18 16:40:12,131 DEBUG   agent.runner step 6 tool=read_file\n",
+        {"exception_type": "agent.errors.ToolError", "message": "read failed"},
+    ),
+    (
+        "python-message-in-body-stops-at-pem",
+        'Traceback (most recent call last):\n  File "agent/loop.py", line 88, in run\n'
+        "    step()\nValueError: not a key\n-----BEGIN EC PRIVATE KEY-----\n",
+        {"message": "not a key"},
+    ),
+    (
+        "python-multi-line-message-in-body-kept",
+        'Traceback (most recent call last):\n  File "agent/loop.py", line 88, in run\n'
+        "    step()\nValueError: schema mismatch\ncolumn price: expected int, got str\n",
+        {"message": "schema mismatch\ncolumn price: expected int, got str"},
+    ),
+    (
+        "java-header-lookback-stops-at-log-record",
+        "java.lang.IllegalStateException: boom\nINFO  c.a.s.Cache warmed\n"
+        "\tat com.acme.shop.Cache.get(Cache.java:31)\n",
+        {"exception_type": None, "frames": [("Cache.java", "get", 31)]},
+    ),
 ]
 
 

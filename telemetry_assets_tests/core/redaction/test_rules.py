@@ -238,6 +238,10 @@ KEEP = [
     ("timestamp", "2026-11-20T10:11:12.1234567Z ##[group]Run actions/checkout@v4"),
     ("java frame", "\tat com.acme.billing.InvoiceService.render(InvoiceService.java:88)"),
     ("non luhn", "order 4012888888881882 shipped"),
+    ("java internal package", "\tat org.testng.internal.Invoker.invokeMethod(Invoker.java:132)"),
+    ("go test pass line", "--- PASS: TestRetry (0.10s)"),
+    ("jest pass flag", '<testcase name="{pass: true} expect(a).toBe(b)"/>'),
+    ("python threading local", "    ctx = threading.local()"),
 ]
 
 

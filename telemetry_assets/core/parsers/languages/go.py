@@ -47,9 +47,11 @@ class _CrashReader:
     def __init__(self) -> None:
         self.in_goroutines = False
         self.preamble = 0
+        self.blank = False
 
     def feed(self, line: str) -> bool:
         if not line.strip():
+            self.blank = True
             return True
         if _GOROUTINE.match(line):
             self.in_goroutines = True
@@ -57,8 +59,10 @@ class _CrashReader:
         if not self.in_goroutines:
             if line.startswith(("\t", "[signal ", "panic: ", "running tests:")):
                 return True
+            # The panic value's further lines follow it directly; after a blank line only the
+            # goroutine dump belongs to the crash.
             self.preamble += 1
-            return self.preamble <= _MAX_PREAMBLE_LINES and not is_boundary(line)
+            return not self.blank and self.preamble <= _MAX_PREAMBLE_LINES and not is_boundary(line)
         return (
             line.startswith("\t")
             or line.startswith("created by ")

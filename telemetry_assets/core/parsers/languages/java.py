@@ -22,6 +22,7 @@ from telemetry_assets.core.parsers.languages.base import (
     TestContext,
     TraceInfo,
     indent_of,
+    is_boundary,
     to_int,
 )
 
@@ -76,8 +77,8 @@ class _JavaReader:
         if stripped.startswith(("Caused by: ", "Suppressed: ")):
             self.message_lines = 1
             return True
-        # a multi-line message of a Caused by (frames follow)
-        if 0 < self.message_lines < _MAX_MESSAGE_LINES and stripped:
+        # a multi-line message of a Caused by (frames follow), up to a new log record or trace
+        if 0 < self.message_lines < _MAX_MESSAGE_LINES and stripped and not is_boundary(line):
             self.message_lines += 1
             return True
         return False
@@ -89,11 +90,11 @@ def open_java(line: str, lookback: Sequence[str]) -> Opening | None:
     back = 0
     for i in range(1, min(_MAX_HEADER_LOOKBACK, len(lookback)) + 1):
         previous = lookback[-i]
-        if not previous.strip():
-            break
         if _is_header(previous):
             back = i
             break
+        if not previous.strip() or is_boundary(previous):
+            break  # a log record above the frames is not part of the message
     return Opening(_JavaReader(), lookback=back)
 
 

@@ -19,6 +19,7 @@ from telemetry_assets.core.parsers.languages.base import (
     Opening,
     TestContext,
     TraceInfo,
+    is_boundary,
     split_location,
 )
 
@@ -59,7 +60,7 @@ def open_node(line: str, lookback: Sequence[str]) -> Opening | None:
     back = 0
     for i in range(1, min(_MAX_HEADER_LOOKBACK, len(lookback)) + 1):
         previous = lookback[-i]
-        if _JEST_HEADER.match(previous) or previous.startswith(("==", "##[")):
+        if _JEST_HEADER.match(previous) or previous.startswith("==") or is_boundary(previous):
             back = i - 1
             break
         if _ERROR_LINE.match(previous):
@@ -68,7 +69,7 @@ def open_node(line: str, lookback: Sequence[str]) -> Opening | None:
     else:
         # No error line close above: keep only the message lines directly above the frames.
         for i in range(1, min(_MAX_HEADER_LOOKBACK, len(lookback)) + 1):
-            if not lookback[-i].strip():
+            if not lookback[-i].strip() or is_boundary(lookback[-i]):
                 break
             back = i
     while back and not lookback[-back].strip():

@@ -109,6 +109,8 @@ class _TracebackReader:
         if self.state == "frames":
             if rel[0] in " \t":
                 return True
+            if is_boundary(rel):
+                return False  # a cut-off traceback: the next record is not its exception line
             self.state = "message"
             return True
         if self.state == "message":
@@ -140,12 +142,26 @@ class _GroupReader:
 
 
 class _SectionReader:
-    """A pytest test section runs until the next section header or ``====`` rule."""
+    """A pytest test section runs until the next section header or ``====`` rule.
+
+    Its ``Captured stdout/log`` parts are the test's own output, not its failure: they stay in
+    the section (a traceback logged there is not a failure of its own) but out of its text
+    (``text_lines``: how many of the section's lines, header included, are the failure).
+    """
+
+    def __init__(self) -> None:
+        self.text_lines: int | None = None
+        self._fed = 1
 
     def feed(self, line: str) -> bool:
         if line.startswith("==") or line.startswith("##[") or _section_name(line) is not None:
             return False
-        return not (line.startswith(("FAILED ", "ERROR ")) and _SUMMARY.match(line))
+        if line.startswith(("FAILED ", "ERROR ")) and _SUMMARY.match(line):
+            return False
+        if self.text_lines is None and line.startswith("---") and "Captured" in line:
+            self.text_lines = self._fed
+        self._fed += 1
+        return True
 
 
 def open_python(line: str, lookback: Sequence[str]) -> Opening | None:

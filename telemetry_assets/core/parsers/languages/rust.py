@@ -50,6 +50,8 @@ class _PanicReader:
     def feed(self, line: str) -> bool:
         stripped = line.strip()
         if stripped.startswith("note: "):
+            if self.state == "message":
+                self.state = "backtrace?"  # the runtime's note follows the message: it has ended
             return True
         if stripped == "stack backtrace:":
             self.state = "backtrace"

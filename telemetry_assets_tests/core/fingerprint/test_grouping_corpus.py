@@ -1,0 +1,116 @@
+"""Grouping quality on the labelled corpus: one fingerprint per bug, never two bugs per group.
+
+The corpus (``inputs/grouping/``) renders each bug several times through different formats,
+runners, workspaces, line numbers and ids, plus hard negatives (distinct bugs sharing the
+exception type and the top frame). It goes through the real parsers and redactor via
+``benchmarks/grouping_quality.py``, whose scoring functions these tests import.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections import Counter
+from collections.abc import Hashable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+CORPUS = REPO / "telemetry_assets_tests" / "inputs" / "grouping"
+
+
+def _benchmark() -> ModuleType:
+    path = REPO / "benchmarks" / "grouping_quality.py"
+    spec = importlib.util.spec_from_file_location("grouping_quality", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+GQ = _benchmark()
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[object], list[str]]:
+    items, notes = GQ.load_corpus(CORPUS)
+    return items, notes
+
+
+def test_every_artifact_is_labelled_and_every_label_exists() -> None:
+    labels = json.loads((CORPUS / "labels.json").read_text(encoding="utf-8"))
+    files = {
+        str(p.relative_to(CORPUS))
+        for p in CORPUS.rglob("*")
+        if p.is_file() and p.name != "labels.json"
+    }
+    assert set(labels["artifacts"]) == files
+    used = {v for v in labels["artifacts"].values() if isinstance(v, str)} | {
+        b for v in labels["artifacts"].values() if isinstance(v, dict) for b in v.values()
+    }
+    assert used == set(labels["bugs"])
+    assert 12 <= len(labels["bugs"]) <= 20
+
+
+def test_every_artifact_parses_and_every_failure_is_labelled(
+    corpus: tuple[list[object], list[str]],
+) -> None:
+    items, notes = corpus
+    assert notes == []
+    assert [(i.artifact, i.test_id) for i in items if i.bug is None] == []  # type: ignore[attr-defined]
+
+
+def test_each_bug_is_rendered_several_times(corpus: tuple[list[object], list[str]]) -> None:
+    items, _ = corpus
+    per_bug = Counter(i.bug for i in items)  # type: ignore[attr-defined]
+    assert min(per_bug.values()) >= 2
+    assert sum(1 for n in per_bug.values() if n >= 3) >= 12
+
+
+def test_fingerprint_groups_match_the_labels(corpus: tuple[list[object], list[str]]) -> None:
+    items, _ = corpus
+    scores = GQ.evaluate(items)
+    fp = scores["fingerprint"]
+    assert fp.mixed_groups == 0, "two distinct bugs share a fingerprint"
+    assert fp.ari >= 0.98
+    assert fp.f1 >= 0.98
+
+
+def test_fingerprint_beats_the_naive_baseline(corpus: tuple[list[object], list[str]]) -> None:
+    items, _ = corpus
+    scores = GQ.evaluate(items)
+    assert scores["fingerprint"].ari > scores["naive first line"].ari
+    assert scores["fingerprint"].f1 > scores["naive first line"].f1
+
+
+SCORE_CASES = [
+    ("perfect", ["a", "a", "b", "b"], [1, 1, 2, 2], (1.0, 1.0, 1.0, 1.0, 0)),
+    ("relabelled perfect", ["a", "a", "b"], ["x", "x", "y"], (1.0, 1.0, 1.0, 1.0, 0)),
+    ("all merged", ["a", "a", "b", "b"], [1, 1, 1, 1], (0.0, 1 / 3, 1.0, 0.5, 1)),
+    ("all split", ["a", "a", "b", "b"], [1, 2, 3, 4], (0.0, 1.0, 0.0, 0.0, 0)),
+    ("one stray", ["a", "a", "a", "b", "b"], [1, 1, 2, 2, 2], (1 / 6, 0.5, 0.5, 0.5, 1)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "truth", "predicted", "expected"), SCORE_CASES, ids=[c[0] for c in SCORE_CASES]
+)
+def test_score(
+    name: str,
+    truth: list[Hashable],
+    predicted: list[Hashable],
+    expected: tuple[float, float, float, float, int],
+) -> None:
+    s = GQ.score(truth, predicted)
+    got = (s.ari, s.precision, s.recall, s.f1, s.mixed_groups)
+    assert got == pytest.approx(expected)
+
+
+def test_naive_baseline_strips_digits() -> None:
+    from telemetry_assets.core.models import Failure
+
+    assert GQ.naive_key(Failure("x", "expected 3 got 4\nmore", "")) == "expected  got "
