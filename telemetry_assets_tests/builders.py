@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,7 @@ class Harness:
     store: Path
     cache: Path
     repo: Path
+    instances: list[dg.DagsterInstance] = field(default_factory=list)
 
     def settings(self, **overrides: Any) -> TelemetrySettings:
         values: dict[str, Any] = {
@@ -122,10 +123,13 @@ class Harness:
     def materialize(
         self, partition: str, instance: dg.DagsterInstance | None = None, **overrides: Any
     ) -> dg.ExecuteInProcessResult:
+        # The result reads events back through a weak reference to the instance: keep it alive
+        # for as long as the harness (and so the test) holds the result.
+        self.instances.append(instance or dg.DagsterInstance.ephemeral())
         return dg.materialize(
             ALL_ASSETS,
             partition_key=partition,
-            instance=instance or dg.DagsterInstance.ephemeral(),
+            instance=self.instances[-1],
             resources={
                 "settings": self.settings(**overrides),
                 "repo": RepoFactsResource(repo_root=str(self.repo)),

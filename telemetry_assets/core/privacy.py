@@ -7,12 +7,12 @@ the findings as counts and locations, never as matched text.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-
-import re
 
 import pandas as pd
 
@@ -43,6 +43,17 @@ it is exactly a digest (64 lowercase hex digits, optionally ``sha256-``), which 
 column can hold; anything else in them is scanned."""
 _DIGEST = re.compile(r"(?:sha256-)?[0-9a-f]{64}")
 
+LIST_COLUMNS = frozenset({"passed_test_ids"})
+"""Columns whose cells are JSON lists of short strings (``["a", "b"]``, as ``json.dumps`` writes
+them). Each element is scanned as its own line: the detector is line-based, and one line of a
+megabyte made every probe run over all of it. Elements are split on the ``", "`` that separates
+them; inside an element a quote is always escaped (``\\"``), so the split never cuts one."""
+_LIST_SEPARATOR = '", "'
+
+_BATCH_CHARS = 1 << 18
+"""Distinct values are scanned joined by newlines in batches of about this many characters:
+one detector call per batch instead of one per value (per-call overhead dominated)."""
+
 _DETECTOR: ResidualPiiDetector | None = None
 
 
@@ -53,28 +64,92 @@ def detector() -> ResidualPiiDetector:
     return _DETECTOR
 
 
+def _pieces(value: str, is_list: bool) -> list[str]:
+    if is_list and len(value) > 2 and value.startswith('["') and value.endswith('"]'):
+        return value[2:-2].split(_LIST_SEPARATOR)
+    return [value]
+
+
+def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str, Counter[str]]:
+    """Findings per detector for each value that has any; values with none are left out.
+
+    Values are joined with newlines and scanned a batch at a time; a finding's line number says
+    which value it belongs to. Line-based probes see exactly the lines they would see one value
+    at a time. The one probe that reads across lines (private keys) gets its values alone, so a
+    key block can never borrow the end of the next value.
+    """
+    found: dict[str, Counter[str]] = {}
+    batch: list[str] = []
+    starts: list[int] = []
+    size = 0
+    line = 1
+
+    def flush() -> None:
+        nonlocal batch, starts, size, line
+        if batch:
+            for finding in det.scan("\n".join(batch)):
+                index = bisect.bisect_right(starts, finding.line) - 1
+                found.setdefault(batch[index], Counter())[finding.detector] += 1
+        batch, starts, size, line = [], [], 0, 1
+
+    for value in values:
+        if "PRIVATE KEY" in value:
+            counts = Counter(f.detector for f in det.scan(value))
+            if counts:
+                found[value] = counts
+            continue
+        batch.append(value)
+        starts.append(line)
+        line += value.count("\n") + 1
+        size += len(value) + 1
+        if size >= _BATCH_CHARS:
+            flush()
+    flush()
+    return found
+
+
 def scan_frame(frame: pd.DataFrame, where: str = "artifact") -> ResidualScan:
-    """Scan every string cell; findings are located by the row's ``where`` and ``run_id``."""
+    """Scan every string cell; findings are located by the row's ``where`` and ``run_id``.
+
+    Each distinct string is scanned once (traces, paths and test ids repeat across rows and
+    artifacts); a finding counts once per cell that holds it, as if every cell were scanned.
+    """
     scan = ResidualScan()
     det = detector()
     text_columns = [c for c in frame.columns if is_text_column(frame[c])]
+    if not text_columns or frame.empty:
+        return scan
+    skip_digest = [c in DIGEST_COLUMNS for c in text_columns]
+    is_list = [c in LIST_COLUMNS for c in text_columns]
+    seen: Counter[str] = Counter()
+    for row in frame[text_columns].itertuples(index=False, name=None):
+        for value, digest, listed in zip(row, skip_digest, is_list, strict=True):
+            if not isinstance(value, str) or not value:
+                continue
+            if digest and _DIGEST.fullmatch(value):
+                continue
+            scan.cells_scanned += 1
+            seen.update(_pieces(value, listed))
+    found = _scan_distinct(det, seen)
+    if not found:
+        return scan
+    for piece, counts in found.items():
+        for name, n in counts.items():
+            scan.by_detector[name] += n * seen[piece]
+    # Rare path: locate the rows that hold a finding.
     locate = where in frame.columns
     has_run = "run_id" in frame.columns
-    digest_flags = [c in DIGEST_COLUMNS for c in text_columns]
-    for row in frame[text_columns].itertuples(index=False, name=None):
-        cells = dict(zip(text_columns, row, strict=True))
-        values = [
-            v
-            for v, is_digest in zip(row, digest_flags, strict=True)
-            if isinstance(v, str) and v and not (is_digest and _DIGEST.fullmatch(v))
-        ]
-        scan.cells_scanned += len(values)
-        counts = det.scan_many(values)
-        if counts:
-            scan.by_detector.update(counts)
-            scan.affected.add(
-                (str(cells.get(where, "")) if locate else "", str(cells.get("run_id", "")) if has_run else "")
-            )
+    for _, record in frame.iterrows():
+        for column, listed in zip(text_columns, is_list, strict=True):
+            value = record[column]
+            if isinstance(value, str) and value and any(p in found for p in _pieces(value, listed)):
+                scan.affected.add(
+                    (
+                        str(record[where]) if locate else "",
+                        str(record["run_id"]) if has_run else "",
+                    )
+                )
+                break
     return scan
 
 
@@ -123,12 +198,14 @@ def audit_request_markdown(asset: str, report_date: date, scan: ResidualScan) ->
         "",
         "## What to do next",
         "",
-        "1. Run `telemetry-sanitize <artifact> --out-dir /tmp/check` on a listed artifact and look",
-        "   for the detector's category in the sanitized copy (locally; do not share the raw file).",
-        "2. Add or fix the redaction rule for that shape (`telemetry_assets/core/redaction/rules.py`)",
-        "   with a named test case, or, if the detector is wrong, add the negative case to its tests.",
-        "3. Re-materialize this report date. If the artifact should not be collected at all, opt the",
-        "   run out (`TELEMETRY=0`) or run `telemetry-purge --run RUN_ID`.",
+        "1. Run `telemetry-sanitize <artifact> --out-dir /tmp/check` on a listed artifact and",
+        "   look for the detector's category in the sanitized copy (locally; do not share the",
+        "   raw file).",
+        "2. Add or fix the redaction rule for that shape",
+        "   (`telemetry_assets/core/redaction/rules.py`) with a named test case, or, if the",
+        "   detector is wrong, add the negative case to its tests.",
+        "3. Re-materialize this report date. If the artifact should not be collected at all, opt",
+        "   the run out (`TELEMETRY=0`) or run `telemetry-purge --run RUN_ID`.",
         "",
         "This request holds counts and paths only: no matched text was written anywhere.",
         "",

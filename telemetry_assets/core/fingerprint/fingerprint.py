@@ -1,14 +1,20 @@
 """The versioned fingerprint: one sanitized Failure in, one explainable Fingerprint out.
 
 :func:`fingerprint` tries the strategies of :data:`STRATEGIES` in order and the first that applies
-decides: ``frames`` (exception type, its chain, quoted identifiers of the message, and the
-innermost in-app frames), ``message`` (exception type, parameterised message, test file) or
-``test`` (the test id). The hashed input is
-the ordered ``components`` tuple, whose first entry is always :data:`FINGERPRINT_VERSION`, so a
-change of normalisation rules is a change of version and never silently regroups history. Line
-and column numbers never reach the hash. :func:`explain` renders the components and the rules
-behind them for humans; :func:`display_trace` gives the sanitized, path-normalised trace shown in
-reports. Pure: the input must already be redacted; nothing here does I/O.
+decides: ``frames`` (exception type, its chain, quoted identifiers of the message, and in-app
+frames), ``message`` (exception type, parameterised message, test file) or ``test`` (the test id).
+Frame rule (:func:`select_frames`): walk the in-app frames innermost first; a frame in test or
+harness code, or a program entry point (:data:`~.normalise.ROUTE_RULES`: ``tests/``, ``*.spec.*``,
+``*_test.go``, ``conftest.py``, smoke scripts, ``FooTest``/``FooIT`` classes, Rust ``mod tests``,
+``main``), ends the walk once at least one other in-app frame was collected, because the test is
+the route to the bug, not the bug; when the innermost in-app frames are themselves test code (the
+assertion is in the test) they are kept. The first :data:`TOP_FRAMES` of what remains are hashed,
+so two bugs with the same type and top frame but different *application* callers still differ.
+The hashed input is the ordered ``components`` tuple, whose first entry is always
+:data:`FINGERPRINT_VERSION`, so a change of normalisation rules is a change of version and never
+silently regroups history. Line and column numbers never reach the hash. :func:`explain` renders
+the components and the rules behind them for humans; :func:`display_trace` gives the sanitized,
+path-normalised trace shown in reports. Pure: the input must already be redacted; no I/O.
 """
 
 from __future__ import annotations
@@ -29,11 +35,16 @@ from telemetry_assets.core.fingerprint.normalise import (
     normalise_frame,
     normalise_message,
     normalise_path,
+    route_rule_for,
 )
 from telemetry_assets.core.models import Failure, Fingerprint, Frame
 
-FINGERPRINT_VERSION = "fp-2026-11-26"
-"""Bump (to the date of the change) whenever a rule in :mod:`normalise` or here changes output."""
+FINGERPRINT_VERSION = "fp-2026-11-26.2"
+"""Bump (to the date of the change) whenever a rule in :mod:`normalise` or here changes output.
+
+``fp-2026-11-26.2``: test/harness/entry-point callers end the frame walk (``ROUTE_RULES``); Rust
+runtime frames (``rust_begin_unwind``, ``/rustc/<redacted>/library/``) and V8 builtins
+(``new Promise (<anonymous>)``) are library frames. Same-day second change, hence ``.2``."""
 
 TOP_FRAMES = 5
 """In-app frames hashed, innermost first: enough to tell callers apart, few enough that a
@@ -74,17 +85,51 @@ def frame_key(frame: Frame) -> str:
     return f"{where}:{frame.function or '?'}"
 
 
-def hashed_frames(failure: Failure, limit: int = TOP_FRAMES) -> tuple[tuple[Frame, ...], str]:
-    """The normalised frames the ``frames`` strategy hashes (innermost first) and their origin.
+@dataclass(frozen=True, slots=True)
+class FrameSelection:
+    """What the ``frames`` strategy hashes, and where the walk up the stack stopped."""
 
-    In-app frames when there are any (origin ``in_app``); library frames only when no frame is
-    in-app (origin ``library``); empty when the failure has no usable frame.
+    frames: tuple[Frame, ...]
+    """Normalised frames, innermost first."""
+    origin: str
+    """``in_app``, or ``library`` when no frame is in-app."""
+    stopped_at: Frame | None = None
+    """The test/harness/entry frame that ended the walk (not hashed), if one did."""
+    stopped_by: str | None = None
+    """The :data:`~.normalise.ROUTE_RULES` name that matched ``stopped_at``."""
+
+
+def select_frames(failure: Failure, limit: int = TOP_FRAMES) -> FrameSelection:
+    """The frames to hash: in-app frames innermost first, up to the test that reached the bug.
+
+    The walk over in-app frames ends at the first test/harness/entry-point frame
+    (:func:`~.normalise.route_rule_for`) met once at least one other in-app frame was collected:
+    that frame is how the bug was reached, not the bug, and one bug is reached by many tests,
+    smoke scripts and jobs. When the innermost in-app frames are test code (the assertion is in
+    the test itself) they are kept, since they are all there is. At most ``limit`` frames.
+    Library frames count only when no frame is in-app; empty when no frame is usable.
     """
     normalised = [normalise_frame(f) for f in reversed(failure.frames) if f.file or f.function]
     in_app = [f for f in normalised if f.in_app]
-    if in_app:
-        return tuple(in_app[:limit]), "in_app"
-    return tuple(normalised[:limit]), "library"
+    if not in_app:
+        return FrameSelection(tuple(normalised[:limit]), "library")
+    kept: list[Frame] = []
+    app_seen = False
+    for frame in in_app:
+        rule = route_rule_for(frame)
+        if rule is not None and app_seen:
+            return FrameSelection(tuple(kept[:limit]), "in_app", frame, rule)
+        app_seen = app_seen or rule is None
+        kept.append(frame)
+        if len(kept) == limit:
+            break
+    return FrameSelection(tuple(kept), "in_app")
+
+
+def hashed_frames(failure: Failure, limit: int = TOP_FRAMES) -> tuple[tuple[Frame, ...], str]:
+    """``(frames, origin)`` of :func:`select_frames`."""
+    selection = select_frames(failure, limit)
+    return selection.frames, selection.origin
 
 
 def exception_chain(failure: Failure) -> str:
@@ -175,7 +220,8 @@ def fingerprint(failure: Failure) -> Fingerprint:
 # --------------------------------------------------------------------------------------------
 
 _WHY = {
-    "frames": "the failure has stack frames; the exception type and the innermost frames decide",
+    "frames": "the failure has stack frames; the exception type and the innermost in-app frames "
+    "up to the first test/harness/entry-point caller decide",
     "message": "no stack frames; exception type, parameterised message and test file (else id)",
     "test": "neither frames nor a meaningful message; only the test id is left",
 }
@@ -201,18 +247,30 @@ def explain(fp: Fingerprint) -> str:
         elif name == "message_identifiers":
             note = "  (quoted names from the message: which key/attribute was missing)"
         lines.append(f"  {name} = {value!r}{note}")
-    lines.append("not hashed: line and column numbers, path prefixes, chained messages")
+    lines.append(
+        "not hashed: line and column numbers, path prefixes, chained messages, and in-app "
+        "frames from the first test/harness/entry-point caller up (the route to the bug)"
+    )
     return "\n".join(lines)
 
 
 def explain_failure(failure: Failure) -> str:
     """:func:`explain` plus the per-frame and per-message rules that fired for ``failure``."""
     fp = fingerprint(failure)
+    selection = select_frames(failure)
     lines = [explain(fp), "frames (innermost first):"]
+    stopped = False
     for frame in reversed(failure.frames):
+        norm = normalise_frame(frame)
         lib = library_rule_for(frame) if frame.in_app is None else None
         verdict = "in-app" if is_in_app(frame) else f"library ({lib or 'parser said so'})"
-        lines.append(f"  {frame_key(normalise_frame(frame))}  {verdict}")
+        route = route_rule_for(norm) if is_in_app(frame) else None
+        if route:
+            verdict += f", route ({route})"
+        if not stopped and selection.stopped_at is not None and norm == selection.stopped_at:
+            stopped = True
+            verdict += "  <- walk stopped: the route to the bug, not hashed from here up"
+        lines.append(f"  {frame_key(norm)}  {verdict}")
     fired = message_rules_applied(failure.message)
     lines.append("message rules applied: " + (", ".join(fired) if fired else "none"))
     return "\n".join(lines)

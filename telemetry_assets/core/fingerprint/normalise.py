@@ -89,7 +89,8 @@ PATH_RULES: tuple[Rule, ...] = (
     _rule("go_module_cache", r"^.*/pkg/mod/", ""),
     _rule("go_root", r"^.*/go(?:/[\d.]+/x64)?/src/(?=(?:runtime|testing|reflect|sync)/)", ""),
     _rule("cargo_registry", r"^.*/\.cargo/registry/src/[^/]+/", ""),
-    _rule("rust_std", r"^/rustc/[0-9a-f]{7,40}/", "rustc/"),
+    # The commit hash, or the placeholder a redactor put in its place (``/rustc/<SECRET>/``).
+    _rule("rust_std", r"^/rustc/(?:[0-9a-f]{7,40}|<[A-Z_]+>)/", "rustc/"),
     _rule("gha_workspace", r"^/home/runner/work/[^/]+/[^/]+/", ""),
     _rule("gha_container_workspace", r"^/__w/[^/]+/[^/]+/", ""),
     _rule("gha_windows_workspace", r"^[A-Za-z]:/a/[^/]+/[^/]+/", ""),
@@ -164,7 +165,11 @@ def normalise_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LibraryRule:
-    """A frame whose ``field`` matches is library code (``name`` = module and function)."""
+    """A frame whose ``field`` matches is library code.
+
+    ``field`` is ``file``, ``name`` (module or function) or ``name_without_file`` (module or
+    function, only when the frame has no real file).
+    """
 
     name: str
     field: str
@@ -200,7 +205,12 @@ LIBRARY_RULES: tuple[LibraryRule, ...] = (
             | (?:^|/)(?:usr/local/go|usr/lib/go[\w.-]*|hostedtoolcache/go/[\d.]+/x64|sdk/go[\d.]+)
               /src/""",
     ),
-    _lib("rust_std", "file", r"(?:^|/)rustc/[0-9a-f]{7,40}/library/|/\.cargo/registry/"),
+    # ``/rustc/<hash>/library/std/src/panicking.rs``; a redactor may have replaced the hash.
+    _lib(
+        "rust_std",
+        "file",
+        r"(?:^|/)rustc/(?:[0-9a-f]{7,40}|<[A-Z_]+>)/library/|/\.cargo/registry/",
+    ),
     _lib(
         "jvm_platform",
         "name",
@@ -209,7 +219,20 @@ LIBRARY_RULES: tuple[LibraryRule, ...] = (
     ),
     _lib("go_runtime", "name", r"^(?:runtime|testing|reflect)(?:$|\.[\w(])"),
     _lib("rust_std_name", "name", r"^<?(?:std|core|alloc|test)::"),
+    # The panic entry points of the Rust runtime carry no module path in a backtrace.
+    _lib("rust_panic_runtime", "name", r"^(?:rust_begin_unwind|rust_panic|__rust_\w+)$"),
+    # ``at new Promise (<anonymous>)``, ``at Array.map (<anonymous>)``: V8 builtins, which have
+    # no file. Checked only on frames without a real file, so a project's ``Promise.ts`` or an
+    # ``Object.<anonymous>`` in a test file (Jest's wrapper) stays in-app.
+    _lib(
+        "js_builtin",
+        "name_without_file",
+        r"""^(?:new\s)?(?:Promise|Array|Object|Function|Map|Set|JSON|Reflect|Generator
+               |AsyncGenerator)(?:\.[\w$]+)*$""",
+    ),
 )
+
+_NO_REAL_FILE = frozenset({"", "<anonymous>", "native"})
 
 
 def library_rule_for(frame: Frame) -> str | None:
@@ -220,6 +243,8 @@ def library_rule_for(frame: Frame) -> str | None:
         if rule.field == "file":
             if file and rule.pattern.search(file):
                 return rule.name
+        elif rule.field == "name_without_file" and file not in _NO_REAL_FILE:
+            continue
         elif any(n and rule.pattern.search(n) for n in names):
             return rule.name
     return None
@@ -255,6 +280,103 @@ def _normalise_parts(
         module=normalise_name(module) if module else None,
         in_app=in_app if in_app is not None else _in_app_cached(file, module, function),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Test code and entry points: the route to a bug, not the bug
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRule:
+    """A normalised in-app frame matching ``test`` is test/harness code or a program entry."""
+
+    name: str
+    test: Callable[[str, str, str], bool]
+    """``(path, module, function)`` of the normalised frame, each ``""`` when absent."""
+
+
+# Directory names that hold tests, harnesses and test data in every ecosystem we read. Not
+# ``mock``/``stub``/``fake`` (app code has those too) nor ``testing``-like words inside a name.
+TEST_DIRECTORIES: frozenset[str] = frozenset(
+    {"test", "tests", "__tests__", "spec", "specs", "e2e", "smoke", "testing", "testdata",
+     "fixtures"}
+)  # fmt: skip
+
+_TEST_HELPER_DIRECTORY = re.compile(r"^tests?[-_]?(?:utils?|support|helpers?|kit)$")
+"""Shared test helpers: ``test-utils/``, ``test-support/``, Go's ``testutil/``. Does not match
+``testimonials/`` or ``attestations/``."""
+
+_TEST_FILE = re.compile(
+    r"""^(?: test_\w*\.py | \w+_test\.py | conftest\.py     # pytest
+           | \w+_test\.go                                 # go test
+           | [^/]+\.(?:test|spec)\.[A-Za-z0-9]+             # Jest, Vitest, Playwright, mocha
+           | [^/]*[Ss]moke[^/]*                             # smoke scripts and suites
+           | \w*[a-z0-9](?:Test|Tests|IT|TestCase)\.(?:java|kt|scala|groovy)  # JUnit classes
+        )$""",
+    re.VERBOSE,
+)
+"""File names of tests. Does not match ``testing.py``/``contest.py``/``latest.ts`` (``test`` must
+be a whole prefix/suffix word), ``attestation.ts``, nor ``Audit.java``/``AUDIT.java``."""
+
+_JVM_TEST_CLASS = re.compile(r"^[A-Z]\w*[a-z0-9](?:Test|Tests|IT|TestCase)$")
+"""``PaymentGatewayTest``, ``CheckoutPaymentIT``, ``OrderTestCase``; not ``Attest``/``Contest``
+(lower-case ``test``), ``AUDIT``/``SPLIT`` (no lower-case letter before ``IT``) nor
+``ITSupport``."""
+
+_MODULE_SEPARATORS = re.compile(r"::|[./]")
+
+
+def _in_test_directory(path: str, module: str, function: str) -> bool:
+    return any(
+        part in TEST_DIRECTORIES or _TEST_HELPER_DIRECTORY.match(part)
+        for part in path.split("/")[:-1]
+    )
+
+
+def _is_test_file(path: str, module: str, function: str) -> bool:
+    return bool(path) and _TEST_FILE.match(path.rsplit("/", 1)[-1]) is not None
+
+
+def _in_test_module(path: str, module: str, function: str) -> bool:
+    """JVM classes named like tests or in a ``test`` package; Rust's ``mod tests``; Go's
+    ``…/test/…`` packages. The class is the module's last dotted part, before any ``$Inner``."""
+    if not module:
+        return False
+    parts = [p for p in _MODULE_SEPARATORS.split(module) if p]
+    if any(p in ("test", "tests") for p in parts):
+        return True
+    return bool(parts) and _JVM_TEST_CLASS.match(parts[-1].split("$", 1)[0]) is not None
+
+
+def _is_entry_point(path: str, module: str, function: str) -> bool:
+    """``main`` (a CLI, a job, ``main.main``, ``static void main``): how the bug was launched."""
+    name = _MODULE_SEPARATORS.split(function)[-1] if function else ""
+    return name == "main"
+
+
+# Any match makes a frame part of the route, so order only decides which name explain()
+# reports: the cheap path checks first, module parsing after, the entry-point rule last (it is
+# the one rule here that is not about tests).
+ROUTE_RULES: tuple[RouteRule, ...] = (
+    RouteRule("test_directory", _in_test_directory),
+    RouteRule("test_file", _is_test_file),
+    RouteRule("test_module", _in_test_module),
+    RouteRule("entry_point", _is_entry_point),
+)
+
+
+def route_rule_for(frame: Frame) -> str | None:
+    """The first :data:`ROUTE_RULES` name matching a *normalised* frame, ``None`` for app code."""
+    return _route_cached(frame.file or "", frame.module or "", frame.function or "")
+
+
+@lru_cache(maxsize=65536)
+def _route_cached(path: str, module: str, function: str) -> str | None:
+    for rule in ROUTE_RULES:
+        if rule.test(path, module, function):
+            return rule.name
+    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def package_failure(
     """A package that failed outside any test: an ``init`` panic, ``TestMain``, a timeout."""
     failure = test_failure(
         source_format=source_format,
-        output=[line for line in output if not _is_summary(line)],
+        output=[line for line in output if not is_summary_line(line)],
         test_id=f"{package} [{reason}]",
         function=None,
         occurred_at=occurred_at,
@@ -233,5 +233,6 @@ def package_failure(
 _SUMMARY = re.compile(r"^(?:FAIL|ok|PASS|exit status \d+)\b")
 
 
-def _is_summary(line: str) -> bool:
+def is_summary_line(line: str) -> bool:
+    """``FAIL``/``ok``/``PASS``/``exit status N``: the runner's verdict, not the failure's text."""
     return bool(_SUMMARY.match(line))

@@ -5,10 +5,12 @@ benchmark results without a duration too), output lines attributed to the runnin
 ``=== CONT``/``=== NAME`` switches and the legacy layout that prints output after the result
 line), package summaries (``ok``/``FAIL pkg 0.01s``, ``[no test files]``), compiler errors
 (``# pkg`` then ``file.go:3:2: undefined: x`` and ``FAIL pkg [build failed]``), panics and data
-races. One Failure per failed test or benchmark (``package.TestName/sub``); a package that failed
-with no failing test (a panic outside tests, ``TestMain``) gets one synthetic ``crash``/``error``;
-a build or setup failure gets one ``build`` Failure. Repeated runs (``-count``) count each time.
-The format has no timestamps.
+races. A panicking test prints its ``--- FAIL`` line *before* the panic; the panic (and its
+frames) is attached to that test when the goroutine dump runs through the test's function. One
+Failure per failed test or benchmark (``package.TestName/sub``); a package that failed with no
+failing test (a panic outside tests, ``TestMain``) gets one synthetic ``crash``/``error``; a build
+or setup failure gets one ``build`` Failure. Repeated runs (``-count``) count each time. The
+format has no timestamps.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from telemetry_assets.core.models import Failure, ParseError, ParseResult
 from telemetry_assets.core.parsers.go_common import (
     Lines,
     build_failure,
+    is_summary_line,
     package_failure,
     test_failure,
 )
@@ -86,6 +89,9 @@ class _Pkg:
     output: Lines = field(default_factory=Lines)
     panicked: bool = False
     name_hint: str | None = None
+    panic_case: _Case | None = None
+    """The test whose ``--- FAIL`` line came just before the panic header: ``go test -v`` prints
+    a panicking test's result first (``tRunner``'s deferred handler), then re-panics."""
 
 
 @dataclass
@@ -172,6 +178,8 @@ def _line(state: _State, line: str) -> None:
         state.pkg.name_hint = pkg_line["package"]
         return
     if _PANIC.match(line):
+        if not state.pkg.panicked and state.current is not None and state.current.status == "FAIL":
+            state.pkg.panic_case = state.current
         state.pkg.panicked = True
         state.current = None
     if state.current is not None and not state.pkg.panicked:
@@ -225,10 +233,15 @@ def _close_package(state: _State, package: str | None, *, failed: bool) -> None:
             state.passed.append(test_id)
         elif case.status == "FAIL":
             failed_cases += 1
+            output = case.output.lines()
+            if case is pkg.panic_case and _panic_runs_through(case, pkg.output.lines()):
+                # The panic and its goroutines belong to the test that raised it, not to the
+                # package: without them the test reads "failed with no output" and has no frames.
+                output += [line for line in pkg.output.lines() if not is_summary_line(line)]
             state.failures.append(
                 test_failure(
                     source_format=NAME,
-                    output=case.output.lines(),
+                    output=output,
                     test_id=test_id,
                     function=case.name.split("/", 1)[0],
                     occurred_at=None,
@@ -243,3 +256,13 @@ def _close_package(state: _State, package: str | None, *, failed: bool) -> None:
             occurred_at=None,
         )
         state.failures.append(failure)
+
+
+def _panic_runs_through(case: _Case, lines: list[str]) -> bool:
+    """The goroutine dump calls the test's function (``pkg.TestX(``, ``pkg.TestX.func1(``).
+
+    Guards against a panic in a background goroutine that merely follows another test's result.
+    """
+    function = case.name.split("/", 1)[0]
+    marks = (f".{function}(", f".{function}.func")
+    return any(mark in line for line in lines for mark in marks)

@@ -33,6 +33,7 @@ from telemetry_assets.core.parsers.reportutil import (
     parse_timestamp,
     trace_info,
 )
+from telemetry_assets.core.parsers.stacktraces import TraceInfo
 
 NAME = "junit-xml"
 
@@ -261,20 +262,44 @@ def _read_testcase(case: ET.Element, suite: _Suite | None, state: _State) -> Non
     file = case.get("file") or (suite.file if suite else None)
     hint = _language(file)
     info = trace_info(trace_text, hint)
-    message = declared_message.strip() or info.message or first_line(trace_text)
+    exception_type, message = _primary(declared_type, declared_message.strip(), info)
+    message = message or first_line(trace_text)
     stamp = parse_timestamp(case.get("timestamp")) or (suite.timestamp if suite else None)
     state.failures.append(
         Failure(
             source_format=NAME,
             message=message,
             trace=trace_text,
-            exception_type=declared_type or info.exception_type,
+            exception_type=exception_type,
             frames=info.frames,
             test_id=test_id,
             test_file=file,
             kind=kind,
             language=info.language or hint,
             occurred_at=stamp,
-            chained=info.chained,
+            chained=tuple(c for c in info.chained if c != (exception_type, message)),
         )
     )
+
+
+def _short_type(name: str) -> str:
+    return name.rsplit(".", 1)[-1].strip()
+
+
+def _primary(
+    declared_type: str | None, declared_message: str, info: TraceInfo
+) -> tuple[str | None, str]:
+    """The primary exception's type and message: the trace's when it was parsed.
+
+    Surefire's ``type``/``message`` attributes name the *outermost* exception of a chain, while
+    the trace's primary is the one its frames belong to (the JVM's root cause, Python's last
+    printed). Taking the attributes would give the same bug two fingerprints, one per report
+    format, since a plain log has only the trace. The attributes serve when the trace was not
+    readable, and the declared message wins when it names the same type (pytest's
+    ``message="AssertionError: assert 2 == 3"`` is the same exception, just longer).
+    """
+    if info.exception_type is None:
+        return declared_type, declared_message or info.message
+    if declared_type is None or _short_type(declared_type) == _short_type(info.exception_type):
+        return info.exception_type, declared_message or info.message
+    return info.exception_type, info.message or declared_message

@@ -49,14 +49,32 @@ def sniff(head: str, path: str) -> bool:
     return _unreadable_json(head, path)
 
 
+_JSON_OPENING = re.compile(
+    r"""\A(?:
+        \{ \s* ["}]                                        # {"key"... or {}
+      | \[ \s* (?: [{\["\]] | (?:true|false|null) \s* [,\]]   # [{ [[ [" [] [true,
+               | -?\d+(?:\.\d+)?(?:[eE][+-]?\d+)? \s* , )         # [1, 2
+    )""",
+    re.VERBOSE,
+)
+"""How a JSON document opens. Does not match bracketed log prefixes: ``[2026-11-17 08:01:02]``,
+``[INFO]``, ``[12:01:02.5]``, ``[0] > build`` (concurrently's process prefix)."""
+
+
 def _unreadable_json(head: str, path: str) -> bool:
-    """A file that claims to be JSON but cannot be decoded (judged from the head alone)."""
+    """A file that claims to be JSON but cannot be decoded (judged from the head alone).
+
+    The claim is the ``.json`` name, or (for other names) an opening only JSON has: a log whose
+    lines start with ``[timestamp]`` also starts with ``[`` and must fall through to plain_log.
+    """
     body = head.lstrip("\ufeff \t\r\n")
     named_json = path.lower().endswith(".json")
     if not body:
         return named_json
     if not body.startswith(("{", "[")):
         return named_json
+    if not named_json and not _JSON_OPENING.match(body):
+        return False
     if not head_is_whole_file(head) or _opens_with_json_line(body):
         return False
     try:

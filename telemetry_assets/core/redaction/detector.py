@@ -19,12 +19,11 @@ identifier. Pure: no Dagster, no filesystem, no global detect-secrets settings.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import re2
 from detect_secrets.filters import heuristic as ds_heuristic
@@ -86,6 +85,11 @@ def _before(text: str, offset: int, width: int) -> str:
     """Up to ``width`` characters before ``offset`` on the same line."""
     start = max(0, offset - width)
     return text[text.rfind("\n", start, offset) + 1 or start : offset]
+
+
+def _utf8(text: str) -> bytes:
+    """RE2 reads bytes; a lone surrogate (undecodable input) becomes ``?``, never an error."""
+    return text.encode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,7 +456,8 @@ def _find_internal_hosts(text: str) -> _Hits:
         if labels[-1].isdigit():
             continue
         before = _before(text, match.start(), 40)
-        if _MODULE_CONTEXT.search(before):
+        # A module name never holds a hyphen: `at build-1.ci.internal` is a host.
+        if "-" not in match.group() and _MODULE_CONTEXT.search(before):
             continue
         if labels[-1] in _INTERNAL_TLDS:
             hinted = (
@@ -540,20 +545,24 @@ def _find_jwts(text: str) -> _Hits:
         yield "jwt", match.start()
 
 
-# Literal pieces of every vendor shape; the 50 shapes run only on a line that has one.
-_VENDOR_HINT: Final = re.compile(
+# Literal pieces of every vendor shape; the 50 shapes run only on a line that has one. RE2, as
+# ``re`` spends most of a trace line's budget on this alternation. ``\w``/``\d`` are spelt as
+# classes that also take any non-ASCII character, so the gate stays as wide as the ``re``
+# shapes it guards (RE2's ``\w`` is ASCII; exact Unicode classes blow up RE2's DFA).
+_W: Final = r"[\w\x{80}-\x{10FFFF}-]"
+_VENDOR_HINT: Final = re2.compile(
     r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T|gh[pousr]_|github_pat_"
     r"|gl[a-z]{1,6}[-_]|xox|xapp-|hooks\.slack|k_live_|k_test_|AIza|npm_|pypi-|sk-|SG\."
     r"|[AS][CK][0-9a-f]{32}|hf_|api_org_|AGE-|ops_|A3-|ATATT|hv[sbr]\.|HRKU-|fo1_|fm[12]"
     r"|do[opr]_|shp[a-z]{2}_|dapi|dp\.[a-z]{2,5}\.|lin_api_|PMAK-|pul-|NR[AJI][AKIS]-|sntry"
-    r"|key-[0-9a-f]{32}|-us\d|:AA|sq0|EAA[A-Za-z0-9]{30}|AccountKey|sl\.[\w-]{100}|CLOJARS_"
-    r"|BUNDLE_|tk-us-|s-s4t2|API-|v1\.0-|[MNO][\w-]{23,25}\.[\w-]{6}\.|EZ[AT]K|ABSK|bedrock"
-    r"|\bs\.[A-Za-z0-9]{24}|(?i:sumo)|\d{15}\||ghc_|xoxc|xoxd"
+    r"|key-[0-9a-f]{32}|-us\p{Nd}|:AA|sq0|EAA[A-Za-z0-9]{30}|AccountKey|sl\." + _W + "{100}"
+    r"|CLOJARS_|BUNDLE_|tk-us-|s-s4t2|API-|v1\.0-|[MNO]" + _W + "{23,25}\\." + _W + "{6}\\."
+    r"|EZ[AT]K|ABSK|bedrock|\bs\.[A-Za-z0-9]{24}|(?i:sumo)|\p{Nd}{15}\||ghc_|xoxc|xoxd"
 )
 
 
 def _find_vendor_tokens(text: str) -> _Hits:
-    if not _VENDOR_HINT.search(text):
+    if _VENDOR_HINT.search(_utf8(text)) is None:
         return
     for name, pattern in VENDOR_TOKENS:
         for match in pattern.finditer(text):
@@ -842,6 +851,8 @@ def _value_is_real(raw: str) -> bool:
         return False
     if is_placeholder(value) or is_placeholder(raw) or value.lower() in _STATUS_WORDS:
         return False
+    if _OUR_DIGEST.fullmatch(value):
+        return False  # `"cache_token": "sha256-<hex>"` names content, it grants nothing
     if quoted:
         return len(value) >= 6 or any(c.isdigit() for c in value)
     if looks_like_code_reference(value):
@@ -890,6 +901,8 @@ _HASH_CONTEXT: Final = re.compile(
 _HEX_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_+/])")
 _B64_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9_+/=-])")
 _HASH_PREFIX: Final = re.compile(r"(?i)(?:sha\d{1,3}|md5|blake2[bs]?|h1)[-:~_]")
+# Our own fingerprints and path keys: a digest wherever it stands (a JSON list, any key).
+_OUR_DIGEST: Final = re.compile(r"sha256-[0-9a-f]{64}")
 _WORDY: Final = re.compile(r"[a-z]{4,}|[A-Z][a-z]{3,}")
 
 
@@ -903,6 +916,8 @@ def _find_high_entropy(text: str) -> _Hits:
         yield "high_entropy_hex", match.start()
     for match in _B64_RUN.finditer(text):
         run = match.group().rstrip("=")
+        if _OUR_DIGEST.fullmatch(run):
+            continue
         if re.fullmatch(r"[0-9a-fA-F]+", run):
             continue  # judged above as hex
         has_upper = any(c.isupper() for c in run)
@@ -945,16 +960,30 @@ class _DsPlugin:
     plugin: BasePlugin
     hints: tuple[str, ...]
     """Lowercase substrings one of which the line must contain; empty: a quoted 20+ run."""
+    needs: Any = None
+    """An RE2 pattern (over UTF-8) that every value the plugin could yield *and*
+    :func:`_ds_candidate_is_real` keep must match; ``None``: the hints suffice. Taken from the
+    plugin's own regexes, it only spares calls (the costliest plugins run ~20 ``re`` searches
+    per call) and never changes a result."""
 
 
 _QUOTED_RUN: Final = re.compile(r"[\"'][\w+/=-]{20}")
+# The keyword plugin's denylist (detect_secrets.plugins.keyword.DENYLIST); every one of its
+# patterns starts from one of these words, case-insensitively.
+_DS_KEYWORDS: Final = re2.compile(
+    r"(?i)(?:api|auth|service|account|db|database|priv|private|client)_?key"
+    r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase(?:ñ|n)a"
+)
+# The high-entropy plugins read quoted runs of their charset; ours keeps 24+ characters only.
+_DS_B64_RUN: Final = re2.compile(r"[\"'][A-Za-z0-9+/\\_=-]{24,}[\"']")
+_DS_HEX_RUN: Final = re2.compile(r"[\"'][0-9A-Fa-f]{24,}[\"']")
 
 
 def _ds_plugins() -> tuple[_DsPlugin, ...]:
     return (
         _DsPlugin(AWSKeyDetector(), ("akia", "asia", "abia", "acca", "a3t", "aws")),
         _DsPlugin(AzureStorageKeyDetector(), ("accountkey",)),
-        _DsPlugin(BasicAuthDetector(), ("://",)),
+        _DsPlugin(BasicAuthDetector(), ("://",), re2.compile(r"://[^{}\s]+:[^{}\s]+@")),
         _DsPlugin(DiscordBotTokenDetector(), ("discord", "bot ")),
         _DsPlugin(GitHubTokenDetector(), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
         _DsPlugin(GitLabTokenDetector(), ("glpat-", "gldt-", "glrt-", "glcbt-", "gr1348941")),
@@ -968,7 +997,7 @@ def _ds_plugins() -> tuple[_DsPlugin, ...]:
         _DsPlugin(SquareOAuthDetector(), ("sq0csp-",)),
         _DsPlugin(StripeDetector(), ("k_live_",)),
         _DsPlugin(TelegramBotTokenDetector(), (":aa",)),
-        _DsPlugin(TwilioKeyDetector(), ("ac", "sk")),
+        _DsPlugin(TwilioKeyDetector(), ("ac", "sk"), re2.compile(r"(?:AC|SK)[a-z0-9]{32}")),
         _DsPlugin(
             KeywordDetector(),
             (
@@ -982,14 +1011,15 @@ def _ds_plugins() -> tuple[_DsPlugin, ...]:
                 "api-key",
                 "private_key",
             ),
+            _DS_KEYWORDS,
         ),
-        _DsPlugin(Base64HighEntropyString(limit=4.5), ()),  # a quoted 20+ character run
-        _DsPlugin(HexHighEntropyString(limit=3.0), ()),
+        _DsPlugin(Base64HighEntropyString(limit=4.5), (), _DS_B64_RUN),  # a quoted 20+ run
+        _DsPlugin(HexHighEntropyString(limit=3.0), (), _DS_HEX_RUN),
     )
 
 
 def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -> bool:
-    if len(secret) < 8 or is_placeholder(secret):
+    if len(secret) < 8 or is_placeholder(secret) or _OUR_DIGEST.fullmatch(secret):
         return False
     if (
         ds_heuristic.is_sequential_string(secret)
@@ -1021,12 +1051,13 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
 # A gate must over-approximate its probe: a line it rejects is never examined by that probe.
 
 _Gate = Callable[[str, str, bool], bool]
-# Digit shapes of cards, SSNs, IBANs and phones, but not dates (`2026-11-20`) or times.
-_MANY_DIGITS: Final = re.compile(
-    r"\d{7,}|\d{3}[ .)/-]{1,2}\d{2,4}[ .-]\d{4}|\d{5}-\d{4}|\d{3}-\d{6}|\+\d"
-    r"|\d{4}[ -]\d{4,6}[ -]\d{4}"
+# Digit shapes of cards, SSNs, IBANs and phones, but not dates (`2026-11-20`) or times. RE2
+# (``re`` tries this at every position of a line); ``\p{Nd}`` is ``re``'s Unicode ``\d``.
+_MANY_DIGITS: Final = re2.compile(
+    r"\p{Nd}{7,}|\p{Nd}{3}[ .)/-]{1,2}\p{Nd}{2,4}[ .-]\p{Nd}{4}|\p{Nd}{5}-\p{Nd}{4}"
+    r"|\p{Nd}{3}-\p{Nd}{6}|\+\p{Nd}|\p{Nd}{4}[ -]\p{Nd}{4,6}[ -]\p{Nd}{4}"
 )
-_LONG_RUN: Final = re.compile(r"[A-Za-z0-9+/_=-]{32}")
+_LONG_RUN: Final = re2.compile(r"[A-Za-z0-9+/_=-]{32}")
 _INTERNAL_HINTS: Final = (".internal", ".corp", ".local", ".lan", ".intra", ".int.", ".home",
                           ".private", "corpint", "corpnet")  # fmt: skip
 _SECRET_HINTS: Final = ("pass", "pwd", "secret", "token", "key", "cred", "auth", "secure", "pat")
@@ -1062,7 +1093,8 @@ _PROBES: Final[tuple[tuple[str, Callable[[str], _Hits], _Gate], ...]] = (
      lambda line, low, _: any(hint in low for hint in _INTERNAL_HINTS)),
     ("secret_field", _find_secret_fields,
      lambda line, low, _: any(hint in low for hint in _SECRET_HINTS)),
-    ("high_entropy", _find_high_entropy, lambda line, low, _: _LONG_RUN.search(line) is not None),
+    ("high_entropy", _find_high_entropy,
+     lambda line, low, _: _LONG_RUN.search(_utf8(line)) is not None),
 )  # fmt: skip
 
 _DETECTOR_NAMES: Final[tuple[str, ...]] = (
@@ -1075,38 +1107,53 @@ _DETECTOR_NAMES: Final[tuple[str, ...]] = (
 
 # A cheap RE2 pass (linear time, ~10x faster than ``re`` here) picks the lines any probe could
 # fire on; everything else (most of a stack trace) is skipped. It must over-approximate every
-# probe above: a line it drops is never examined.
+# probe above: a line it drops is never examined. It runs once over a whole text, so it is
+# written never to match across a newline (``(?m)`` anchors, ``[^\S\n]`` for ``\s``): a match
+# then names exactly one line, and searching on from the next line visits every candidate.
 _LINE_GATE: Final = re2.compile(
-    r"(?i)@|\d+\.\d+\.\d+\.\d+|[0-9a-f]*::|[0-9a-f]{1,4}:[0-9a-f]{0,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}"
+    r"(?im)@|\d+\.\d+\.\d+\.\d+|[0-9a-f]*::|[0-9a-f]{1,4}:[0-9a-f]{0,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}"
     r"|[0-9a-f]{2}[:-][0-9a-f]{2}[:-][0-9a-f]{2}[:-]|[0-9a-f]{4}\.[0-9a-f]{4}\."
     r"|\d{3}[ .-]?\d{2}[ .-]?\d{4}|\d{4}[ -]?\d{4,6}[ -]?\d{4}|\d{3}[ .)-]+\d{3}[ .-]\d{4}|\+\d"
     r"|\d{7,}|phone|\btel\b|mobile|\bcell\b|\bfax|pager|whatsapp|\bdesk\b|\bdial|\bcall\b"
-    r"|callback|contact|number\s+is|[a-z]{2}\d{2} ?[a-z0-9]{4}|/home/|/users/|users\\"
+    r"|callback|contact|number[^\S\n]+is|[a-z]{2}\d{2} ?[a-z0-9]{4}|/home/|/users/|users\\"
     r"|\.(?:internal|corp|local|lan|intra|intranet|localdomain|home|private|int|corpint|corpnet)\b"
-    r"|://[^\s/@]*:[^\s/@]*@|(?:^|\s)(?:-u|--user)\b|authori|api-?key|token|secret"
-    r"|pass(?:w|phrase|_|$|[^a-z])|pwd|cookie|credential|creds|auth|key(?:$|[^a-z])|secure"
+    r"|://[^\s/@]*:[^\s/@]*@|(?:^|[^\S\n])(?:-u|--user)\b|authori|api-?key|token|secret"
+    r"|pass(?:w|phrase|_|$|[^a-z\n])|pwd|cookie|credential|creds|auth|key(?:$|[^a-z\n])|secure"
     r"|\bpat\b|private|sumo|\bssn\b|social|[a-z0-9+_=-]{20,}"
 )
 
+# Sanitized traces repeat the same lines over and over (one frame per failing test, the same
+# banner per job), so a line's findings are remembered by its text. Bounded: lines longer than
+# this are never kept, and the memory is emptied when it holds this many distinct lines.
+_CACHED_LINE_MAX: Final = 4096
+_LINE_CACHE_SIZE: Final = 65536
+
+_LineHits = tuple[tuple[str, int], ...]
+"""(finding name, 0-based column) of every finding on one line."""
+
 
 class ResidualPiiDetector:
-    """Scans sanitized text for residual PII and secrets; findings carry positions only."""
+    """Scans sanitized text for residual PII and secrets; findings carry positions only.
 
-    __slots__ = ("_ds", "_ds_hint_pattern", "_extra_domains", "detector_names")
+    An instance remembers the findings of the lines it has scanned (bounded; see
+    ``_LINE_CACHE_SIZE``), so keep one per process rather than one per call.
+    """
+
+    __slots__ = ("_ds", "_ds_hints", "_extra_domains", "_known", "detector_names")
 
     def __init__(self, *, extra_internal_domains: Iterable[str] = ()) -> None:
         self._extra_domains: tuple[str, ...] = tuple(
             "." + domain.strip().lower().lstrip(".") for domain in extra_internal_domains
         )
         self._ds = _ds_plugins()
-        # One pass over a line finds every plugin hint it holds (longest first, so that a
-        # hint never hides a longer one starting at the same place).
-        hints = sorted({h for entry in self._ds for h in entry.hints}, key=len, reverse=True)
-        self._ds_hint_pattern = re.compile("|".join(map(re.escape, hints)))
+        # Plain substring tests: ``re`` spends far longer on one alternation of ~45 hints.
+        self._ds_hints = frozenset(h for entry in self._ds for h in entry.hints)
         self.detector_names: tuple[str, ...] = (
             *_DETECTOR_NAMES,
             *(f"detect_secrets:{type(p.plugin).__name__}" for p in self._ds),
         )
+        # Per instance, since the extra internal domains change what a line yields.
+        self._known: dict[str, _LineHits] = {}
 
     def __repr__(self) -> str:
         return f"ResidualPiiDetector(extra_internal_domains={len(self._extra_domains)})"
@@ -1115,20 +1162,36 @@ class ResidualPiiDetector:
         """Every residual finding in ``text``, ordered by position, one per (name, position)."""
         if not text:
             return []
-        findings: set[Finding] = set()
         lines = text.split("\n")
-        for number in self._candidate_lines(text, lines):
-            line = lines[number - 1]
-            lowered = line.lower()
-            digits = _MANY_DIGITS.search(line) is not None  # shared by four gates
-            for _, probe, gate in _PROBES:
-                if not gate(line, lowered, digits):
-                    continue
-                for name, offset in probe(line):
-                    findings.add(Finding(name, number, offset + 1))
-            for name, offset in self._extra_domain_hits(line):
-                findings.add(Finding(name, number, offset + 1))
-            for name, offset in self._detect_secrets_hits(line):
+        return self._findings(text, lines, self._line_table(lines))
+
+    def scan_many(self, values: Iterable[str | None]) -> Counter[str]:
+        """Findings per detector name over many cell values (``None`` and ``""`` are clean).
+
+        Identical values are scanned once and counted once per occurrence; the lines of all
+        values go through the candidate pass together.
+        """
+        distinct = Counter(v for v in values if v)
+        split = {value: value.split("\n") for value in distinct}
+        table = self._line_table([line for lines in split.values() for line in lines])
+        counts: Counter[str] = Counter()
+        for value, times in distinct.items():
+            for finding in self._findings(value, split[value], table):
+                counts[finding.detector] += times
+        return counts
+
+    def is_clean(self, text: str) -> bool:
+        """True when :meth:`scan` finds nothing."""
+        return not self.scan(text)
+
+    def _findings(self, text: str, lines: list[str], table: dict[str, _LineHits]) -> list[Finding]:
+        findings: set[Finding] = set()
+        known = self._known
+        for number, line in enumerate(lines, start=1):
+            hits = table.get(line)
+            if hits is None:
+                hits = known.get(line, ())
+            for name, offset in hits:
                 findings.add(Finding(name, number, offset + 1))
         if "PRIVATE KEY" in text:  # the only probe that reads across lines
             newlines = [i for i, c in enumerate(text) if c == "\n"]
@@ -1138,30 +1201,54 @@ class ResidualPiiDetector:
                 findings.add(Finding(name, index + 1, offset - start + 1))
         return sorted(findings, key=lambda f: (f.line, f.column, f.detector))
 
-    def scan_many(self, values: Iterable[str | None]) -> Counter[str]:
-        """Findings per detector name over many cell values (``None`` and ``""`` are clean)."""
-        counts: Counter[str] = Counter()
-        for value in values:
-            if value:
-                counts.update(finding.detector for finding in self.scan(value))
-        return counts
+    def _line_table(self, lines: list[str]) -> dict[str, _LineHits]:
+        """Findings of every line of ``lines`` that is not remembered; the remembered ones stay
+        valid until the next call.
 
-    def is_clean(self, text: str) -> bool:
-        """True when :meth:`scan` finds nothing."""
-        return not self.scan(text)
-
-    def _candidate_lines(self, text: str, lines: list[str]) -> list[int]:
-        """1-based numbers of the lines the gate (or an extra internal domain) points at."""
-        if len(lines) == 1:
-            hit = _LINE_GATE.search(text) or self._mentions_extra_domain(text)
-            return [1] if hit else []
-        ends = list(itertools.accumulate(len(line) + 1 for line in lines))
-        numbers = {bisect.bisect_right(ends, m.start()) + 1 for m in _LINE_GATE.finditer(text)}
+        The new lines are joined and searched with the RE2 gate as one text, resuming after
+        each hit at the next line, so a line the gate does not point at costs no Python call.
+        """
+        known = self._known
+        fresh = list(dict.fromkeys(line for line in lines if line and line not in known))
+        if not fresh:
+            return {}
+        if len(known) + len(fresh) > _LINE_CACHE_SIZE:
+            known.clear()  # then nothing is remembered: every line of ``lines`` is fresh
+            fresh = list(dict.fromkeys(line for line in lines if line))
+        table: dict[str, _LineHits] = dict.fromkeys(fresh, ())
+        data = _utf8("\n".join(fresh))
+        number, counted_to, position = 0, 0, 0
+        search = _LINE_GATE.search
+        candidates: list[int] = []
+        while (match := search(data, position)) is not None:
+            start = match.start()
+            number += data.count(b"\n", counted_to, start)
+            counted_to = start
+            candidates.append(number)
+            position = data.find(b"\n", start) + 1
+            if not position:
+                break
         if self._extra_domains:
-            numbers.update(
-                n for n, line in enumerate(lines, start=1) if self._mentions_extra_domain(line)
-            )
-        return sorted(numbers)
+            extra = (n for n, line in enumerate(fresh) if self._mentions_extra_domain(line))
+            candidates = sorted(set(candidates).union(extra))
+        for index in candidates:
+            table[fresh[index]] = self._scan_line(fresh[index])
+        for line, hits in table.items():
+            if len(line) <= _CACHED_LINE_MAX:
+                known[line] = hits
+        return table
+
+    def _scan_line(self, line: str) -> _LineHits:
+        """Every finding on one line the gate points at, in probe order."""
+        hits: list[tuple[str, int]] = []
+        lowered = line.lower()
+        digits = _MANY_DIGITS.search(_utf8(line)) is not None  # shared by four gates
+        for _, probe, gate in _PROBES:
+            if gate(line, lowered, digits):
+                hits.extend(probe(line))
+        hits.extend(self._extra_domain_hits(line))
+        hits.extend(self._detect_secrets_hits(line, lowered))
+        return tuple(hits)
 
     def _mentions_extra_domain(self, line: str) -> bool:
         if not self._extra_domains:
@@ -1178,13 +1265,17 @@ class ResidualPiiDetector:
             if any(host.endswith(d) or host == d[1:] for d in self._extra_domains):
                 yield "internal_host", match.start()
 
-    def _detect_secrets_hits(self, line: str) -> _Hits:
-        lowered = line.lower()
-        present = set(self._ds_hint_pattern.findall(lowered))
+    def _detect_secrets_hits(self, line: str, lowered: str) -> _Hits:
+        present = {hint for hint in self._ds_hints if hint in lowered}
         quoted_run = _QUOTED_RUN.search(line) is not None
+        data: bytes | None = None
         for entry in self._ds:
             if not (present.intersection(entry.hints) if entry.hints else quoted_run):
                 continue
+            if entry.needs is not None:
+                data = _utf8(line) if data is None else data
+                if entry.needs.search(data) is None:
+                    continue
             name = f"detect_secrets:{type(entry.plugin).__name__}"
             for secret in entry.plugin.analyze_string(line):
                 if not isinstance(secret, str):

@@ -13,6 +13,7 @@ from collections import Counter
 from itertools import pairwise
 
 _FILLER_CHARS = frozenset("xX*#.•_-0a1")
+_FILLER_ORDER = tuple(sorted(_FILLER_CHARS))
 
 
 def shannon_entropy(value: str) -> float:
@@ -32,8 +33,13 @@ def is_filler(value: str, share: float = 0.5) -> bool:
     """
     if not value:
         return True
+    need = share * len(value)
+    # Most values are not filler: unless one filler character alone reaches the share, the most
+    # common character cannot be such a character. Cheaper than counting every character.
+    if not any(value.count(c) >= need for c in _FILLER_ORDER):
+        return False
     char, count = Counter(value).most_common(1)[0]
-    return char in _FILLER_CHARS and count >= share * len(value)
+    return char in _FILLER_CHARS and count >= need
 
 
 def is_sequential(value: str) -> bool:

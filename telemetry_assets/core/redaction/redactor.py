@@ -106,6 +106,8 @@ class _ScanGroup:
     """Lower-case literals (empty: always scanned); the group runs only on text holding one."""
     keys: tuple[bytes, ...]
     program: Any
+    spans_lines: bool
+    """A rule of the group may match past a line break: every match must be looked at."""
 
 
 def _scan_options() -> Any:
@@ -159,6 +161,28 @@ def _spans(program: Any, data: bytes, pos: int = 0) -> Iterator[list[tuple[int, 
         if pos == end:
             return
         pos = pos + 1 if pos == spans[0][1] else spans[0][1]
+
+
+def _first_per_line(program: Any, data: bytes) -> list[tuple[int, int]]:
+    """The first match on each line (for patterns whose matches stay on one line).
+
+    The rest of a line is skipped: only which lines match matters, and the leftmost match on a
+    line is the one a match-by-match scan finds, so a match starting on the line break before a
+    line is still seen as such.
+    """
+    found: list[tuple[int, int]] = []
+    end = len(data)
+    match = program.Match
+    pos = 0
+    while pos < end:
+        span = match(_UNANCHORED, data, pos, end)[0]
+        if span[0] < 0:
+            break
+        found.append(span)
+        pos = data.find(b"\n", span[1])
+        if pos < 0:
+            break
+    return found
 
 
 class _NeedsFullScan(Exception):
@@ -232,6 +256,7 @@ class Redactor:
                     keywords,
                     tuple(k.encode("utf-8", "surrogatepass") for k in keywords),
                     re2.compile(union.encode(), options=opts)._regexp,
+                    any(r.spans_lines for r in part),
                 )
             )
         return tuple(groups)
@@ -341,7 +366,10 @@ class Redactor:
         end = len(data)
         spans: list[tuple[int, int]] = []
         for group in self._scan:
-            found = list(_spans(group.program, sub))
+            if group.spans_lines:
+                found = [spans[0] for spans in _spans(group.program, sub)]
+            else:
+                found = _first_per_line(group.program, sub)
             if not found:
                 continue
             if group.keywords:
@@ -355,8 +383,8 @@ class Redactor:
                     if not any(k in chunk_lower for k in group.keywords):
                         continue
             last_end = -1
-            for match_spans in found:
-                s, e = _to_chunk(match_spans[0], starts, runs)
+            for span in found:
+                s, e = _to_chunk(span, starts, runs)
                 if s < last_end:
                     continue
                 ls = data.rfind(b"\n", 0, s) + 1

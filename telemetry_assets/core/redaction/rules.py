@@ -55,6 +55,10 @@ class Rule:
     multiline: bool = False
     """Runs with Python ``re`` over the whole text (PEM blocks, login pairs) before the rest."""
     ignore_case: bool = False
+    spans_lines: bool = False
+    """A match may run on past a line break (``[^"]*``), not only start on one. Line rules
+    without it stay on one line, which lets the redactor look at each line once per rule
+    group; a test walks every pattern to prove it."""
     anchor: str = ""
     """RE2 pattern found inside every match of ``pattern`` (a necessary condition, never a
     sufficient one), case-insensitive when the rule is. The redactor's first pass looks only for
@@ -147,9 +151,21 @@ def is_placeholder_value(value: str) -> bool:
     return is_filler(body, 0.6) or is_filler(v, 0.6)
 
 
+# Small regexes the validators run on one candidate value at a time.
+_SEPARATOR = re.compile(r"[_\-.]")
+_PATH_SEGMENT = re.compile(r"[a-z_.\-]{3,}")
+_CARD_SEPARATOR = re.compile(r"[ -]")
+_SSN_5_4 = re.compile(r"\d{5}-\d{4}")
+_SSN_PARTS = re.compile(r"(\d{3})([- .]?)(\d{2})([- .]?)(\d{4})")
+_VERSION_TAIL = re.compile(r"(?:\.\d+){2}")
+_CODE_VALUE = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|[\w.]+\(.*\)")
+_URL_VALUE = re.compile(r"[a-z][a-z0-9+.-]*://")
+_CALL = re.compile(r"\w\(")
+
+
 def _no_filler_body(_m: Any, value: str) -> bool:
     # Vendor prefixes followed by ``xxxx`` / ``0000`` are documentation examples.
-    body = re.sub(r"[_\-.]", "", re.split(r"[_\-.]", value, maxsplit=1)[-1])
+    body = _SEPARATOR.sub("", _SEPARATOR.split(value, maxsplit=1)[-1])
     return not is_filler(body, 0.7)
 
 
@@ -193,7 +209,7 @@ def _b64_blob(_m: Any, value: str) -> bool:
         return False
     if not any(c.islower() for c in v):
         return False
-    if "/" in v and any(re.fullmatch(r"[a-z_.\-]{3,}", seg) for seg in v.split("/")):
+    if "/" in v and any(_PATH_SEGMENT.fullmatch(seg) for seg in v.split("/")):
         return False  # a path, not base64
     return shannon_entropy(v) >= 4.2 and not is_sequential(v)
 
@@ -221,14 +237,14 @@ def _card(m: Any, value: str) -> bool:
         e < len(text) and text[e] in "-." and e + 1 < len(text) and text[e + 1].isdigit()
     ):
         return False
-    digits = re.sub(r"[ -]", "", value)
+    digits = _CARD_SEPARATOR.sub("", value)
     return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.fullmatch(digits)) and _luhn(digits)
 
 
 def _ssn(m: Any, value: str) -> bool:
-    if re.fullmatch(r"\d{5}-\d{4}", value):
+    if _SSN_5_4.fullmatch(value):
         value = f"{value[:3]}-{value[3:]}"
-    parts = re.fullmatch(r"(\d{3})([- .]?)(\d{2})([- .]?)(\d{4})", value)
+    parts = _SSN_PARTS.fullmatch(value)
     if not parts:
         return False
     area, s1, group, s2, serial = parts.groups()
@@ -256,7 +272,7 @@ def _ipv4(m: Any, value: str) -> bool:
     text, s, e = m.string, m.start(), m.end()
     if s > 0 and text[s - 1] in "._-":
         return False
-    if re.match(r"(?:\.\d+){2}", text[e : e + 16]):
+    if _VERSION_TAIL.match(text[e : e + 16]):
         return False  # 1.2.3.4.5.6: a version-like run, not an address
     addr = value.split("/", 1)[0]
     return not (addr.startswith("127.") or addr == "0.0.0.0")
@@ -373,9 +389,9 @@ def _field_value(m: Any, value: str) -> bool:
         return False
     if v.isdigit() and len(v) < 10:
         return False
-    if re.fullmatch(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|[\w.]+\(.*\)", v):
+    if _CODE_VALUE.fullmatch(v):
         return False  # code: attribute access or a call, not a literal
-    if re.match(r"[a-z][a-z0-9+.-]*://", v):
+    if _URL_VALUE.match(v):
         return False  # URLs are the URL rules' business
     return not v.lower().startswith(("os.environ", "process.env", "env.", "secrets."))
 
@@ -873,6 +889,7 @@ RULES: tuple[Rule, ...] = (
         r"value=\"(?P<s>[^\"]*)\"",
         ("key=",),
         ignore_case=True,
+        spans_lines=True,
         anchor=r"key=\"[A-Za-z0-9_.-]*(?:password|secret|token|apikey|api_key)",
     ),
     Rule(
@@ -907,7 +924,7 @@ RULES: tuple[Rule, ...] = (
         r"(?P<s>[^\s\"'`=>:][^\n]*[^\s,;])",
         ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
         lambda m, v: (
-            _field_value(m, v) and any(c in v for c in " ,;") and not re.search(r"\w\(", v)
+            _field_value(m, v) and any(c in v for c in " ,;") and not _CALL.search(v)
         ),
         ignore_case=True,
         anchor=_KEY_ANCHOR + r"[ \t]*[:=]",
@@ -936,7 +953,8 @@ RULES: tuple[Rule, ...] = (
         ("pass", "secret", "key", "token"),
         _field_value,
         ignore_case=True,
-        anchor=r"[\"'][ \t]*[!=]==?[ \t]*[A-Za-z0-9_.]*(?:password|passwd|secret|private_key|api_?key|token)",
+        anchor=r"[\"'][ \t]*[!=]==?[ \t]*[A-Za-z0-9_.]*"
+        r"(?:password|passwd|secret|private_key|api_?key|token)",
     ),
     # ---- generic blobs -------------------------------------------------------------------------
     Rule(
@@ -1088,7 +1106,8 @@ RULES: tuple[Rule, ...] = (
         (),
         lambda m, v: _phone(m, v),
         check_placeholder=False,
-        anchor=r"\(\d{3}\)|\+\d{1,3}[-. ]?[(\d]|0\d{1,2}-\d{4}-\d{4}|0\d-\d{7}|[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4}|\d{10}",
+        anchor=r"\(\d{3}\)|\+\d{1,3}[-. ]?[(\d]|0\d{1,2}-\d{4}-\d{4}|0\d-\d{7}"
+        r"|[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4}|\d{10}",
     ),
 )
 

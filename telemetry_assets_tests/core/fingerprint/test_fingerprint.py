@@ -30,6 +30,7 @@ def py_failure(
     caller: str = "handle_login",
     line: int = 42,
     chained: tuple[tuple[str | None, str], ...] = (),
+    test: tuple[str, str] = ("tests/test_auth.py", "test_login"),
 ) -> Failure:
     frames = (
         Frame(
@@ -37,7 +38,7 @@ def py_failure(
             function="call",
             line=159,
         ),
-        Frame(file=f"{root}tests/test_auth.py", function="test_login", line=line + 3),
+        Frame(file=f"{root}{test[0]}", function=test[1], line=line + 3),
         Frame(file=f"{root}src/acme/auth.py", function=caller, line=line + 1),
         Frame(file=f"{root}src/acme/profile.py", function=inner, line=line),
     )
@@ -61,6 +62,11 @@ SAME_GROUP = [
     ("windows runner", py_failure("D:\\a\\shop\\shop\\")),
     ("java-style qualified type", py_failure(exc="builtins.KeyError")),
     ("other ids in the message", py_failure(message="'user_id' (request 4411, attempt 2)")),
+    # The test is the route to the bug: another test reaching the same app code is the same bug.
+    ("other test function", py_failure(test=("tests/test_auth.py", "test_login_twice"))),
+    ("other test file", py_failure(test=("tests/api/test_sessions.py", "test_resume"))),
+    ("smoke script instead of a test", py_failure(test=("shop/smoke/__main__.py", "check_login"))),
+    ("a job's entry point instead of a test", py_failure(test=("shop/jobs/nightly.py", "main"))),
 ]
 
 
@@ -76,6 +82,8 @@ OTHER_GROUP = [
     ("other caller", py_failure(caller="handle_signup")),
     ("chained", py_failure(chained=(("acme.errors.ConfigError", "bad config"),))),
     ("other missing key, same code path", py_failure(message="'email'")),
+    # Hard negative: the same test reaching another app caller is another bug.
+    ("same test, other app caller", py_failure(caller="handle_sso")),
 ]
 
 
@@ -93,7 +101,6 @@ def test_frames_strategy_components_innermost_first() -> None:
         ("message_identifiers", "user_id"),
         ("frame[0]:in_app", "acme/profile.py:load_profile"),
         ("frame[1]:in_app", "acme/auth.py:handle_login"),
-        ("frame[2]:in_app", "tests/test_auth.py:test_login"),
     )
     assert re.fullmatch(r"sha256-[0-9a-f]{64}", fp.value)
     assert fp.version == FINGERPRINT_VERSION
@@ -110,6 +117,164 @@ def test_at_most_five_in_app_frames() -> None:
         "src/m5.py:f5",
         "src/m4.py:f4",
     ]
+
+
+def _f(file: str | None = None, function: str | None = None, module: str | None = None) -> Frame:
+    return Frame(file=file, function=function, module=module, line=7)
+
+
+# (name, frames outermost first as the parsers give them, hashed frame keys innermost first)
+ROUTE_CASES = [
+    (
+        "JUnit test class ends the walk (B4: PaymentGatewayTest vs CheckoutPaymentIT)",
+        (
+            _f("PaymentGatewayTest.java", "chargeCapturesAuthorization",
+               "com.acme.shop.payments.PaymentGatewayTest"),
+            _f("CheckoutPayment.java", "capture", "com.acme.shop.payments.CheckoutPayment"),
+            _f("GatewayClient.java", "post", "com.acme.shop.payments.http.GatewayClient"),
+        ),
+        ["com.acme.shop.payments.http.GatewayClient:post",
+         "com.acme.shop.payments.CheckoutPayment:capture"],
+    ),
+    (
+        "integration-test class (IT) ends the walk",
+        (
+            _f("CheckoutPaymentIT.java", "captureAfterReserve",
+               "com.acme.shop.payments.CheckoutPaymentIT"),
+            _f("CheckoutPayment.java", "capture", "com.acme.shop.payments.CheckoutPayment"),
+        ),
+        ["com.acme.shop.payments.CheckoutPayment:capture"],
+    ),
+    (
+        "class in a test package ends the walk",
+        (
+            _f("Fixtures.java", "seedOrders", "com.acme.shop.test.Fixtures"),
+            _f("OrderService.java", "place", "com.acme.shop.orders.OrderService"),
+        ),
+        ["com.acme.shop.orders.OrderService:place"],
+    ),
+    (
+        "test helper under tests/ and a Playwright spec (B5)",
+        (
+            _f("/home/runner/work/shop/shop/web/tests/visual/catalog.visual.spec.ts"),
+            _f("/home/runner/work/shop/shop/web/tests/support/render.ts", "renderCatalog"),
+            _f("/home/runner/work/shop/shop/web/src/components/ProductTable.tsx", "ProductTable"),
+        ),
+        ["components/ProductTable.tsx:ProductTable"],
+    ),
+    (
+        "smoke script (B5)",
+        (
+            _f("/home/runner/work/shop/shop/web/scripts/smoke-ssr.mjs", "main"),
+            _f("/home/runner/work/shop/shop/web/scripts/smoke-ssr.mjs", "renderCatalog"),
+            _f("/home/runner/work/shop/shop/web/src/components/ProductTable.tsx", "ProductTable"),
+        ),
+        ["components/ProductTable.tsx:ProductTable"],
+    ),
+    (
+        "jest test file in __tests__ (B5)",
+        (
+            _f("/builds/acme/shop/web/src/components/__tests__/ProductTable.smoke.test.tsx",
+               "Object.<anonymous>"),
+            _f("/builds/acme/shop/web/src/components/ProductTable.tsx", "ProductTable"),
+        ),
+        ["components/ProductTable.tsx:ProductTable"],
+    ),
+    (
+        "go test function in a _test.go file",
+        (
+            _f("/home/runner/work/shop/shop/internal/stock/reserve_test.go",
+               "TestReserveConcurrent.func1", "github.com/acme/shop/internal/stock"),
+            _f("/home/runner/work/shop/shop/internal/stock/reserve.go", "(*Ledger).Reserve",
+               "github.com/acme/shop/internal/stock"),
+        ),
+        ["github.com/acme/shop/internal/stock:(*Ledger).Reserve"],
+    ),
+    (
+        "rust mod tests (B8), runtime frames are library",
+        (
+            _f("/rustc/<SECRET>/library/core/src/ops/function.rs",
+               "core::ops::function::FnOnce::call_once", "core::ops::function::FnOnce"),
+            _f("./crates/pricing/src/discount.rs",
+               "pricing::discount::tests::stacked_coupons_cap_at_fifty_percent",
+               "pricing::discount::tests"),
+            _f("./crates/pricing/src/discount.rs", "pricing::discount::apply_stack",
+               "pricing::discount"),
+            _f("/rustc/<SECRET>/library/core/src/option.rs", "core::option::unwrap_failed",
+               "core::option"),
+            _f("/rustc/<SECRET>/library/std/src/panicking.rs", "rust_begin_unwind"),
+        ),
+        ["pricing::discount:pricing::discount::apply_stack"],
+    ),
+    (
+        "conftest fixture ends the walk",
+        (
+            _f("/home/runner/work/shop/shop/conftest.py", "db"),
+            _f("/home/runner/work/shop/shop/shop/db/pool.py", "acquire"),
+        ),
+        ["db/pool.py:acquire"],
+    ),
+    (
+        "entry point main of a job ends the walk (B1 from the nightly reindex)",
+        (
+            _f("/home/runner/work/shop/shop/shop/jobs/reindex.py", "main"),
+            _f("/home/runner/work/shop/shop/shop/api/checkout.py", "create_order"),
+            _f("/home/runner/work/shop/shop/shop/db/pool.py", "acquire"),
+        ),
+        ["db/pool.py:acquire", "api/checkout.py:create_order"],
+    ),
+    (
+        "assertion inside the test: innermost test frames are kept (B10)",
+        (
+            _f("/builds/acme/shop/web/node_modules/jest-circus/build/utils.js", "callAsyncFn"),
+            _f(None, "Promise"),
+            _f("/builds/acme/shop/web/src/lib/__tests__/money.test.ts", "Object.<anonymous>"),
+        ),
+        ["__tests__/money.test.ts:Object.<anonymous>"],
+    ),
+    (
+        "test helper called by the test: both kept when the assertion is in test code",
+        (
+            _f("/w/shop/tests/test_cart.py", "test_totals"),
+            _f("/w/shop/tests/helpers.py", "assert_total"),
+        ),
+        ["tests/helpers.py:assert_total", "tests/test_cart.py:test_totals"],
+    ),
+    (
+        "test callback called back by app code: kept up to the next test frame",
+        (
+            _f("/w/shop/tests/test_events.py", "test_publish"),
+            _f("/w/shop/shop/events/bus.py", "publish"),
+            _f("/w/shop/tests/test_events.py", "failing_handler"),
+        ),
+        ["tests/test_events.py:failing_handler", "events/bus.py:publish"],
+    ),
+    (
+        "look-alikes are app code: contest.py, attestation.ts, Audit.java, testing_utils",
+        (
+            _f("Audit.java", "record", "com.acme.audit.AUDIT"),
+            _f("/w/shop/shop/contest.py", "enter"),
+            _f("/w/shop/web/src/attestation.ts", "verify"),
+        ),
+        ["src/attestation.ts:verify", "shop/contest.py:enter", "com.acme.audit.AUDIT:record"],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "frames", "expected"), ROUTE_CASES, ids=[c[0] for c in ROUTE_CASES]
+)
+def test_test_and_harness_callers_end_the_frame_walk(
+    name: str, frames: tuple[Frame, ...], expected: list[str]
+) -> None:
+    fp = fingerprint(Failure("junit", "x", "", "RuntimeError", frames))
+    assert [v for k, v in fp.components if k.startswith("frame[")] == expected
+
+
+def test_explain_failure_shows_where_the_walk_stopped() -> None:
+    text = explain_failure(BASE)
+    assert "tests/test_auth.py:test_login  in-app, route (test_directory)  <- walk stopped" in text
+    assert "from the first test/harness/entry-point caller up" in text
 
 
 def test_library_frames_only_when_no_in_app_frame() -> None:

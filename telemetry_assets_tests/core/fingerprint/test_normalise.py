@@ -9,6 +9,7 @@ from telemetry_assets.core.fingerprint.normalise import (
     MESSAGE_RULES,
     NAME_RULES,
     PATH_RULES,
+    ROUTE_RULES,
     is_in_app,
     is_meaningful_message,
     library_rule_for,
@@ -18,6 +19,7 @@ from telemetry_assets.core.fingerprint.normalise import (
     normalise_message,
     normalise_name,
     normalise_path,
+    route_rule_for,
 )
 from telemetry_assets.core.models import Frame
 
@@ -138,6 +140,19 @@ IN_APP_CASES = [
     ("go app", Frame(file="/w/internal/cart/cart.go", function="cart.(*Cart).Add"), APP),
     ("rust std", Frame(file="/rustc/90b35a6239c3d8bd/library/std/src/panicking.rs"), LIBRARY),
     ("rust std name", Frame(function="core::panicking::panic_fmt"), LIBRARY),
+    (
+        "rust std, commit hash redacted",
+        Frame(file="/rustc/<SECRET>/library/std/src/panicking.rs", function="rust_begin_unwind"),
+        LIBRARY,
+    ),
+    ("rust panic entry without a path", Frame(function="rust_begin_unwind"), LIBRARY),
+    ("rust alloc name", Frame(function="alloc::vec::Vec<T>::push"), LIBRARY),
+    ("rust test harness name", Frame(function="test::run_test::{{closure}}"), LIBRARY),
+    ("rust app", Frame(file="./crates/pricing/src/discount.rs", function="pricing::apply"), APP),
+    ("v8 builtin without a file", Frame(function="new Promise"), LIBRARY),
+    ("v8 builtin at <anonymous>", Frame(file="<anonymous>", function="Array.map"), LIBRARY),
+    ("jest wrapper in a test file", Frame(file="a.test.ts", function="Object.<anonymous>"), APP),
+    ("project file named like a builtin", Frame(file="src/Promise.ts", function="Promise"), APP),
     ("parser verdict wins", Frame(file="/w/node_modules/x/i.js", in_app=True), APP),
 ]
 
@@ -147,6 +162,71 @@ IN_APP_CASES = [
 )
 def test_is_in_app(name: str, frame: Frame, expected: bool) -> None:
     assert is_in_app(frame) is expected
+
+
+# (name, normalised frame, route rule or None for application code)
+ROUTE_CASES = [
+    (
+        "tests directory",
+        Frame(file="tests/api/test_checkout.py", function="test_x"),
+        "test_directory",
+    ),
+    ("__tests__", Frame(file="web/src/__tests__/a.ts", function="f"), "test_directory"),
+    ("e2e", Frame(file="web/e2e/support/login.ts", function="login"), "test_directory"),
+    ("smoke directory", Frame(file="shop/smoke/__main__.py", function="check"), "test_directory"),
+    ("testdata", Frame(file="internal/cart/testdata/gen.go", function="Gen"), "test_directory"),
+    ("fixtures", Frame(file="spec/fixtures/orders.rb", function="build"), "test_directory"),
+    ("test helpers", Frame(file="web/src/test-support/render.tsx", function="r"), "test_directory"),
+    ("go testutil", Frame(file="internal/testutil/db.go", function="NewDB"), "test_directory"),
+    ("testimonials are app code", Frame(file="web/src/testimonials/List.tsx", function="L"), None),
+    ("pytest file", Frame(file="shop/test_pool.py", function="test_acquire"), "test_file"),
+    ("pytest suffix file", Frame(file="shop/pool_test.py", function="test_acquire"), "test_file"),
+    ("conftest", Frame(file="conftest.py", function="db"), "test_file"),
+    ("go test file", Frame(file="internal/cart/cart_test.go", function="TestAdd"), "test_file"),
+    (
+        "jest test file",
+        Frame(file="src/Table.test.tsx", function="Object.<anonymous>"),
+        "test_file",
+    ),
+    ("spec file", Frame(file="src/cart.spec.js", function="it"), "test_file"),
+    ("smoke script", Frame(file="web/scripts/smoke-ssr.mjs", function="render"), "test_file"),
+    ("junit class file", Frame(file="PaymentGatewayTest.java", function="x"), "test_file"),
+    (
+        "junit class, module only",
+        Frame(module="com.acme.OrderServiceTests", function="x"),
+        "test_module",
+    ),
+    (
+        "integration test class",
+        Frame(module="com.acme.CheckoutPaymentIT", function="x"),
+        "test_module",
+    ),
+    ("nested test class", Frame(module="com.acme.CartTest$WhenEmpty", function="x"), "test_module"),
+    ("test package", Frame(module="com.acme.test.Seeds", function="x"), "test_module"),
+    ("rust mod tests", Frame(module="pricing::discount::tests", function="t"), "test_module"),
+    ("entry point", Frame(file="shop/jobs/reindex.py", function="main"), "entry_point"),
+    ("go main.main", Frame(file="cmd/api/main.go", module="main", function="main"), "entry_point"),
+    ("app code", Frame(file="shop/db/pool.py", function="acquire"), None),
+    ("testing-like name", Frame(file="shop/contest.py", function="enter"), None),
+    ("attestation", Frame(file="web/src/attestation.ts", function="verify"), None),
+    ("latest", Frame(file="web/src/latest.ts", function="load"), None),
+    ("Audit class", Frame(file="Audit.java", module="com.acme.Audit", function="x"), None),
+    ("upper-case IT", Frame(module="com.acme.AUDIT", function="x"), None),
+    ("main-like name", Frame(file="shop/domain.py", function="remain"), None),
+    ("go app package", Frame(module="github.com/acme/shop/internal/cart", function="Add"), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "frame", "expected"), ROUTE_CASES, ids=[c[0] for c in ROUTE_CASES]
+)
+def test_route_rule_for(name: str, frame: Frame, expected: str | None) -> None:
+    assert route_rule_for(frame) == expected
+
+
+def test_route_rule_names_are_unique() -> None:
+    names = [r.name for r in ROUTE_RULES]
+    assert len(names) == len(set(names))
 
 
 def test_library_rule_names_the_reason() -> None:

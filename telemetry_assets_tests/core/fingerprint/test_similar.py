@@ -29,9 +29,9 @@ def frameless(message: str, exc: str | None = None) -> Failure:
 
 CASES = [
     (
-        "same frames, different exception type",
+        "same app frames (the test caller is not counted), different exception type",
         {"fa": with_frames("KeyError"), "fb": with_frames("TypeError")},
-        [("fa", "fb", "same top-3 in-app frames, different exception type", 1.0)],
+        [("fa", "fb", "same top-2 in-app frames, different exception type", 1.0)],
     ),
     (
         "different frames, same type: not similar",

@@ -31,6 +31,62 @@ def test_counts_passes_and_frames() -> None:
     assert subtest.frames[0].file == "parse_test.go" and subtest.frames[0].line == 21
 
 
+# (name, fixture, test id that panicked, (package, function) of the frame that panicked)
+PANIC_AFTER_FAIL_LINE = [
+    (
+        "top-level test: --- FAIL then panic [recovered]",
+        "grouping/go-text/cart-total.txt",
+        "github.com/acme/shop/internal/cart.TestCartTotal",
+        ("github.com/acme/shop/internal/cart", "(*Cart).Total"),
+    ),
+    (
+        "subtest: the innermost --- FAIL line before the panic owns it",
+        "go/panic-after-fail-line-subtest.txt",
+        "example.com/shop/money.TestParse/negative",
+        ("example.com/shop/money", "Parse"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fixture", "test_id", "innermost"),
+    PANIC_AFTER_FAIL_LINE,
+    ids=[c[0] for c in PANIC_AFTER_FAIL_LINE],
+)
+def test_panic_printed_after_the_fail_line_is_attached_to_the_test(
+    name: str, fixture: str, test_id: str, innermost: tuple[str, str]
+) -> None:
+    result = go_test_text.parse(read(fixture), fixture)
+    (failure,) = [f for f in result.failures if f.test_id == test_id]
+    assert failure.kind == "crash"
+    assert failure.message.startswith("runtime error:")
+    project = [(f.module, f.function) for f in failure.frames if f.module != "testing"]
+    # Innermost last: the runtime's ``panic`` frame, then the project function that panicked.
+    assert project[-2] == innermost
+    assert "goroutine" in failure.trace and "exit status" not in failure.trace
+    # The panic is the test's, so no synthetic package failure repeats it.
+    assert not [f for f in result.failures if f.test_id and "[package failed]" in f.test_id]
+
+
+def test_background_panic_after_another_tests_fail_line_is_not_attached_to_it() -> None:
+    text = (
+        "=== RUN   TestFlush\n"
+        "    flush_test.go:12: want 3 entries, got 2\n"
+        "--- FAIL: TestFlush (0.01s)\n"
+        "panic: send on closed channel\n\n"
+        "goroutine 21 [running]:\n"
+        "example.com/shop/queue.(*Worker).loop(0xc000120000)\n"
+        "\t/home/runner/work/shop/shop/queue/worker.go:77 +0x91\n"
+        "created by example.com/shop/queue.Start in goroutine 9\n"
+        "\t/home/runner/work/shop/shop/queue/worker.go:40 +0x6a\n"
+        "FAIL\texample.com/shop/queue\t0.015s\n"
+    )
+    (failure,) = go_test_text.parse(text, "out.txt").failures
+    assert failure.test_id == "example.com/shop/queue.TestFlush"
+    assert failure.message == "want 3 entries, got 2"
+    assert "send on closed channel" not in failure.trace
+
+
 SNIFF = [
     ("verbose output", "=== RUN   TestA\n", True),
     ("summary only", "ok  \texample.com/a\t0.01s\n", True),

@@ -13,14 +13,14 @@ from telemetry_assets_tests.core.parsers._report_helpers import read
 # (name, fixture, [(test_id, kind, exception_type, message)], passed ids)
 CASES = [
     (
-        "surefire error keeps declared type and message",
+        "surefire chain: the root cause (whose frames these are) is primary, not type=",
         "junit/surefire-caused-by.xml",
         [
             (
                 "com.acme.billing.InvoiceServiceTest.chargesCard",
                 "error",
-                "com.acme.billing.GatewayException",
-                "Payment gateway unavailable",
+                "java.net.ConnectException",
+                "Connection refused",
             )
         ],
         ("com.acme.billing.InvoiceServiceTest.rendersTotals",),
@@ -90,6 +90,65 @@ def test_surefire_trace_keeps_caused_by_and_frames() -> None:
     assert failure.language == "java"
     assert failure.frames
     assert failure.occurred_at == datetime(2026, 11, 20, 10, 11, 12, tzinfo=UTC)
+
+
+# (name, fixture, primary type, chained (type, message) outermost first)
+PRIMARY_CASES = [
+    (
+        "surefire chain: type= names the outermost, the trace's root cause is primary",
+        "junit/surefire-caused-by.xml",
+        "java.net.ConnectException",
+        (("com.acme.billing.GatewayException", "Payment gateway unavailable"),),
+    ),
+    (
+        "surefire chain from the grouping corpus: same primary as the plain-log form",
+        "grouping/surefire/TEST-com.acme.inventory.StockServiceTest-1.xml",
+        "java.sql.SQLTransientConnectionException",
+        (("java.lang.IllegalStateException", "could not reserve stock for sku=SKU-4410"),),
+    ),
+    (
+        "no chain: type= and trace agree",
+        "junit/surefire-flaky-rerun.xml",
+        "java.util.concurrent.TimeoutException",
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fixture", "primary", "chained"), PRIMARY_CASES, ids=[c[0] for c in PRIMARY_CASES]
+)
+def test_primary_exception_is_the_traces_and_chain_does_not_repeat_it(
+    name: str, fixture: str, primary: str, chained: tuple[tuple[str, str], ...]
+) -> None:
+    (failure,) = junit.parse(read(fixture), fixture).failures
+    assert failure.exception_type == primary
+    assert failure.chained == chained
+    assert (failure.exception_type, failure.message) not in failure.chained
+
+
+def test_declared_type_is_used_when_the_trace_is_unreadable() -> None:
+    xml = (
+        '<testsuite name="s"><testcase classname="c" name="t">'
+        '<failure type="com.acme.QuotaExceeded" message="quota of 5 reached">'
+        "no stack here, just words</failure></testcase></testsuite>"
+    )
+    (failure,) = junit.parse(xml, "TEST-c.xml").failures
+    assert (failure.exception_type, failure.message) == (
+        "com.acme.QuotaExceeded",
+        "quota of 5 reached",
+    )
+
+
+def test_surefire_and_plain_log_forms_of_one_chain_share_a_fingerprint() -> None:
+    from telemetry_assets.core.fingerprint.fingerprint import fingerprint
+    from telemetry_assets.core.parsers import plain_log
+
+    xml = "grouping/surefire/TEST-com.acme.inventory.StockServiceTest-1.xml"
+    log = "grouping/gha-logs/maven-stock.log"
+    (from_xml,) = junit.parse(read(xml), xml).failures
+    (from_log,) = plain_log.parse(read(log), log).failures
+    assert fingerprint(from_xml).value == fingerprint(from_log).value
 
 
 def test_flaky_rerun_is_noted() -> None:

@@ -45,7 +45,35 @@ NOT_CLAIMED = [
     ("valid json of another shape", '{"coverage": 81}', "c.json"),
     ("json lines stream", '{"Action": "run"}\n{"Action": "pass"}\n', "go.json"),
     ("plain text without json name", "hello", "build.log"),
+    # Logs that open with ``[`` are not broken JSON: they must reach the plain-log parser.
+    (
+        "log with bracketed timestamps",
+        "[2026-11-17 08:01:02] INFO  starting nightly rollup\n"
+        "[2026-11-17 08:01:02] Traceback (most recent call last):\n",
+        "worker-timeout.log",
+    ),
+    ("log with bracketed level", "[INFO] Scanning for projects...\n", "build.log"),
+    ("concurrently process prefix", "[0] > web@1.0.0 build\n[1] > api@1.0.0 build\n", "ci.txt"),
+    ("bracketed clock time", "[08:01:02.512] worker 3 ready\n", "worker.out"),
 ]
+
+# Broken documents whose name does not say JSON but whose opening only JSON has.
+CLAIMED_WITHOUT_JSON_NAME = [
+    ("truncated object", '{"stats": {"suites": 1, "tests": 4', "results.txt"),
+    ("truncated array of objects", '[{"title": "a"}, {"title":', "report"),
+    ("truncated number list", "[1, 2, 3", "data.out"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "path"),
+    CLAIMED_WITHOUT_JSON_NAME,
+    ids=[c[0] for c in CLAIMED_WITHOUT_JSON_NAME],
+)
+def test_broken_json_opening_is_claimed_whatever_the_name(name: str, head: str, path: str) -> None:
+    assert mocha_json.sniff(head, path)
+    with pytest.raises(ParseError):
+        mocha_json.parse(head, path)
 
 
 @pytest.mark.parametrize(("name", "head", "path"), NOT_CLAIMED, ids=[c[0] for c in NOT_CLAIMED])

@@ -17,6 +17,8 @@ CASES = [
     ("go json", "go/panic-in-subtest.json", "go-test-json"),
     ("go json with stray line", "go/rerun-then-pass.json", "go-test-json"),
     ("go text", "go/verbose-subtests-and-panic.txt", "go-test-text"),
+    # Opens with ``[`` like a JSON array, but it is a log: mocha-json must not quarantine it.
+    ("log with bracketed timestamps", "grouping/plain-logs/worker-timeout.log", "plain_log"),
 ]
 
 
@@ -40,3 +42,13 @@ def test_unknown_json_goes_past_structured_parsers() -> None:
     chosen = registry.parser_for('{"coverage": {"lines": 81}}', "coverage.json")
     structured = {p.name for p in registry.PARSERS[:-1]}
     assert chosen is None or chosen.name not in structured
+
+
+def test_bracket_timestamped_log_is_read_not_quarantined() -> None:
+    registry = _registry()
+    fixture = "grouping/plain-logs/worker-timeout.log"
+    text = (INPUTS / fixture).read_text(encoding="utf-8")
+    parser = registry.parser_for(text[:8192], fixture)
+    assert parser is not None
+    result = parser.parse(text, fixture)
+    assert [f.exception_type for f in result.failures] == ["TimeoutError"]

@@ -33,6 +33,7 @@ RAW = [
     ("internal_host", "build-07.ci.internal", {"internal_host"}),
     ("internal_host_int", "db1.int.acme.com", {"internal_host"}),
     ("internal_host_corp", "jenkins.corp.acme.net", {"internal_host"}),
+    ("internal_host_after_at", "at build-7.ci.internal", {"internal_host"}),
     (
         "url_credentials",
         "https://deploy:" + "S3cr3tPa55@" + "git.acme.io/x.git",
@@ -151,6 +152,10 @@ def test_pem_block_with_placeholder_body_is_clean() -> None:
     assert DETECTOR.is_clean(text)
 
 
+# Real digests of fingerprint inputs, as the rollup writes them.
+FP_A = "sha256-" + "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+FP_B = "sha256-" + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 # Sanitized output and ordinary log text that must never halt the pipeline.
 CLEAN = [
     ("email_placeholder", "notify <EMAIL> about the failure"),
@@ -199,6 +204,13 @@ CLEAN = [
     ("float", "assert 0.30000000000000004 == 0.3"),
     ("pass_verdict", "--- PASS: TestPassing (0.06s) --passWithNoTests"),
     ("key_error", "KeyError: 'token'; def get_token(self, token: str) -> str:"),
+    # Our own fingerprints (`sha256-` + 64 lowercase hex) are digests wherever they stand.
+    ("fingerprint_json_list_item", f'    "{FP_A}",'),
+    ("fingerprint_similar_to", f'"similar_to": ["{FP_A}", "{FP_B}"]'),
+    ("fingerprint_other_key", f'"a": "{FP_A}", "b": "{FP_B}"'),
+    ("fingerprint_secret_named_key", f'"cache_token": "{FP_A}"'),
+    ("fingerprint_markdown_cell", f"| `{FP_A}` | 12 | 3 |"),
+    ("fingerprint_assignment", f"similar_to={FP_A} baseline={FP_B}"),
 ]
 
 
@@ -233,6 +245,29 @@ def test_findings_never_carry_the_matched_text() -> None:
 def test_scan_many_counts_per_detector_and_skips_empty_cells() -> None:
     cells = [None, "", "clean text", "a " + "x@example.org", "b y@example.org and 10.1.2.3"]
     assert DETECTOR.scan_many(cells) == collections.Counter({"email": 2, "ipv4": 1})
+
+
+def test_repeated_lines_are_reported_on_every_line() -> None:
+    leak = "leak " + "10.1.2.3"
+    assert DETECTOR.scan(f"ok\n{leak}\n{leak}\nok\n{leak}") == [
+        Finding("ipv4", line, 6) for line in (2, 3, 5)
+    ]
+
+
+def test_scan_many_counts_repeated_values_once_per_occurrence() -> None:
+    cells = ["a " + "x@example.org"] * 3 + ["clean"] * 5 + ["line one\nb 10.1.2.3"] * 2
+    assert DETECTOR.scan_many(cells) == collections.Counter({"email": 3, "ipv4": 2})
+    # The same values again, now answered from the detector's memory of lines.
+    assert DETECTOR.scan_many(cells) == collections.Counter({"email": 3, "ipv4": 2})
+
+
+def test_results_do_not_depend_on_what_was_scanned_before() -> None:
+    text = (INPUTS / "sanitized-traces.txt").read_text(encoding="utf-8")
+    leaky = text + "\nnotify jane" + "@example.org\n" + text
+    expected = ResidualPiiDetector().scan(leaky)
+    warmed = ResidualPiiDetector()
+    warmed.scan(text)
+    assert warmed.scan(leaky) == expected == [Finding("email", text.count("\n") + 2, 8)]
 
 
 def test_is_clean() -> None:

@@ -206,14 +206,47 @@ PEM_KINDS = ["", "RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED "]
 
 @pytest.mark.parametrize("kind", PEM_KINDS, ids=[k.strip() or "PKCS8" for k in PEM_KINDS])
 @pytest.mark.parametrize("escaped", [False, True], ids=["multiline", "json-escaped"])
-def test_pem_private_key_bodies_go(kind: str, escaped: bool) -> None:
+def test_pem_private_key_blocks_become_one_placeholder(kind: str, escaped: bool) -> None:
+    # The whole block goes, BEGIN and END lines included: a kept header line is a finding of
+    # the residual-PII check on its own.
     block = PEM.format(kind=kind)
     text = json.dumps({"material": block}) if escaped else f"Loading key:\n{block}\ndone"
     out = R.redact(text)
     assert "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun" not in out.text
     assert "VTLw7onLRnrq0" not in out.text
-    assert "<KEY>" in out.text and f"BEGIN {kind}PRIVATE KEY" in out.text
+    assert "BEGIN" not in out.text and "END" not in out.text
+    assert out.text == ('{"material": "<KEY>"}' if escaped else "Loading key:\n<KEY>\ndone")
     assert out.counts.get("pem.private_key") == 1
+
+
+PEM_TRUNCATED = [
+    (
+        "lone header at end of log",
+        "deploy: loading key\n-----BEGIN RSA PRIVATE KEY-----",
+        "deploy: loading key\n<KEY>",
+    ),
+    (
+        "lone header then an unrelated line",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n=== 1 failed in 0.2s ===\n",
+        "<KEY>\n=== 1 failed in 0.2s ===\n",
+    ),
+    (
+        "header and body, no END line",
+        "key:\n-----BEGIN EC PRIVATE KEY-----\n"
+        "MHcCAQEEIIrYSSNQFaA2Hwf1duRSxKtLYX5CB04fSeQ6tF1aY/PuoAoGCCqGSM49\n"
+        "AwEHoUQDQgAE\n",
+        "key:\n<KEY>\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), PEM_TRUNCATED, ids=[c[0] for c in PEM_TRUNCATED]
+)
+def test_truncated_pem_blocks_become_one_placeholder(name: str, text: str, expected: str) -> None:
+    out = R.redact(text)
+    assert out.text == expected, name
+    assert out.counts == {"pem.private_key": 1}, name
 
 
 KEEP = [
