@@ -17,18 +17,25 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from telemetry_assets.core.fingerprint.fingerprint import fingerprint
-from telemetry_assets.core.models import Failure, ParseError
-from telemetry_assets.core.parsers.base import SNIFF_BYTES
-from telemetry_assets.core.parsers.registry import parser_for
+REPO = Path(__file__).resolve().parents[1]
+# Measure this checkout, not a copy of the package installed in the environment (run as a
+# script, ``sys.path[0]`` is ``benchmarks/`` and a non-editable install would win).
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-CORPUS = Path(__file__).resolve().parents[1] / "telemetry_assets_tests" / "inputs" / "grouping"
+from telemetry_assets.core.fingerprint.fingerprint import fingerprint  # noqa: E402
+from telemetry_assets.core.models import Failure, ParseError  # noqa: E402
+from telemetry_assets.core.parsers.base import SNIFF_BYTES  # noqa: E402
+from telemetry_assets.core.parsers.registry import parser_for  # noqa: E402
+
+CORPUS = REPO / "telemetry_assets_tests" / "inputs" / "grouping"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,16 @@ days, re-process only new files. The cache holds sanitized rows only.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -106,7 +109,7 @@ Progress = Callable[[int, int, int, float], None]
 def _rows_for(
     item: SanitizedArtifact, record: ArtifactRecord, run: RunRecord
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
-    fail_rows = []
+    fail_rows: list[dict[str, object]] = []
     job_type = run.job_type
     if run.job_type_inferred and item.format == "playwright-json":
         job_type = "visual"
@@ -215,10 +218,7 @@ def _artifact_to_json(item: SanitizedArtifact) -> dict[str, object]:
     }
 
 
-def _artifact_from_json(data: dict[str, object]) -> SanitizedArtifact:
-    from collections import Counter
-    from datetime import datetime
-
+def _artifact_from_json(data: dict[str, Any]) -> SanitizedArtifact:
     from telemetry_assets.core.sanitize import failure_from_dict
 
     started = data["started_at"]
@@ -226,14 +226,14 @@ def _artifact_from_json(data: dict[str, object]) -> SanitizedArtifact:
         path="",
         run_id="",
         status=str(data["status"]),
-        reason=data["reason"],  # type: ignore[arg-type]
-        format=data["format"],  # type: ignore[arg-type]
-        failures=[failure_from_dict(f) for f in data["failures"]],  # type: ignore[attr-defined]
-        failure_redactions=list(data["failure_redactions"]),  # type: ignore[call-overload]
-        passed_test_ids=list(data["passed_test_ids"]),  # type: ignore[call-overload]
+        reason=data["reason"],
+        format=data["format"],
+        failures=[failure_from_dict(f) for f in data["failures"]],
+        failure_redactions=list(data["failure_redactions"]),
+        passed_test_ids=list(data["passed_test_ids"]),
         started_at=datetime.fromisoformat(started) if isinstance(started, str) else None,
-        redactions=Counter(data["redactions"]),  # type: ignore[arg-type]
-        bytes_read=int(data["bytes_read"]),  # type: ignore[call-overload]
+        redactions=Counter(data["redactions"]),
+        bytes_read=int(data["bytes_read"]),
     )
 
 
@@ -287,16 +287,16 @@ def sanitize_manifest(
                 if progress:
                     progress(done, total, done_bytes, time.monotonic() - started)
         for index in todo:
-            item = results[index]
+            fresh = results[index]
             # Quarantines are not cached: the next run retries them (the cause may be transient).
-            if item is not None and item.status == "ok":
-                cache.put(dir_keys[index], records[index].sha256, item)
+            if fresh is not None and fresh.status == "ok":
+                cache.put(dir_keys[index], records[index].sha256, fresh)
     pruned = cache.prune(manifest.live_run_keys())
     fail_rows: list[dict[str, object]] = []
     artifact_rows: list[dict[str, object]] = []
-    for record, item in zip(records, results, strict=True):
-        assert item is not None
-        rows, artifact_row = _rows_for(item, record, runs[record.run_id])
+    for record, result in zip(records, results, strict=True):
+        assert result is not None
+        rows, artifact_row = _rows_for(result, record, runs[record.run_id])
         fail_rows.extend(rows)
         artifact_rows.append(artifact_row)
     failures = pd.DataFrame(fail_rows, columns=list(FAILURE_COLUMNS))

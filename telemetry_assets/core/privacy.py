@@ -43,16 +43,10 @@ it is exactly a digest (64 lowercase hex digits, optionally ``sha256-``), which 
 column can hold; anything else in them is scanned."""
 _DIGEST = re.compile(r"(?:sha256-)?[0-9a-f]{64}")
 
-LIST_COLUMNS = frozenset({"passed_test_ids"})
-"""Columns whose cells are JSON lists of short strings (``["a", "b"]``, as ``json.dumps`` writes
-them). Each element is scanned as its own line: the detector is line-based, and one line of a
-megabyte made every probe run over all of it. Elements are split on the ``", "`` that separates
-them; inside an element a quote is always escaped (``\\"``), so the split never cuts one."""
-_LIST_SEPARATOR = '", "'
-
 _BATCH_CHARS = 1 << 18
-"""Distinct values are scanned joined by newlines in batches of about this many characters:
-one detector call per batch instead of one per value (per-call overhead dominated)."""
+"""Distinct values are scanned joined by newlines in batches of about this many characters: one
+detector call per batch instead of one per value (the per-call overhead dominated on tables of
+many short cells)."""
 
 _DETECTOR: ResidualPiiDetector | None = None
 
@@ -64,36 +58,31 @@ def detector() -> ResidualPiiDetector:
     return _DETECTOR
 
 
-def _pieces(value: str, is_list: bool) -> list[str]:
-    if is_list and len(value) > 2 and value.startswith('["') and value.endswith('"]'):
-        return value[2:-2].split(_LIST_SEPARATOR)
-    return [value]
-
-
 def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str, Counter[str]]:
     """Findings per detector for each value that has any; values with none are left out.
 
     Values are joined with newlines and scanned a batch at a time; a finding's line number says
-    which value it belongs to. Line-based probes see exactly the lines they would see one value
-    at a time. The one probe that reads across lines (private keys) gets its values alone, so a
-    key block can never borrow the end of the next value.
+    which value it is in, and the detector's line-based probes see exactly the lines they would
+    see one value at a time. The one probe that reads across lines (private keys) gets its
+    values alone, so a key block can never borrow the end of the next value; so do big values,
+    which gain nothing from batching.
     """
     found: dict[str, Counter[str]] = {}
     batch: list[str] = []
     starts: list[int] = []
-    size = 0
     line = 1
+    size = 0
 
     def flush() -> None:
-        nonlocal batch, starts, size, line
+        nonlocal batch, starts, line, size
         if batch:
             for finding in det.scan("\n".join(batch)):
                 index = bisect.bisect_right(starts, finding.line) - 1
                 found.setdefault(batch[index], Counter())[finding.detector] += 1
-        batch, starts, size, line = [], [], 0, 1
+        batch, starts, line, size = [], [], 1, 0
 
     for value in values:
-        if "PRIVATE KEY" in value:
+        if "PRIVATE KEY" in value or len(value) >= _BATCH_CHARS:
             counts = Counter(f.detector for f in det.scan(value))
             if counts:
                 found[value] = counts
@@ -111,45 +100,35 @@ def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str,
 def scan_frame(frame: pd.DataFrame, where: str = "artifact") -> ResidualScan:
     """Scan every string cell; findings are located by the row's ``where`` and ``run_id``.
 
-    Each distinct string is scanned once (traces, paths and test ids repeat across rows and
-    artifacts); a finding counts once per cell that holds it, as if every cell were scanned.
+    Each distinct string is scanned once (traces, frames and messages repeat across rows, and
+    so do whole lists of passed test ids across runs); a finding counts once per cell that holds
+    it, exactly as if every cell had been scanned on its own.
     """
     scan = ResidualScan()
-    det = detector()
     text_columns = [c for c in frame.columns if is_text_column(frame[c])]
     if not text_columns or frame.empty:
         return scan
     skip_digest = [c in DIGEST_COLUMNS for c in text_columns]
-    is_list = [c in LIST_COLUMNS for c in text_columns]
     seen: Counter[str] = Counter()
     for row in frame[text_columns].itertuples(index=False, name=None):
-        for value, digest, listed in zip(row, skip_digest, is_list, strict=True):
-            if not isinstance(value, str) or not value:
-                continue
-            if digest and _DIGEST.fullmatch(value):
-                continue
-            scan.cells_scanned += 1
-            seen.update(_pieces(value, listed))
-    found = _scan_distinct(det, seen)
+        for value, digest in zip(row, skip_digest, strict=True):
+            if isinstance(value, str) and value and not (digest and _DIGEST.fullmatch(value)):
+                seen[value] += 1
+    scan.cells_scanned = seen.total()
+    found = _scan_distinct(detector(), seen)
     if not found:
         return scan
-    for piece, counts in found.items():
+    for value, counts in found.items():
         for name, n in counts.items():
-            scan.by_detector[name] += n * seen[piece]
-    # Rare path: locate the rows that hold a finding.
+            scan.by_detector[name] += n * seen[value]
+    # Rare path: the rows that hold a finding, for the audit request.
     locate = where in frame.columns
     has_run = "run_id" in frame.columns
     for _, record in frame.iterrows():
-        for column, listed in zip(text_columns, is_list, strict=True):
-            value = record[column]
-            if isinstance(value, str) and value and any(p in found for p in _pieces(value, listed)):
-                scan.affected.add(
-                    (
-                        str(record[where]) if locate else "",
-                        str(record["run_id"]) if has_run else "",
-                    )
-                )
-                break
+        if any(isinstance(record[c], str) and record[c] in found for c in text_columns):
+            scan.affected.add(
+                (str(record[where]) if locate else "", str(record["run_id"]) if has_run else "")
+            )
     return scan
 
 

@@ -97,7 +97,7 @@ def _open_payloads(path: Path) -> Iterator[tuple[str, io.BufferedIOBase]]:
     with path.open("rb") as probe:
         magic = probe.read(4)
     if magic[:2] == b"\x1f\x8b":
-        yield "", gzip.open(path, "rb")  # type: ignore[misc]
+        yield "", gzip.open(path, "rb")
         return
     if magic == b"PK\x03\x04":
         try:
@@ -149,9 +149,8 @@ def _read_payload(stream: io.BufferedIOBase, path: str) -> tuple[ParseResult, in
     if parser is None:
         raise _Quarantine("no parser recognises the content")
     text_stream = io.TextIOWrapper(reader, encoding=codec, errors="replace", newline="")
-    parse_lines = getattr(parser, "parse_lines", None)
-    if parse_lines is not None:
-        result = parse_lines(text_stream, path)
+    if getattr(parser, "streams", False):
+        result = parser.parse_lines(text_stream, path)  # type: ignore[attr-defined]
     else:
         text = text_stream.read(MAX_STRUCTURED_BYTES + 1)
         if len(text) > MAX_STRUCTURED_BYTES:

@@ -23,7 +23,8 @@ from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.purge import load_purged
 from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
 from telemetry_assets.core.render.markdown import render_markdown
-from telemetry_assets.core.report import Report
+from telemetry_assets.core.report import PrivacyAudit, Report
+from telemetry_assets.core.report import Window as ReportWindowModel
 from telemetry_assets.core.report_builder import build_report, triaged_from_tables
 from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
 from telemetry_assets.core.triage.policy import TelemetryForbidden, pull_request_gate, read_policy
@@ -97,10 +98,10 @@ def _write_forbidden_report(settings: TelemetrySettings, window: Any, reason: st
     report = Report(
         generated_at=datetime.now(UTC).replace(microsecond=0),
         report_date=window.report_date,
-        window={"start": window.start, "end": window.end},
+        window=ReportWindowModel(start=window.start, end=window.end),
         total_errors=0,
         groups=[],
-        privacy_audit={"rule_matches": {}, "statement": "Nothing was read."},
+        privacy_audit=PrivacyAudit(rule_matches={}, statement="Nothing was read."),
         limitations=[reason],
     )
     storage.write_text(

@@ -23,7 +23,7 @@ from telemetry_assets.core.triage.owners import (
 )
 
 
-class TelemetrySettings(dg.ConfigurableResource):  # type: ignore[type-arg]
+class TelemetrySettings(dg.ConfigurableResource):
     """Locations and knobs. Paths may be relative to the working directory."""
 
     artifacts_root: str = Field(description="The artifacts root (TELEMETRY_ARTIFACTS_ROOT).")
@@ -70,7 +70,7 @@ class TelemetrySettings(dg.ConfigurableResource):  # type: ignore[type-arg]
         return Path(self.cache_dir) if self.cache_dir else None
 
 
-class RepoFactsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+class RepoFactsResource(dg.ConfigurableResource):
     """CODEOWNERS and git history: the real repository, or an offline fixture. The fixture is a
     JSON file with ``committers`` ({path: [names, newest first]}) and, optionally,
     ``codeowners`` and ``files``: without ``codeowners`` the real tree under ``repo_root`` still

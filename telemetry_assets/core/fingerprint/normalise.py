@@ -4,11 +4,16 @@ Input is a sanitized :class:`~telemetry_assets.core.models.Failure` part (a fram
 trace); output is the same kind of value with everything that differs between two occurrences of
 the *same* bug removed: CI workspace roots, home directories, vendored-package prefixes, bundle
 content hashes, line/column numbers, generated names, and in messages numbers, ids, timestamps,
-durations, ports and temp paths. Every rule is a small named unit in an explicit ordered tuple
-(:data:`PATH_RULES`, :data:`NAME_RULES`, :data:`MESSAGE_RULES`, :data:`LIBRARY_RULES`); the
-names are public because :func:`~telemetry_assets.core.fingerprint.fingerprint.explain` prints them.
-Changing any rule changes fingerprints, so it must come with a new ``FINGERPRINT_VERSION``.
-Pure: no I/O, no Dagster; regexes are compiled once at import.
+durations, ports and temp paths. It also classifies frames: library/runtime code
+(:data:`LIBRARY_RULES`) versus in-app, and, among in-app frames, the *route* to a bug
+(:data:`ROUTE_RULES`: test code, test helpers, smoke scripts, fixtures, ``main`` entry points),
+which the fingerprint stops at. Every rule is a small named unit in an explicit ordered tuple
+(:data:`PATH_RULES`, :data:`NAME_RULES`, :data:`MESSAGE_RULES`, :data:`LIBRARY_RULES`,
+:data:`ROUTE_RULES`); the names are public because
+:func:`~telemetry_assets.core.fingerprint.fingerprint.explain_failure` prints them. Changing any
+rule changes fingerprints, so it must come with a new ``FINGERPRINT_VERSION`` (the route rules and
+the Rust-runtime/V8-builtin library rules came with ``fp-2026-11-26.2``). Pure: no I/O, no
+Dagster; regexes are compiled once at import.
 """
 
 from __future__ import annotations
@@ -340,7 +345,10 @@ def _is_test_file(path: str, module: str, function: str) -> bool:
 
 def _in_test_module(path: str, module: str, function: str) -> bool:
     """JVM classes named like tests or in a ``test`` package; Rust's ``mod tests``; Go's
-    ``…/test/…`` packages. The class is the module's last dotted part, before any ``$Inner``."""
+    ``…/test/…`` packages. The class is the module's last dotted part, before any ``$Inner``.
+    Without a module, a Rust path function (``crate::mod::tests::case``) gives its own."""
+    if not module and "::" in function:
+        module = function.rsplit("::", 1)[0]
     if not module:
         return False
     parts = [p for p in _MODULE_SEPARATORS.split(module) if p]

@@ -3,10 +3,11 @@
 Input is one representative sanitized Failure per fingerprint (``{fingerprint: failure}``);
 output is a deterministic list of :class:`SimilarPair` naming two fingerprints and why they look
 related. Two signals, as data in :data:`SIGNALS` (checked in order, the first that fires names
-the pair): the same innermost in-app frames with a different exception type or message (one code
-path, several symptoms), and parameterised messages that are nearly equal (difflib ratio or token
-Jaccard at or above ``threshold``). This never changes a fingerprint: grouping stays exact and
-explainable, and similarity is advice printed next to it. Pure; no I/O.
+the pair): the same innermost in-app frames (as the fingerprint selects them: up to the first
+test/harness caller) with a different exception type or message (one code path, several
+symptoms), and parameterised messages that are nearly equal (difflib ratio or token Jaccard at or
+above ``threshold``). This never changes a fingerprint: grouping stays exact and explainable, and
+similarity is advice printed next to it. Pure; no I/O.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ PARSERS: tuple[Parser, ...] = (
     FunctionParser(go_test_json.NAME, go_test_json.sniff, go_test_json.parse),
     FunctionParser(go_test_text.NAME, go_test_text.sniff, go_test_text.parse),
     # Last: accepts any text.
-    FunctionParser(plain_log.NAME, plain_log.sniff, plain_log.parse),
+    FunctionParser(plain_log.NAME, plain_log.sniff, plain_log.parse, plain_log.parse_lines),
 )
 
 

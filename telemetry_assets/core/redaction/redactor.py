@@ -163,6 +163,34 @@ def _spans(program: Any, data: bytes, pos: int = 0) -> Iterator[list[tuple[int, 
         pos = pos + 1 if pos == spans[0][1] else spans[0][1]
 
 
+def _sub_text(data: bytes, runs: list[tuple[int, int]]) -> tuple[bytes, list[int]]:
+    """The runs of lines, each after the line break before it (none before the text's first
+    line), and the offset of each run's first byte in that sub-text."""
+    parts: list[bytes] = []
+    starts: list[int] = []
+    size = 0
+    for rs, re_ in runs:
+        if rs > 0:
+            parts.append(b"\n")
+            size += 1
+        starts.append(size)
+        parts.append(data[rs:re_])
+        size += re_ - rs
+    return b"".join(parts), starts
+
+
+def _literal_set(literals: list[str]) -> Any:
+    """An RE2 set finding which of ``literals`` occur in bytes, all in one pass."""
+    opts = re2.Options()
+    opts.literal = True
+    opts.encoding = re2.Options.Encoding.LATIN1
+    found = re2.Set.SearchSet(opts)
+    for lit in literals:
+        found.Add(lit.encode("utf-8", "surrogatepass"))
+    found.Compile()
+    return found
+
+
 def _first_per_line(program: Any, data: bytes) -> list[tuple[int, int]]:
     """The first match on each line (for patterns whose matches stay on one line).
 
@@ -232,6 +260,21 @@ class Redactor:
         self._multi = tuple(_compile(r) for r in rules if r.multiline)
         self._line = tuple(_compile(r) for r in line_rules)
         self._scan = self._build_scan(line_rules)
+        # Where these occur the keywords stop being a necessary condition of a match, or a match
+        # may run past its line: the candidate lines are then picked the slow, exact way.
+        self._unsafe = tuple(
+            k.encode("utf-8", "surrogatepass")
+            for r in line_rules
+            for k in (r.unkeyed + r.keywords if r.spans_lines else r.unkeyed)
+        )
+        keywords = sorted({k for r in line_rules for k in r.keywords})
+        self._keywords = tuple(keywords)
+        self._keyword_set = _literal_set(keywords) if keywords else None
+        # A replacement can bring in a keyword only inside its placeholder ("<TOKEN>" holds
+        # "token"): every other keyword absent before the rules run stays absent.
+        self._creatable = frozenset(
+            k for k in keywords if "<" in k or ">" in k or any(k in p.lower() for p in PLACEHOLDERS)
+        )
         self._anchors: Any = None
         if line_rules:
             union = "|".join(_anchor_of(r) for r in line_rules)
@@ -283,28 +326,48 @@ class Redactor:
         runs = self._anchored_lines(data)
         if not runs:
             return text
-        if len(runs) == 1 and runs[0] == (0, len(data)) and b"\n" not in data:
+        regions: list[tuple[int, int]] | None
+        if b"\n" not in data:
             # One line: every rule that can change it also puts it among the candidates.
             regions = runs
         else:
-            try:
-                regions = self._candidate_regions(data, runs, text)
-            except _NeedsFullScan:
-                regions = self._candidate_regions(data, [(0, len(data))], text)
+            sub, starts = _sub_text(data, runs)
+            regions = self._anchored_lines_suffice(data, runs, sub)
+            if regions is None:
+                try:
+                    regions = self._candidate_regions(data, runs, sub, starts, text)
+                except _NeedsFullScan:
+                    whole = [(0, len(data))]
+                    regions = self._candidate_regions(data, whole, data, [0], text)
         if not regions:
             return text
         pieces = [data[s:e].decode("utf-8", "surrogatepass") for s, e in regions]
         joined = "\n".join(pieces)
-        lowered = joined.lower()
-        ascii_data = joined.encode("ascii") if joined.isascii() else None
+        lowered: str | None = joined.lower()
+        ascii_data: bytes | None = None
+        maybe: frozenset[str] | set[str] = frozenset()
+        if joined.isascii() and self._keyword_set is not None:
+            ascii_data = joined.encode("ascii")
+            assert lowered is not None
+            found = self._keyword_set.Match(lowered.encode("ascii")) or ()
+            maybe = {self._keywords[i] for i in found} | self._creatable
         for c in self._line:
-            if not c.rule.keywords or any(k in lowered for k in c.rule.keywords):
-                new = self._apply(c, joined, counts, ascii_data)
-                if new is not joined:
-                    joined = new
+            keywords = c.rule.keywords
+            if keywords:
+                if ascii_data is not None:
+                    keywords = tuple(k for k in keywords if k in maybe)
+                    if not keywords:
+                        continue
+                if lowered is None:
                     lowered = joined.lower()
-                    if ascii_data is not None:
-                        ascii_data = joined.encode("ascii")
+                if not any(k in lowered for k in keywords):
+                    continue
+            new = self._apply(c, joined, counts, ascii_data)
+            if new is not joined:
+                joined = new
+                lowered = None
+                if ascii_data is not None:
+                    ascii_data = joined.encode("ascii")
         out_lines = joined.split("\n")
         out: list[bytes] = []
         pos = 0
@@ -340,8 +403,49 @@ class Redactor:
             pos = le if le > pos else pos + 1
         return runs
 
+    def _anchored_lines_suffice(
+        self, data: bytes, runs: list[tuple[int, int]], sub: bytes
+    ) -> list[tuple[int, int]] | None:
+        """The anchored lines themselves when the rules cannot tell them from the exact
+        candidate lines (None: they could; pick those exactly).
+
+        Lines with an anchor but no rule-group match never change (no rule matches them), and
+        with keywords a necessary condition (ASCII text, no ``unkeyed`` literal) they cannot
+        turn a rule's keyword guard on for other lines either. What remains is the first line:
+        ``^`` matches at the start of the joined lines, so it must be the first exact candidate
+        line too. Leading lines no group matches are dropped; a match starting on the line break
+        before the first line (which makes the line before a candidate) means: pick exactly.
+        """
+        if not sub.isascii():
+            return None
+        lowered = sub.lower()
+        if any(k in lowered for k in self._unsafe):
+            return None
+        for _ in range(8):
+            rs, re_ = runs[0]
+            le = data.find(b"\n", rs, re_)
+            le = re_ if le < 0 else le
+            scope = data[rs - 1 : le] if rs > 0 else data[:le]
+            matched = False
+            for group in self._scan:
+                start = group.program.Match(_UNANCHORED, scope, 0, len(scope))[0][0]
+                if start == 0 and rs > 0:
+                    return None
+                matched = matched or start >= 0
+            if matched:
+                return runs
+            runs = runs[1:] if le >= re_ else [(le + 1, re_), *runs[1:]]
+            if not runs:
+                return []
+        return None
+
     def _candidate_regions(
-        self, data: bytes, runs: list[tuple[int, int]], text: str
+        self,
+        data: bytes,
+        runs: list[tuple[int, int]],
+        sub: bytes,
+        starts: list[int],
+        text: str,
     ) -> list[tuple[int, int]]:
         """The line ranges a scan of the whole chunk by the rule groups would pick.
 
@@ -350,17 +454,6 @@ class Redactor:
         Sound because no rule pattern matches outside one line and its preceding line break,
         except ``[^"]*`` runs, which raise :class:`_NeedsFullScan` when they leave a run.
         """
-        parts: list[bytes] = []
-        starts: list[int] = []  # offset of each run's first byte in ``sub``
-        size = 0
-        for rs, re_ in runs:
-            if rs > 0:
-                parts.append(b"\n")
-                size += 1
-            starts.append(size)
-            parts.append(data[rs:re_])
-            size += re_ - rs
-        sub = b"".join(parts)
         sub_lower: bytes | None = None
         chunk_lower: str | None = None
         end = len(data)

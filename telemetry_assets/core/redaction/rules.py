@@ -55,6 +55,10 @@ class Rule:
     multiline: bool = False
     """Runs with Python ``re`` over the whole text (PEM blocks, login pairs) before the rest."""
     ignore_case: bool = False
+    unkeyed: tuple[str, ...] = ()
+    """Lower-case literals of which one is in every match holding none of ``keywords`` (their
+    blind spot: the key ``db_pw`` holds no field keyword). Where one occurs the redactor cannot
+    treat the keywords as a necessary condition and takes its slow, exact path."""
     spans_lines: bool = False
     """A match may run on past a line break (``[^"]*``), not only start on one. Line rules
     without it stay on one line, which lets the redactor look at each line once per rule
@@ -923,10 +927,9 @@ RULES: tuple[Rule, ...] = (
         r"(?m:^)[ \t]*(?:export[ \t]+|-[ \t]+|#[ \t]*)?(?P<k>" + _KEY + r")[ \t]*(?::=|[:=])[ \t]*"
         r"(?P<s>[^\s\"'`=>:][^\n]*[^\s,;])",
         ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
-        lambda m, v: (
-            _field_value(m, v) and any(c in v for c in " ,;") and not _CALL.search(v)
-        ),
+        lambda m, v: _field_value(m, v) and any(c in v for c in " ,;") and not _CALL.search(v),
         ignore_case=True,
+        unkeyed=("_pw",),
         anchor=_KEY_ANCHOR + r"[ \t]*[:=]",
     ),
     Rule(
@@ -942,6 +945,7 @@ RULES: tuple[Rule, ...] = (
         ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
         _field_value,
         ignore_case=True,
+        unkeyed=("_pw",),
         anchor=_KEY_ANCHOR + r"[\"']?[ \t]*(?:[:=!]|[ \t][\"'`])",
     ),
     Rule(

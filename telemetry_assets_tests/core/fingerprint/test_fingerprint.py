@@ -434,9 +434,11 @@ def test_fingerprint_carries_display_trace() -> None:
 
 
 def test_throughput_is_seconds_per_hundred_thousand() -> None:
-    # A smoke bound (10k in well under 2 s); benchmarks/grouping_quality.py reports the rate.
+    # A smoke bound (10k in well under 2 s; ~0.7 s on one idle core); the rate itself is in
+    # benchmarks/grouping_quality.py. CPU time of this process, so that other test workers
+    # sharing the machine do not make it flaky.
     failures = [py_failure(line=i % 500, message=f"'k{i}'") for i in range(10_000)]
-    start = time.perf_counter()
+    start = time.process_time()
     for failure in failures:
         fingerprint(failure)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0

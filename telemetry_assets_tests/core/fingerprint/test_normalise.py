@@ -204,6 +204,12 @@ ROUTE_CASES = [
     ("nested test class", Frame(module="com.acme.CartTest$WhenEmpty", function="x"), "test_module"),
     ("test package", Frame(module="com.acme.test.Seeds", function="x"), "test_module"),
     ("rust mod tests", Frame(module="pricing::discount::tests", function="t"), "test_module"),
+    (
+        "rust mod tests, no module given",
+        Frame(function="pricing::discount::tests::caps_at_half"),
+        "test_module",
+    ),
+    ("rust app function, no module given", Frame(function="pricing::discount::apply"), None),
     ("entry point", Frame(file="shop/jobs/reindex.py", function="main"), "entry_point"),
     ("go main.main", Frame(file="cmd/api/main.go", module="main", function="main"), "entry_point"),
     ("app code", Frame(file="shop/db/pool.py", function="acquire"), None),
