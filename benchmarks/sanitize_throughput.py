@@ -1,10 +1,14 @@
-"""Throughput benchmark of the redactor on a realistic generated CI log.
+"""Throughput benchmark of the redactor on a realistic generated CI log, and on short strings.
 
 Generates a ``--mb`` MB log (pytest/Java/Go/Rust/Node frames, pip/npm lines, GitHub Actions
 timestamp prefixes, one secret or PII item about every 20 lines) into a temp file, sanitizes it
-streaming with :meth:`Redactor.redact_file`, and prints MB/s and peak RSS. ``--compare`` also runs
-detect-secrets (Python API, on a slice, extrapolated; said so in the output) and scrubadub if it is
-importable. Usage: ``python benchmarks/sanitize_throughput.py [--mb 100] [--compare]``.
+streaming with :meth:`Redactor.redact_file`, and prints MB/s (wall clock and CPU time: the CPU
+figure is what to compare on a loaded machine), the load average before and after, and peak RSS.
+``--short N`` also times ``Redactor.redact`` on N short strings of the kinds the pipeline sends
+one at a time (test ids, file paths, failure messages, short tracebacks; one in 20 holds a secret
+or PII) and prints strings/s. ``--compare`` also runs detect-secrets (its CLI on a slice,
+extrapolated; said so in the output) and scrubadub if it is importable.
+Usage: ``python benchmarks/sanitize_throughput.py [--mb 100] [--short 100000] [--compare]``.
 """
 
 from __future__ import annotations
@@ -103,6 +107,78 @@ def generate(path: Path, megabytes: int, seed: int = 7) -> int:
     return written
 
 
+_SHORT_NOISE = (
+    "tests/test_api.py::TestClient::test_retry[case-{d}]",
+    "tests/integration/test_billing.py::test_invoice_total_rounding",
+    "src/billing/invoice.py",
+    "/home/runner/work/app/app/src/billing/invoice.py",
+    "render_total",
+    "com.acme.billing.InvoiceService",
+    "AssertionError: assert {d} == {d2}",
+    "KeyError: 'branch'",
+    "TypeError: Cannot read properties of undefined (reading 'map')",
+    "expect(received).toEqual(expected) // deep equality\n\nExpected: {d}\nReceived: {d2}",
+    "java.lang.IllegalStateException: connection pool exhausted after {d} ms",
+    "panic: runtime error: index out of range [{d}] with length {d2}",
+    "TimeoutError: page.click: Timeout 30000ms exceeded.",
+    "Traceback (most recent call last):\n"
+    '  File "/opt/app/src/billing/invoice.py", line {d}, in render_total\n'
+    '    raise ValueError(f"negative total: {{total}}")\n'
+    "ValueError: negative total: -{d}",
+    "\tat com.acme.billing.InvoiceService.render(InvoiceService.java:{d})\n"
+    "\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:897)",
+    "goroutine {d} [running]:\nmain.(*Server).handle(0xc0000a4000, {{0x7f3a2c, 0x12}})\n"
+    "\t/build/cmd/server/main.go:{d} +0x1d4",
+    "TestRetry/backoff_{d}",
+    "should render the invoice table > with {d} rows",
+)
+_SHORT_SECRETS = (
+    "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='10.{d}.{d2}.7', port=443)",
+    "AssertionError: expected email dev.{w}@example.com to be verified",
+    'psycopg2.OperationalError: password="{a16}" rejected for user ci',
+    "/home/{w}/work/app/tests/test_upload.py",
+    "HTTPError: 401 for https://ci:{a16}@git.acme.internal/org/repo.git",
+    "botocore.exceptions.ClientError: AKIA{A16} is not authorized",
+    "ValueError: bad token ghp_{a36}",
+    "KeyError: {uuid}",
+)
+
+
+def short_strings(n: int, seed: int = 11) -> list[str]:
+    """``n`` short strings as failure records hold them; one in 20 with a secret or PII."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        template = rng.choice(_SHORT_SECRETS if i % 20 == 0 else _SHORT_NOISE)
+        out.append(
+            _fill(template.replace("{d2}", str(rng.randint(0, 999))), rng).replace(
+                "{d}", str(rng.randint(0, 999))
+            )
+        )
+    return out
+
+
+def run_short(n: int) -> None:
+    strings = short_strings(n)
+    redactor = Redactor()
+    redactor.redact(strings[0])
+    t0, c0 = time.perf_counter(), time.process_time()
+    changed = sum(redactor.redact(s).text != s for s in strings)
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    avg = sum(map(len, strings)) / n
+    print(
+        f"short strings: {n / dt:,.0f}/s wall, {n / dc:,.0f}/s CPU ({n:,} strings, "
+        f"{avg:.0f} chars on average, {changed:,} changed), load {_load()}"
+    )
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "n/a"
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -110,12 +186,14 @@ def _peak_rss_mb() -> float:
 def run_ours(path: Path, size: int) -> None:
     redactor = Redactor()
     out = path.with_suffix(".sanitized")
-    t0 = time.perf_counter()
+    load_before = _load()
+    t0, c0 = time.perf_counter(), time.process_time()
     with path.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
         counts = redactor.redact_file(src, dst)
-    dt = time.perf_counter() - t0
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
     print(
-        f"telemetry redactor: {size / 1e6 / dt:.1f} MB/s ({size / 1e6:.0f} MB in {dt:.1f} s), "
+        f"telemetry redactor: {size / 1e6 / dt:.1f} MB/s wall, {size / 1e6 / dc:.1f} MB/s CPU "
+        f"({size / 1e6:.0f} MB in {dt:.1f} s), load {load_before} -> {_load()}, "
         f"peak RSS {_peak_rss_mb():.0f} MB, {sum(counts.values())} replacements"
     )
     out.unlink()
@@ -163,7 +241,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=100, help="size of the generated log (MB)")
     parser.add_argument("--compare", action="store_true", help="also time detect-secrets/scrubadub")
+    parser.add_argument("--short", type=int, default=0, help="also time N short strings")
     args = parser.parse_args()
+    if args.short:
+        run_short(args.short)
+    if args.mb <= 0:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ci.log"
         size = generate(path, args.mb)

@@ -56,6 +56,9 @@ _PEM_CLOSE = re.compile(r"-----END[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----")
 # group without building a match object or converting offsets.
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 _NO_SPAN = (-1, -1)
+# Texts up to this size (bytes) also check which rules' anchors they hold before running rules:
+# one set pass is cheaper than a dozen rule scans on a short text, not on a long one.
+_SMALL_TEXT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +278,19 @@ class Redactor:
         self._creatable = frozenset(
             k for k in keywords if "<" in k or ">" in k or any(k in p.lower() for p in PLACEHOLDERS)
         )
+        self._keyword_sets = tuple(frozenset(c.rule.keywords) for c in self._line)
+        self._keyless = tuple(i for i, c in enumerate(self._line) if not c.rule.keywords)
+        self._rules_by_keyword: dict[str, list[int]] = {k: [] for k in keywords}
+        for i, c in enumerate(self._line):
+            for k in set(c.rule.keywords):
+                self._rules_by_keyword[k].append(i)
+        self._anchor_set: Any = None
+        if line_rules:
+            anchor_set = re2.Set.SearchSet(_scan_options())
+            for r in line_rules:
+                anchor_set.Add(_anchor_of(r).encode())
+            anchor_set.Compile()
+            self._anchor_set = anchor_set
         self._anchors: Any = None
         if line_rules:
             union = "|".join(_anchor_of(r) for r in line_rules)
@@ -342,32 +358,7 @@ class Redactor:
         if not regions:
             return text
         pieces = [data[s:e].decode("utf-8", "surrogatepass") for s, e in regions]
-        joined = "\n".join(pieces)
-        lowered: str | None = joined.lower()
-        ascii_data: bytes | None = None
-        maybe: frozenset[str] | set[str] = frozenset()
-        if joined.isascii() and self._keyword_set is not None:
-            ascii_data = joined.encode("ascii")
-            assert lowered is not None
-            found = self._keyword_set.Match(lowered.encode("ascii")) or ()
-            maybe = {self._keywords[i] for i in found} | self._creatable
-        for c in self._line:
-            keywords = c.rule.keywords
-            if keywords:
-                if ascii_data is not None:
-                    keywords = tuple(k for k in keywords if k in maybe)
-                    if not keywords:
-                        continue
-                if lowered is None:
-                    lowered = joined.lower()
-                if not any(k in lowered for k in keywords):
-                    continue
-            new = self._apply(c, joined, counts, ascii_data)
-            if new is not joined:
-                joined = new
-                lowered = None
-                if ascii_data is not None:
-                    ascii_data = joined.encode("ascii")
+        joined = self._apply_rules("\n".join(pieces), counts)
         out_lines = joined.split("\n")
         out: list[bytes] = []
         pos = 0
@@ -380,6 +371,57 @@ class Redactor:
             pos = e
         out.append(data[pos:])
         return b"".join(out).decode("utf-8", "surrogatepass")
+
+    def _apply_rules(self, joined: str, counts: dict[str, int]) -> str:
+        """The ordered line rules over the joined candidate lines, each behind its keywords."""
+        if self._keyword_set is None or not joined.isascii():
+            low = joined.lower()
+            for c in self._line:
+                if not c.rule.keywords or any(k in low for k in c.rule.keywords):
+                    new = self._apply(c, joined, counts)
+                    if new is not joined:
+                        joined = new
+                        low = joined.lower()
+            return joined
+        lowered: str | None = joined.lower()
+        # ASCII: one pass finds every keyword present. Until a rule changes the text that is the
+        # exact answer for every guard; afterwards only those keywords and the ones a
+        # placeholder can bring in need looking for.
+        data = joined.encode("ascii")
+        assert lowered is not None
+        found = self._keyword_set.Match(lowered.encode("ascii")) or ()
+        present = frozenset(self._keywords[i] for i in found)
+        maybe = present | self._creatable
+        selected = set(self._keyless)
+        for k in maybe:
+            selected.update(self._rules_by_keyword[k])
+        # A short text also skips the rules whose anchor it lacks (they cannot match), asking
+        # again after every change.
+        small = len(data) <= _SMALL_TEXT and self._anchor_set is not None
+        anchored: set[int] = set(self._anchor_set.Match(data) or ()) if small else set()
+        changed = False
+        for i in sorted(selected):
+            if small and i not in anchored:
+                continue
+            c = self._line[i]
+            keywords = self._keyword_sets[i]
+            if not changed:
+                if keywords and keywords.isdisjoint(present):
+                    continue
+            elif keywords:
+                if lowered is None:
+                    lowered = joined.lower()
+                if not any(k in lowered for k in keywords & maybe):
+                    continue
+            new = self._apply(c, joined, counts, data)
+            if new is not joined:
+                joined = new
+                data = joined.encode("ascii")
+                lowered = None
+                changed = True
+                if small:
+                    anchored = set(self._anchor_set.Match(data) or ())
+        return joined
 
     def _anchored_lines(self, data: bytes) -> list[tuple[int, int]]:
         """Runs of consecutive lines holding an anchor hit, as byte ranges without the final
@@ -451,8 +493,9 @@ class Redactor:
 
         The groups scan only ``runs`` (each with the line break before it, so ``^`` and
         boundaries see what they would in the chunk); match offsets are mapped back to the chunk.
-        Sound because no rule pattern matches outside one line and its preceding line break,
-        except ``[^"]*`` runs, which raise :class:`_NeedsFullScan` when they leave a run.
+        Sound because a line without an anchor holds no match, and a rule's match stays on one
+        line and the line break before it, except for ``spans_lines`` rules: their groups scan
+        the whole chunk. (A match leaving its run anyway raises :class:`_NeedsFullScan`.)
         """
         sub_lower: bytes | None = None
         chunk_lower: str | None = None
@@ -460,7 +503,8 @@ class Redactor:
         spans: list[tuple[int, int]] = []
         for group in self._scan:
             if group.spans_lines:
-                found = [spans[0] for spans in _spans(group.program, sub)]
+                # Its matches may run on into lines without an anchor: scan the whole chunk.
+                found = [spans[0] for spans in _spans(group.program, data)]
             else:
                 found = _first_per_line(group.program, sub)
             if not found:
@@ -477,7 +521,7 @@ class Redactor:
                         continue
             last_end = -1
             for span in found:
-                s, e = _to_chunk(span, starts, runs)
+                s, e = span if group.spans_lines else _to_chunk(span, starts, runs)
                 if s < last_end:
                     continue
                 ls = data.rfind(b"\n", 0, s) + 1

@@ -114,3 +114,35 @@ def test_naive_baseline_strips_digits() -> None:
     from telemetry_assets.core.models import Failure
 
     assert GQ.naive_key(Failure("x", "expected 3 got 4\nmore", "")) == "expected  got "
+
+
+# (name, bug, other bug or None, same fingerprint?) over the corpus's test-route cases.
+ROUTE_CASES = [
+    (
+        "same test caller, other app caller: two bugs stay apart",
+        "py-keyerror-sku-add",
+        "py-keyerror-sku-remove",
+        False,
+    ),
+    ("only the test route differs (jest, Playwright helper, smoke script)", "js-cart-row-null-sku",
+     None, True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "bug", "other", "same"), ROUTE_CASES, ids=[c[0] for c in ROUTE_CASES]
+)
+def test_test_routes_do_not_split_or_merge_bugs(
+    name: str,
+    bug: str,
+    other: str | None,
+    same: bool,
+    corpus: tuple[list[object], list[str]],
+) -> None:
+    items, _ = corpus
+    fingerprints: dict[str, set[str]] = {}
+    for item in items:
+        fingerprints.setdefault(item.bug, set()).add(GQ.fingerprint(item.failure).value)  # type: ignore[attr-defined]
+    assert len(fingerprints[bug]) == 1, f"{bug} split"
+    if other is not None:
+        assert (fingerprints[bug] == fingerprints[other]) is same
