@@ -80,7 +80,9 @@ def test_the_pipeline_agrees_with_real_test_reports(tmp_path: Path) -> None:
             else:
                 invalid_bad.append((record["path"], row["status"], row["failures"]))
             continue
-        got = int(row["failures"]) if row["status"] == "ok" else None
+        # Tests that failed and then passed on a retry are kept as flaky occurrences; the tools'
+        # counting rule leaves them out, so they are compared without them.
+        got = int(row["failures"]) - int(row["flaky_failures"]) if row["status"] == "ok" else None
         if got in expected:
             agree += 1
             assert record["path"] not in KNOWN_BETTER, f"now agrees: {record['path']}"

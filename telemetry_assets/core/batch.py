@@ -42,7 +42,7 @@ FAILURE_COLUMNS: tuple[str, ...] = (
 
 ARTIFACT_COLUMNS: tuple[str, ...] = (
     "artifact", "run_id", "sha256", "size", "status", "reason", "format", "failures",
-    "passed_test_ids", "redactions",
+    "flaky_failures", "passed_test_ids", "redactions",
 )  # fmt: skip
 
 
@@ -150,6 +150,8 @@ def _rows_for(
         "reason": item.reason,
         "format": item.format,
         "failures": len(item.failures),
+        # Failed, then passed on a retry in the same artifact: kept (flaky signal), counted apart.
+        "flaky_failures": sum(1 for f in item.failures if f.flaky),
         # Only passes of tests that fail somewhere in the window matter (flaky detection); a
         # large suite passes hundreds of thousands of tests a week.
         "passed_test_ids": json.dumps(sorted(failing.intersection(item.passed_test_ids))),

@@ -96,7 +96,8 @@ PATH_RULES: tuple[Rule, ...] = (
     _rule("cargo_registry", r"^.*/\.cargo/registry/src/[^/]+/", ""),
     # The commit hash, or the placeholder a redactor put in its place (``/rustc/<SECRET>/``).
     _rule("rust_std", r"^/rustc/(?:[0-9a-f]{7,40}|<[A-Z_]+>)/", "rustc/"),
-    _rule("gha_workspace", r"^/home/runner/work/[^/]+/[^/]+/", ""),
+    # Also after the redactor has replaced the runner's home folder name with ``<USER>``.
+    _rule("gha_workspace", r"^/home/(?:runner|<USER>)/work/[^/]+/[^/]+/", ""),
     _rule("gha_container_workspace", r"^/__w/[^/]+/[^/]+/", ""),
     _rule("gha_windows_workspace", r"^[A-Za-z]:/a/[^/]+/[^/]+/", ""),
     _rule("github_workspace", r"^/github/workspace/", ""),

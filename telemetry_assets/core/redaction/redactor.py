@@ -330,8 +330,13 @@ class Redactor:
         if self._multi:
             lowered = text.lower()
             for c in self._multi:
-                if not c.rule.keywords or any(k in lowered for k in c.rule.keywords):
-                    text = self._apply(c, text, counts)
+                if c.rule.keywords:
+                    for k in c.rule.keywords:
+                        if k in lowered:
+                            break
+                    else:
+                        continue
+                text = self._apply(c, text, counts)
         text = self._redact_lines(text, counts)
         return RedactionResult(text, counts)
 

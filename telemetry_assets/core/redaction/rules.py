@@ -165,6 +165,7 @@ _VERSION_TAIL = re.compile(r"(?:\.\d+){2}")
 _CODE_VALUE = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|[\w.]+\(.*\)")
 _URL_VALUE = re.compile(r"[a-z][a-z0-9+.-]*://")
 _CALL = re.compile(r"\w\(")
+_DIGITS = frozenset("0123456789")
 
 
 def _no_filler_body(_m: Any, value: str) -> bool:
@@ -209,9 +210,8 @@ def _hex_blob(m: Any, value: str) -> bool:
 
 def _b64_blob(_m: Any, value: str) -> bool:
     v = value.rstrip("=")
-    if not (any(c.isdigit() for c in v) and any(c.isupper() for c in v)):
-        return False
-    if not any(c.islower() for c in v):
+    # ASCII only (the pattern's alphabet): a changed case means a letter of that case.
+    if _DIGITS.isdisjoint(v) or v.lower() == v or v.upper() == v:
         return False
     if "/" in v and any(_PATH_SEGMENT.fullmatch(seg) for seg in v.split("/")):
         return False  # a path, not base64

@@ -25,6 +25,11 @@ from telemetry_assets.core.models import Frame
 
 PATH_CASES = [
     ("github actions", "/home/runner/work/shop/shop/src/ui/Table.tsx", "src/ui/Table.tsx"),
+    (
+        "github actions, runner home already redacted",
+        "/home/<USER>/work/shop/shop/shop/db/pool.py",
+        "shop/db/pool.py",
+    ),
     ("gha container job", "/__w/shop/shop/src/ui/Table.tsx", "src/ui/Table.tsx"),
     ("gha windows", r"D:\a\shop\shop\src\ui\Table.tsx", "src/ui/Table.tsx"),
     ("gha windows C", r"C:\a\shop\shop\acme\api.py", "acme/api.py"),

@@ -4,7 +4,6 @@ linear, never-raising behaviour on arbitrary or huge input."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -438,10 +437,10 @@ def test_sniff(name: str, head: str, expected: bool) -> None:
 
 
 def test_huge_single_line_is_linear_and_cut() -> None:
+    # Rates live in benchmarks/plain_log_throughput.py; a quadratic regression would not
+    # finish here at all.
     huge = "Error: " + "x" * 50_000_000
-    started = time.perf_counter()
     result = plain_log.parse(huge, "huge.log")
-    assert time.perf_counter() - started < 5.0
     assert len(result.failures) == 1
     assert len(result.failures[0].message) < 5000
     assert any("cut" in note for note in result.notes)
@@ -449,9 +448,7 @@ def test_huge_single_line_is_linear_and_cut() -> None:
 
 def test_many_traces_scale_linearly() -> None:
     one = (LOGS / "gha-pytest-two-failures-chained.log").read_text()
-    started = time.perf_counter()
     result = plain_log.parse(one * 300, "big.log")
-    assert time.perf_counter() - started < 10.0
     assert len(result.failures) == 600
 
 

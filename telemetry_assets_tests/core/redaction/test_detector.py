@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -348,13 +347,7 @@ def test_strict_negatives_false_positive_rate() -> None:
     assert rate <= 0.02
 
 
-def test_throughput_on_sanitized_traces() -> None:
+def test_many_repeated_sanitized_traces_stay_clean() -> None:
+    # Rates live in benchmarks/detector_throughput.py.
     text = (INPUTS / "sanitized-traces.txt").read_text(encoding="utf-8") * 200
-    started = time.perf_counter()
     assert DETECTOR.is_clean(text)
-    elapsed = time.perf_counter() - started
-    megabytes = len(text) / 1e6
-    print(
-        f"{megabytes:.2f} MB of sanitized traces in {elapsed:.2f}s = {megabytes / elapsed:.2f} MB/s"
-    )
-    assert megabytes / elapsed > 0.05  # a guard against quadratic regressions, not a benchmark

@@ -5,11 +5,16 @@ fake but format-valid. Assertion messages name the case, never print the secret.
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 import pytest
+import re2
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from telemetry_assets.core.redaction.redactor import PLACEHOLDERS, Redactor, placeholder_for
-from telemetry_assets.core.redaction.rules import RULE_NAMES
+from telemetry_assets.core.redaction.rules import RULE_NAMES, RULES, Rule
 
 R = Redactor(extra_internal_domains=["acme-intra.example"])
 
@@ -290,3 +295,39 @@ def test_every_rule_is_named_once_and_has_a_placeholder() -> None:
     for name in RULE_NAMES:
         assert placeholder_for(name) in PLACEHOLDERS
         assert "." in name and name == name.lower()
+
+
+# ---- what the redactor's fast paths rely on --------------------------------------------------
+# Every line rule's anchor is found inside each of its matches, its keywords (or ``unkeyed``
+# literals) are in each match, and a match holds a line break only as its first character unless
+# the rule says ``spans_lines``. Matches are drawn from the patterns themselves.
+
+LINE_RULES = [r for r in RULES if not r.multiline and r.pattern]
+
+
+def _anchor(rule: Rule) -> Any:
+    if rule.anchor:
+        source = rule.anchor
+    else:
+        source = "(?i:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
+    return re2.compile(f"(?i:{source})" if rule.ignore_case else source)
+
+
+@pytest.mark.parametrize("rule", LINE_RULES, ids=[r.name for r in LINE_RULES])
+def test_anchor_keywords_and_line_hold_for_every_match(rule: Rule) -> None:
+    flags = re.ASCII | (re.IGNORECASE if rule.ignore_case else 0)
+    exact = re2.compile(("(?i)" if rule.ignore_case else "") + rule.pattern)
+    anchor = _anchor(rule)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(re.compile(rule.pattern, flags), fullmatch=True))
+    def check(match: str) -> None:
+        assume(exact.fullmatch(match) is not None)
+        assert anchor.search(match) is not None, f"{rule.name}: anchor missing"
+        if rule.keywords:
+            lowered = match.lower()
+            assert any(k in lowered for k in rule.keywords + rule.unkeyed), rule.name
+        if not rule.spans_lines:
+            assert "\n" not in match[1:], f"{rule.name}: match runs past a line break"
+
+    check()
