@@ -71,12 +71,12 @@ def test_the_weekly_schedule_targets_the_sunday_just_ended(tick: datetime, repor
     schedule = defs.resolve_schedule_def("weekly_telemetry_schedule")
     assert schedule.cron_schedule == "0 6 * * 1"
     assert schedule.execution_timezone == "UTC"
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=tick,
-            repository_def=defs.get_repository_def(),
-        )
-        data = schedule.evaluate_tick(context)
+    context = dg.build_schedule_context(
+        instance=dg.DagsterInstance.ephemeral(),
+        scheduled_execution_time=tick,
+        repository_def=defs.get_repository_def(),
+    )
+    data = schedule.evaluate_tick(context)
     [request] = data.run_requests or []
     assert request.partition_key == report_date
     assert request.run_key == report_date

@@ -17,7 +17,13 @@ parser attributes them so people see them:
    ``# pkg`` lines mixed into the stream) is one ``build`` Failure per package.
 
 Non-JSON lines are tolerated (stderr is often merged in). Tests that fail and later pass again in
-the same stream are marked flaky.
+the same stream are marked flaky (each failing run stays a failure, as every ``fail`` event is one).
+
+Speed: ``output`` events are most of a stream. Lines in test2json's own compact layout are read by
+one anchored regex instead of ``json.loads`` (anything else, or any line the regex does not fully
+account for, still goes through ``json.loads``); timestamps are parsed only for the first event
+and for ``fail`` events; a passing test's output is dropped when it passes, and a running test's
+output is bounded by :class:`~telemetry_assets.core.parsers.go_common.Lines`.
 """
 
 from __future__ import annotations
@@ -56,11 +62,54 @@ _BUILD_HEADER = re.compile(r"^#\s+(?P<package>\S+)(?:\s+\[(?P<binary>\S+)\])?\s*
 
 _TIMEOUT = "panic: test timed out"
 
+_COMPACT = re.compile(
+    r"""
+    \{ (?: "Time":"(?P<time>[^"\\\x00-\x1f]*)", )?
+    "Action":"(?P<action>[a-z-]+)"
+    (?: ,"Package":"(?P<package>[^"\\\x00-\x1f]*)" )?
+    (?: ,"Test":"(?P<test>[^"\\\x00-\x1f]*)" )?
+    (?: ,"Elapsed":-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)? )?
+    (?: ,"Output":"(?P<output>[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)" )?
+    \}\Z
+    """,
+    re.VERBOSE,
+)
+"""One event exactly as test2json writes it: keys in its struct order, no spaces. Names and times hold
+no escapes or control characters; the output string may hold escapes and is decoded separately.
+Deliberately does not match other key orders, extra keys (``ImportPath``, ``FailedBuild``,
+``OutputType``), spaces, or escapes outside ``Output``: those lines take the ``json.loads`` path,
+so the fast path never decides anything ``json.loads`` would decide differently."""
+
+
+def _decode_output(raw: str) -> str | None:
+    """A JSON string body as ``json.loads`` would decode it; ``None`` when it is not valid."""
+    if "\\" not in raw:
+        return raw
+    if raw.endswith("\\n") and "\\" not in raw[:-2]:
+        return raw[:-2] + "\n"
+    try:
+        value = json.loads(f'"{raw}"')
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
 
 def _event(line: str) -> dict[str, Any] | None:
     stripped = line.strip()
     if not stripped.startswith("{"):
         return None
+    fast = _COMPACT.match(stripped)
+    if fast is not None:
+        event: dict[str, Any] = {"Action": fast["action"]}
+        for key, group in (("Time", "time"), ("Package", "package"), ("Test", "test")):
+            if fast[group] is not None:
+                event[key] = fast[group]
+        if fast["output"] is not None:
+            output = _decode_output(fast["output"])
+            if output is None:
+                return None
+            event["Output"] = output
+        return event
     try:
         value = json.loads(stripped)
     except ValueError:
@@ -169,9 +218,10 @@ def _take_stray_block(stream: _Stream) -> list[str]:
 
 def _handle(stream: _Stream, event: dict[str, Any]) -> None:
     action = event["Action"]
-    when = parse_timestamp(event.get("Time"))
-    if when is not None and stream.first_time is None:
-        stream.first_time = when
+    if stream.first_time is None:
+        stream.first_time = parse_timestamp(event.get("Time"))
+    # Only a failure carries its time on; every other event's time is never read.
+    when = parse_timestamp(event.get("Time")) if action == "fail" else None
     if action == "build-output":
         key = str(event.get("ImportPath") or "")
         stream.build_output.setdefault(key, []).append(str(event.get("Output") or ""))

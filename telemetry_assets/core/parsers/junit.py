@@ -5,19 +5,25 @@ go-junit-report, PHPUnit, Bazel, ScalaTest and friends write: ``<testsuites>``/`
 nested at any depth (or absent), suites without attributes, entities and non-ASCII text. Suite
 ``failures=``/``errors=`` attributes are ignored (tools get them wrong); the testcases decide.
 Surefire reruns: a testcase whose only problem children are ``flakyFailure``/``flakyError`` passed
-on a rerun (listed as passed, counted in ``notes``); ``rerunFailure``/``rerunError`` beside a
-``<failure>`` do not add failures. The XML is parsed incrementally through defusedxml (entity
-declarations and external references are refused with a :class:`ParseError`), and each testcase
-is dropped from the tree as soon as it is read, so memory stays near one testcase plus the result.
+on a rerun: it is listed as passed, counted in ``notes``, and its first failed attempt becomes one
+``flaky`` Failure (after the final ones); ``rerunFailure``/``rerunError`` beside a ``<failure>`` do
+not add failures. The XML is parsed incrementally by defusedxml's hardened expat parser (entity
+declarations and external references are refused with a :class:`ParseError`), with this module's
+own element callbacks instead of a tree: no element objects are built, text is collected only
+inside the elements a failure needs (the first ``failure``/``error``, the first flaky attempt, the
+testcase's ``system-err``), so a passing testcase costs two callbacks and an id, and memory stays
+near one testcase plus the result.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pyexpat import ErrorString
+from pyexpat import ErrorString, XMLParserType
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.common import NotSupportedError
@@ -29,9 +35,9 @@ from telemetry_assets.core.parsers.reportutil import (
     dedupe,
     earliest,
     first_line,
-    mark_flaky,
     parse_timestamp,
     trace_info,
+    with_retried,
 )
 from telemetry_assets.core.parsers.stacktraces import TraceInfo
 
@@ -52,7 +58,14 @@ _HTML = re.compile(r"\A(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 # Which child element means what. A testcase counts once however many of these it holds; the
 # first one in document order gives the kind and the text (tools write the primary one first).
 _PROBLEM_KINDS: dict[str, FailureKind] = {"failure": "failure", "error": "error"}
-_FLAKY_TAGS = frozenset({"flakyFailure", "flakyError"})
+_FLAKY_KINDS: dict[str, FailureKind] = {"flakyFailure": "failure", "flakyError": "error"}
+_SKIP_TAGS = frozenset({"skipped", "disabled"})
+_SUITE_TAGS = frozenset({"testsuite", "testsuites"})
+
+_Sink = Callable[[str], None]
+_DISCARD: _Sink = deque(maxlen=0).append
+"""Character data outside the captured elements goes here: a C-level no-op, so whitespace and
+passing tests' output cost no Python call."""
 
 _EXT_LANGUAGE: tuple[tuple[str, str], ...] = (
     (".py", "python"),
@@ -85,21 +98,40 @@ def sniff(head: str, path: str) -> bool:
     return path.lower().endswith(".xml") and not body.startswith("{")
 
 
-def _local(tag: str) -> str:
-    """Element name without a namespace (some xUnit writers add one)."""
-    return tag.rsplit("}", 1)[-1] if "}" in tag else tag
-
-
-@dataclass
+@dataclass(slots=True)
 class _Suite:
     name: str | None
     file: str | None
     timestamp: datetime | None
 
 
+class _Case:
+    """One open ``<testcase>``: its attributes and only what a failure would need.
+
+    Everything but the first three fields is a class-level default, set on the instance only when
+    the testcase has such a child: most testcases pass, and they should cost nothing more.
+    """
+
+    problem: tuple[str, dict[str, str]] | None = None
+    problem_text: list[str] | None = None
+    flaky: tuple[str, dict[str, str]] | None = None
+    flaky_text: list[str] | None = None
+    flaky_stack: list[str] | None = None
+    in_flaky: bool = False
+    """Inside the first flaky attempt (Surefire may put its trace in a ``<stackTrace>`` child)."""
+    skipped: bool = False
+    err_text: list[str] | None = None
+
+    def __init__(self, attrs: dict[str, str], suite: _Suite | None, depth: int) -> None:
+        self.attrs = attrs
+        self.suite = suite
+        self.depth = depth
+
+
 @dataclass
 class _State:
     failures: list[Failure] = field(default_factory=list)
+    retried: list[Failure] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
     timestamps: list[datetime | None] = field(default_factory=list)
     flaky_passed: int = 0
@@ -107,25 +139,118 @@ class _State:
     junit_elements: int = 0
 
 
+class _Reader:
+    """Expat element callbacks that keep a suite stack and the open testcases.
+
+    Text is captured the way ElementTree's ``.text`` reads it: from an element's start up to its
+    first child or its end, by pointing expat's character handler at a list while inside one.
+    """
+
+    def __init__(self, expat: XMLParserType, state: _State) -> None:
+        self.expat = expat
+        self.state = state
+        self.suites: list[_Suite] = []
+        self.cases: list[_Case] = []
+        self.depth = 0
+        self.capture_depth = -1
+
+    def _capture(self) -> list[str]:
+        into: list[str] = []
+        self.capture_depth = self.depth
+        self.expat.CharacterDataHandler = into.append
+        return into
+
+    def _stop(self) -> None:
+        self.capture_depth = -1
+        self.expat.CharacterDataHandler = _DISCARD
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        depth = self.depth = self.depth + 1
+        if self.capture_depth >= 0:
+            self._stop()
+        # Namespaced writers (some xUnit dialects) send ``uri}name``.
+        name = tag if "}" not in tag else tag[tag.rfind("}") + 1 :]
+        if name == "testcase":
+            self.state.junit_elements += 1
+            self.cases.append(_Case(attrs, self.suites[-1] if self.suites else None, depth))
+            return
+        if name in _SUITE_TAGS:
+            self._open_suite(attrs)
+            return
+        if not self.cases:
+            return
+        case = self.cases[-1]
+        if depth == case.depth + 1:
+            if name in _PROBLEM_KINDS:
+                if case.problem is None:
+                    case.problem = (name, attrs)
+                    case.problem_text = self._capture()
+            elif name in _FLAKY_KINDS:
+                if case.flaky is None:
+                    case.flaky, case.in_flaky = (name, attrs), True
+                    case.flaky_text = self._capture()
+            elif name in _SKIP_TAGS:
+                case.skipped = True
+            elif name == "system-err" and case.err_text is None:
+                case.err_text = self._capture()
+        elif case.in_flaky and depth == case.depth + 2 and name == "stackTrace":
+            if case.flaky_stack is None:
+                case.flaky_stack = self._capture()
+
+    def end(self, tag: str) -> None:
+        depth = self.depth
+        self.depth = depth - 1
+        if self.capture_depth == depth:
+            self._stop()
+        if self.cases:
+            case = self.cases[-1]
+            if depth == case.depth:
+                self.cases.pop()
+                _read_testcase(case, self.state)
+                return
+            if depth == case.depth + 1:
+                case.in_flaky = False
+        if self.suites and tag[tag.rfind("}") + 1 :] in _SUITE_TAGS:
+            self.suites.pop()
+
+    def _open_suite(self, attrs: dict[str, str]) -> None:
+        self.state.junit_elements += 1
+        parent = self.suites[-1] if self.suites else None
+        stamp = parse_timestamp(attrs.get("timestamp"))
+        self.state.timestamps.append(stamp)
+        self.suites.append(
+            _Suite(
+                name=attrs.get("name"),
+                file=attrs.get("file")
+                or attrs.get("filepath")
+                or (parent.file if parent else None),
+                timestamp=stamp or (parent.timestamp if parent else None),
+            )
+        )
+
+
 def parse(text: str, path: str) -> ParseResult:
     body = text.lstrip("\ufeff")
     if not body.strip():
         raise ParseError("empty file")
     state = _State()
-    suites: list[_Suite] = []
-    stack: list[ET.Element] = []
-    parser = ET.XMLPullParser(
-        events=("start", "end"),
-        _parser=DefusedXMLParser(
-            target=ET.TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True
-        ),
+    # defusedxml installs its refusals (entity declarations, external references) on the expat
+    # parser it wraps; the element callbacks are replaced by ours, the refusals stay.
+    parser = DefusedXMLParser(
+        target=ET.TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True
     )
+    expat = parser.parser
+    reader = _Reader(expat, state)
+    expat.ordered_attributes = False
+    expat.StartElementHandler = reader.start
+    expat.EndElementHandler = reader.end
+    expat.CharacterDataHandler = _DISCARD
+    expat.CommentHandler = None
+    expat.ProcessingInstructionHandler = None
     try:
         for offset in range(0, len(body), _FEED_CHARS):
             parser.feed(body[offset : offset + _FEED_CHARS])
-            _drain(parser, state, suites, stack)
         parser.close()
-        _drain(parser, state, suites, stack)
     except ET.ParseError as err:
         raise ParseError(_xml_reason(err)) from None
     except EntitiesForbidden:
@@ -145,7 +270,7 @@ def parse(text: str, path: str) -> ParseResult:
         notes.append("report holds no testcase elements")
     return ParseResult(
         format=NAME,
-        failures=tuple(mark_flaky(state.failures, state.passed)),
+        failures=with_retried(state.failures, state.passed, state.retried),
         passed_test_ids=dedupe(state.passed),
         started_at=earliest(state.timestamps),
         notes=tuple(notes),
@@ -159,63 +284,10 @@ def _xml_reason(err: ET.ParseError) -> str:
     return f"JUnit XML not well-formed: {what} at line {line}, column {column + 1}"
 
 
-def _drain(
-    parser: ET.XMLPullParser,
-    state: _State,
-    suites: list[_Suite],
-    stack: list[ET.Element],
-) -> None:
-    for item in parser.read_events():
-        event, elem = item[0], item[-1]
-        if not isinstance(elem, ET.Element):
-            continue
-        tag = _local(elem.tag)
-        if event == "start":
-            stack.append(elem)
-            if tag in ("testsuite", "testsuites"):
-                state.junit_elements += 1
-                parent = suites[-1] if suites else None
-                stamp = parse_timestamp(elem.get("timestamp"))
-                state.timestamps.append(stamp)
-                suites.append(
-                    _Suite(
-                        name=elem.get("name"),
-                        file=elem.get("file")
-                        or elem.get("filepath")
-                        or (parent.file if parent else None),
-                        timestamp=stamp or (parent.timestamp if parent else None),
-                    )
-                )
-            elif tag == "testcase":
-                state.junit_elements += 1
-            continue
-        stack.pop()
-        if tag == "testcase":
-            _read_testcase(elem, suites[-1] if suites else None, state)
-            _forget(elem, stack)
-        elif tag in ("testsuite", "testsuites"):
-            if suites:
-                suites.pop()
-            _forget(elem, stack)
-        elif (
-            tag in ("system-out", "system-err", "properties")
-            and stack
-            and _local(stack[-1].tag) in ("testsuite", "testsuites")
-        ):
-            # Suite-level output is never part of a failure: drop it as soon as it is complete.
-            _forget(elem, stack)
-
-
-def _forget(elem: ET.Element, stack: list[ET.Element]) -> None:
-    elem.clear()
-    if stack and len(stack[-1]) and stack[-1][-1] is elem:
-        del stack[-1][-1]
-
-
-def _test_id(case: ET.Element, suite: _Suite | None) -> str:
-    name = case.get("name") or ""
-    classname = case.get("classname") or case.get("class") or ""
-    file = case.get("file")
+def _test_id(attrs: dict[str, str], suite: _Suite | None) -> str:
+    name = attrs.get("name") or ""
+    classname = attrs.get("classname") or attrs.get("class") or ""
+    file = attrs.get("file")
     if file and file.endswith(".py"):
         # pytest: classname is the dotted module path plus classes; the node id uses the file.
         module = file[:-3].replace("/", ".").replace("\\", ".")
@@ -239,46 +311,59 @@ def _language(file: str | None) -> str | None:
     return None
 
 
-def _read_testcase(case: ET.Element, suite: _Suite | None, state: _State) -> None:
+def _read_testcase(case: _Case, state: _State) -> None:
     state.testcases += 1
-    test_id = _test_id(case, suite)
-    problems = [c for c in case if _local(c.tag) in _PROBLEM_KINDS]
-    if not problems:
-        if any(_local(c.tag) in _FLAKY_TAGS for c in case):
-            state.flaky_passed += 1
-        if not any(_local(c.tag) in ("skipped", "disabled") for c in case):
+    test_id = _test_id(case.attrs, case.suite)
+    if case.problem is None:
+        if not case.skipped:
             state.passed.append(test_id)
+        if case.flaky is not None:
+            # Passed on a rerun: the first failed attempt is kept as a flaky occurrence.
+            state.flaky_passed += 1
+            tag, attrs = case.flaky
+            text = "".join(case.flaky_text or ()) or "".join(case.flaky_stack or ())
+            state.retried.append(_failure(case, test_id, _FLAKY_KINDS[tag], attrs, text, True))
         return
-    first = problems[0]
-    kind = _PROBLEM_KINDS[_local(first.tag)]
-    declared_message = first.get("message") or ""
-    declared_type = first.get("type") or None
-    body = (first.text or "").strip("\n")
-    if not body.strip():
+    tag, attrs = case.problem
+    text = "".join(case.problem_text or ())
+    if not text.strip() and case.err_text:
         # Some writers leave the element empty and put the trace in the testcase's stderr.
-        err = case.find("system-err")
-        body = (err.text or "").strip("\n") if err is not None else ""
+        text = "".join(case.err_text)
+    state.failures.append(_failure(case, test_id, _PROBLEM_KINDS[tag], attrs, text, False))
+
+
+def _failure(
+    case: _Case,
+    test_id: str,
+    kind: FailureKind,
+    attrs: dict[str, str],
+    text: str,
+    flaky: bool,
+) -> Failure:
+    suite = case.suite
+    declared_message = attrs.get("message") or ""
+    declared_type = attrs.get("type") or None
+    body = text.strip("\n")
     trace_text = clip(body if body.strip() else declared_message)
-    file = case.get("file") or (suite.file if suite else None)
+    file = case.attrs.get("file") or (suite.file if suite else None)
     hint = _language(file)
     info = trace_info(trace_text, hint)
     exception_type, message = _primary(declared_type, declared_message.strip(), info)
     message = message or first_line(trace_text)
-    stamp = parse_timestamp(case.get("timestamp")) or (suite.timestamp if suite else None)
-    state.failures.append(
-        Failure(
-            source_format=NAME,
-            message=message,
-            trace=trace_text,
-            exception_type=exception_type,
-            frames=info.frames,
-            test_id=test_id,
-            test_file=file,
-            kind=kind,
-            language=info.language or hint,
-            occurred_at=stamp,
-            chained=tuple(c for c in info.chained if c != (exception_type, message)),
-        )
+    stamp = parse_timestamp(case.attrs.get("timestamp")) or (suite.timestamp if suite else None)
+    return Failure(
+        source_format=NAME,
+        message=message,
+        trace=trace_text,
+        exception_type=exception_type,
+        frames=info.frames,
+        test_id=test_id,
+        test_file=file,
+        kind=kind,
+        language=info.language or hint,
+        occurred_at=stamp,
+        flaky=flaky,
+        chained=tuple(c for c in info.chained if c != (exception_type, message)),
     )
 
 

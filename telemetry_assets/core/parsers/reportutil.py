@@ -3,9 +3,11 @@
 Pure functions over text and decoded JSON values: timestamp reading (ISO 8601 in any offset, naive
 taken as UTC, epoch milliseconds), ANSI colour stripping, JSON loading that turns decoder errors
 into :class:`~telemetry_assets.core.models.ParseError` reasons that never quote content, head-only
-shape checks used by ``sniff``, and the step every parser shares: turning a failure body into the
+shape checks used by ``sniff``, the step every parser shares: turning a failure body into the
 ``exception_type``/``message``/``frames``/``language`` of a :class:`Failure` through
-:func:`~telemetry_assets.core.parsers.stacktraces.parse_trace`.
+:func:`~telemetry_assets.core.parsers.stacktraces.parse_trace`, and the one rule for tests that
+failed and then passed on a retry within one artifact: they are kept as ``flaky`` failures after the
+others (see :func:`with_retried`).
 """
 
 from __future__ import annotations
@@ -150,12 +152,29 @@ def first_line(text: str) -> str:
 
 
 def mark_flaky(failures: list[Failure], passed_ids: list[str]) -> list[Failure]:
-    """Flag failures of tests that also passed within the same artifact (a retry succeeded)."""
+    """Flag failures of tests that also passed within the same artifact (a retry succeeded).
+
+    An empty id says nothing about identity (nameless JUnit testcases all share it), so a failure
+    without one is never flagged because some other nameless test passed.
+    """
     passed = set(passed_ids)
-    return [
-        replace(f, flaky=True) if f.test_id is not None and f.test_id in passed else f
-        for f in failures
-    ]
+    return [replace(f, flaky=True) if f.test_id and f.test_id in passed else f for f in failures]
+
+
+RETRY_NOT_RECORDED = "failed, then passed on retry {retry}; the report keeps no error for the attempt"
+"""Message of a flaky failure whose report (mocha, older Jest) records only that a retry happened."""
+
+
+def with_retried(
+    failures: list[Failure], passed_ids: list[str], retried: list[Failure]
+) -> tuple[Failure, ...]:
+    """All failures of an artifact: final ones first (flaky when the same id also passed), then
+    the failed attempts of tests that passed on a retry (already ``flaky``), each in report order.
+
+    Retried tests stay in ``passed_test_ids`` as well: they did pass. Keeping the flaky ones last
+    leaves the position of every final failure what it was before they were reported at all.
+    """
+    return (*mark_flaky(failures, passed_ids), *retried)
 
 
 def dedupe(ids: list[str]) -> tuple[str, ...]:

@@ -217,7 +217,8 @@ def _first_per_line(program: Any, data: bytes) -> list[tuple[int, int]]:
 
 
 class _NeedsFullScan(Exception):
-    """A candidate-line match ran past its line (only ``[^"]*`` can): scan the whole chunk."""
+    """A candidate-line match left its run of lines (a rule without ``spans_lines`` should
+    not): pick the candidate lines from the whole chunk instead."""
 
 
 class Redactor:

@@ -19,13 +19,18 @@ then line-local rules, most specific first: vendor token shapes before generic f
 says ``token.github``, not ``field.secret``), fields/headers before generic blobs (they redact the
 whole value, blobs only its long runs), credentials in URLs before email (``user:pass@host`` must
 not become an email), and network/PII shapes last. Every line-local pattern is RE2 syntax (no
-lookarounds, no backreferences) and never matches a newline: the redactor unions them into one
-RE2 scan that finds the few lines worth running the rules on.
+lookarounds, no backreferences) and matches a newline at most as its first character (except
+``spans_lines`` rules). Each carries an ``anchor``, a cheap RE2 necessary condition of a match
+(by default its keywords): the redactor's first pass looks for anchors only, so most lines are
+never looked at again. Keywords must be in every match too, bar the ``unkeyed`` blind spot;
+``test_rules`` checks all three properties on matches drawn from the patterns.
 
 Policy decisions: loopback/unspecified addresses (``127.0.0.0/8``, ``::1``, ``::``, ``0.0.0.0``) are
 kept; public URLs are kept; 40-hex after ``commit``/``sha``/``rev``/``SRCREV``/``version`` is kept
 (grouping and bisecting need it) while the same value after ``token``/``secret``/``key`` goes;
-obvious placeholders (``${VAR}``, ``<token>``, ``xxxx``, ``****``, ``changeme``) are never touched.
+obvious placeholders (``${VAR}``, ``<token>``, ``xxxx``, ``****``, ``changeme``) are never touched;
+a PEM private key block becomes one ``<KEY>`` whole, BEGIN and END lines included (a lone BEGIN
+line of a truncated log too).
 """
 
 from __future__ import annotations

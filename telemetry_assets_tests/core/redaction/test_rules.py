@@ -306,10 +306,7 @@ LINE_RULES = [r for r in RULES if not r.multiline and r.pattern]
 
 
 def _anchor(rule: Rule) -> Any:
-    if rule.anchor:
-        source = rule.anchor
-    else:
-        source = "(?i:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
+    source = rule.anchor or "(?i:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
     return re2.compile(f"(?i:{source})" if rule.ignore_case else source)
 
 
@@ -319,7 +316,7 @@ def test_anchor_keywords_and_line_hold_for_every_match(rule: Rule) -> None:
     exact = re2.compile(("(?i)" if rule.ignore_case else "") + rule.pattern)
     anchor = _anchor(rule)
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.from_regex(re.compile(rule.pattern, flags), fullmatch=True))
     def check(match: str) -> None:
         assume(exact.fullmatch(match) is not None)
