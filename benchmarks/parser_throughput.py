@@ -1,14 +1,15 @@
 """Throughput benchmark of the structured test-report parsers, one figure per format.
 
 Builds about ``--mb`` MB (default 50) per format in memory with :mod:`benchmarks.corpus`'s own
-run renderer, so the reports look exactly like the ones the pipeline benchmark writes: files of
-about 2 MB (the corpus mean for a 500 MB root), mostly passing tests with 0-6 failures each drawn
-from the recurring bug pool, Playwright retries included. Formats: pytest, Maven Surefire and
+run renderer, so the reports look exactly like the ones the pipeline benchmark writes: files
+rendered for a 2 MB target (the corpus mean for a 500 MB root; 1.5-5 MB as the format makes them),
+mostly passing tests with 0-6 failures each drawn from the recurring bug pool, Playwright retries
+included. Formats: pytest, Maven Surefire and
 jest-junit JUnit XML, Jest ``--json``, Playwright JSON and ``go test -json``. The same seed gives
 the same bytes. For each format it times ``parser.parse(text, path)`` through the registry (the
-format's sniff must pick that parser) and prints MB/s by wall clock and by CPU time (best of ``--repeat``; the CPU figure is the one to
-compare on a shared machine), files, and failures
-found. Usage: ``python benchmarks/parser_throughput.py [--mb 50] [--repeat 3] [--only go-json]
+format's sniff must pick that parser) and prints MB/s by wall clock and by CPU time (best of
+``--repeat``; the CPU figure is the one to compare on a shared machine), files and failures found.
+Usage: ``python benchmarks/parser_throughput.py [--mb 50] [--repeat 3] [--only go-json]
 [--profile FORMAT]`` (``--profile`` prints the top of a cProfile of one pass over that format).
 """
 
@@ -26,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import corpus  # noqa: E402
-from telemetry_assets.core.parsers.base import SNIFF_BYTES  # noqa: E402
-from telemetry_assets.core.parsers.registry import parser_for  # noqa: E402
+from benchmarks import corpus
+from telemetry_assets.core.parsers.base import SNIFF_BYTES
+from telemetry_assets.core.parsers.registry import parser_for
 
 FORMATS = ("pytest", "surefire", "jest-junit", "jest-json", "playwright", "go-json")
 FILE_BYTES = 2 * corpus.MB

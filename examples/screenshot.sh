@@ -12,7 +12,7 @@ if [ -z "$CHROMIUM" ]; then
   exit 2
 fi
 bash examples/demo.sh >/dev/null
-.venv/bin/python -m pip install --quiet ".[screenshot]"
+.venv/bin/python -m pip install --quiet -e ".[dev,screenshot]"
 export DAGSTER_HOME="$PWD/.dagster_home"
 PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # A background job ignores SIGINT; restore it so SIGTERM shuts the webserver down cleanly.

@@ -117,13 +117,18 @@ def test_no_opt_in_sources_still_succeeds_and_says_so(tmp_path: Path) -> None:
     assert "No opt-in sources found" in limits
 
 
-def test_a_leak_the_redactor_misses_is_blocked_before_anything_is_written(tmp_path: Path) -> None:
+def _with_a_customer_email(tmp_path: Path) -> Harness:
     h = harness(tmp_path)
     leaky = junit("2026-11-20").replace(
         "KeyError: 'discount_code'</failure>",
         "KeyError: 'discount_code' for customer dana.whitfield@example.org</failure>",
     )
     ci_run(h.root, "gha-77", "2026-11-20", {"junit.xml": leaky})
+    return h
+
+
+def test_a_leak_the_redactor_misses_is_blocked_before_anything_is_written(tmp_path: Path) -> None:
+    h = _with_a_customer_email(tmp_path)
     # A broken redactor: the e-mail rule is off, so only the independent detector stands guard.
     result = h.materialize(D, disabled_redaction_rules=["pii.email"])
     assert not result.success
@@ -146,12 +151,7 @@ def test_a_leak_the_redactor_misses_is_blocked_before_anything_is_written(tmp_pa
 
 
 def test_the_same_leak_with_the_redactor_intact_passes(tmp_path: Path) -> None:
-    h = harness(tmp_path)
-    leaky = junit("2026-11-20").replace(
-        "KeyError: 'discount_code'</failure>",
-        "KeyError: 'discount_code' for customer dana.whitfield@example.org</failure>",
-    )
-    ci_run(h.root, "gha-77", "2026-11-20", {"junit.xml": leaky})
+    h = _with_a_customer_email(tmp_path)
     assert h.materialize(D).success
     text = "".join(p.read_text("utf-8") for p in h.reports.rglob("*.md"))
     text += (h.reports / f"error-aggregates-{D}.json").read_text("utf-8")

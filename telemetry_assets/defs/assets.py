@@ -54,6 +54,21 @@ def _check_spec(asset: str) -> dg.AssetCheckSpec:
     )
 
 
+def _asset(name: str, kinds: set[str], description: str) -> Any:
+    """Every telemetry asset: one group, partitioned by report date, guarded by the blocking
+    residual-PII check. ``output_required=False`` is what lets a failed check withhold the
+    output, so the IO manager never runs."""
+    return dg.asset(
+        name=name,
+        group_name=GROUP,
+        partitions_def=report_dates,
+        output_required=False,
+        check_specs=[_check_spec(name)],
+        kinds=kinds,
+        description=description,
+    )
+
+
 def guarded(
     context: dg.AssetExecutionContext,
     value: Any,
@@ -119,13 +134,10 @@ def _policy(settings: TelemetrySettings) -> Any:
     return read_policy(settings.repo_path)
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=report_dates,
-    output_required=False,
-    check_specs=[_check_spec("raw_opt_in_manifest")],
-    kinds={"python"},
-    description="Which runs and files are collected for D and why; which were skipped and why. "
+@_asset(
+    "raw_opt_in_manifest",
+    {"python"},
+    "Which runs and files are collected for D and why; which were skipped and why. "
     "Paths, hashes, sizes and run metadata only: never file contents.",
 )
 def raw_opt_in_manifest(
@@ -172,13 +184,10 @@ def raw_opt_in_manifest(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=report_dates,
-    output_required=False,
-    check_specs=[_check_spec("sanitized_artifacts")],
-    kinds={"python", "parquet"},
-    description="Every collected file parsed into failures and redacted in memory; only "
+@_asset(
+    "sanitized_artifacts",
+    {"python", "parquet"},
+    "Every collected file parsed into failures and redacted in memory; only "
     "sanitized text and per-rule redaction counts are kept. Bad files are quarantined.",
 )
 def sanitized_artifacts(
@@ -236,13 +245,10 @@ def sanitized_artifacts(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=report_dates,
-    output_required=False,
-    check_specs=[_check_spec("fingerprints")],
-    kinds={"python", "parquet"},
-    description="One row per failure in the 14-day window: normalised trace, versioned "
+@_asset(
+    "fingerprints",
+    {"python", "parquet"},
+    "One row per failure in the 14-day window: normalised trace, versioned "
     "fingerprint, run and job metadata, occurred_at.",
 )
 def fingerprints(
@@ -271,13 +277,10 @@ def fingerprints(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=report_dates,
-    output_required=False,
-    check_specs=[_check_spec("error_groups")],
-    kinds={"python", "parquet"},
-    description="Per fingerprint: counts in the report and baseline weeks, first/last seen, job "
+@_asset(
+    "error_groups",
+    {"python", "parquet"},
+    "Per fingerprint: counts in the report and baseline weeks, first/last seen, job "
     "types, sample runs and trace, daily counts; plus near-duplicate pairs (not merged).",
 )
 def error_groups(
@@ -314,13 +317,10 @@ def error_groups(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=report_dates,
-    output_required=False,
-    check_specs=[_check_spec("scored_rollup")],
-    kinds={"python", "parquet"},
-    description="Severity 0-10, suggested owner, trend flags, notes and rank per group; top-5 "
+@_asset(
+    "scored_rollup",
+    {"python", "parquet"},
+    "Severity 0-10, suggested owner, trend flags, notes and rank per group; top-5 "
     "recommended actions.",
 )
 def scored_rollup(
@@ -359,14 +359,10 @@ def _module_map(settings: TelemetrySettings) -> dict[str, str]:
     return {str(k): str(v) for k, v in (data.get("modules", data)).items()}
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=report_dates,
-    output_required=False,
-    check_specs=[_check_spec("telemetry_report")],
-    kinds={"python", "markdown", "json"},
-    deps=[],
-    description="Writes error-aggregates-D.json, telemetry-report-D.md, occurrences-D.parquet and "
+@_asset(
+    "telemetry_report",
+    {"python", "markdown", "json"},
+    "Writes error-aggregates-D.json, telemetry-report-D.md, occurrences-D.parquet and "
     "issue templates for the top groups to TELEMETRY_REPORTS_DIR.",
 )
 def telemetry_report(

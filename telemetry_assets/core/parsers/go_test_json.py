@@ -74,8 +74,8 @@ _COMPACT = re.compile(
     """,
     re.VERBOSE,
 )
-"""One event exactly as test2json writes it: keys in its struct order, no spaces. Names and times hold
-no escapes or control characters; the output string may hold escapes and is decoded separately.
+"""One event exactly as test2json writes it: keys in its struct order, no spaces. Names and times
+hold no escapes or control characters; the output string may hold escapes, decoded separately.
 Deliberately does not match other key orders, extra keys (``ImportPath``, ``FailedBuild``,
 ``OutputType``), spaces, or escapes outside ``Output``: those lines take the ``json.loads`` path,
 so the fast path never decides anything ``json.loads`` would decide differently."""

@@ -6,8 +6,11 @@ from ``failureMessages`` (ANSI colours removed). A test file that failed to run 
 (``testExecError``, or a ``failureMessage`` with no failed assertions: a syntax error, a missing
 module, a throwing ``beforeAll``) becomes one ``error`` Failure identified by the file, because
 that crash is exactly what people need to see even though no test case "failed". Passed tests
-that needed retries (``invocations`` > 1 or ``retryReasons``) are listed as passed and counted
-in ``notes`` as flaky. Times come from the suite and run ``startTime`` (epoch milliseconds).
+that needed retries (``invocations`` > 1 or ``retryReasons``) are listed as passed, counted in
+``notes`` as flaky, and kept as one ``flaky`` Failure after the final ones: from the first of
+``retryReasons`` (the failed attempts' messages), or, when Jest recorded only the count, one that
+says so. Times come from the suite and run ``startTime`` (epoch milliseconds); a passing test costs
+its id and nothing else.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from telemetry_assets.core.parsers.reportutil import (
     first_line,
     json_object_head,
     load_json,
-    mark_flaky,
     parse_timestamp,
+    retry_without_error,
     strip_ansi,
     trace_info,
+    with_retried,
 )
 
 NAME = "jest-json"
@@ -49,34 +53,40 @@ def parse(text: str, path: str) -> ParseResult:
     if not isinstance(report, dict) or not isinstance(report.get("testResults"), list):
         raise ParseError("Jest JSON has no testResults array")
     failures: list[Failure] = []
+    retried: list[Failure] = []
     passed: list[str] = []
-    flaky = 0
     for suite in report["testResults"]:
         if not isinstance(suite, dict):
             continue
         file = as_text(suite.get("name")) or as_text(suite.get("testFilePath"))
         perf = as_object(suite.get("perfStats"))
         stamp = parse_timestamp(suite.get("startTime") or perf.get("start"))
-        assertions = [a for a in suite.get("assertionResults") or () if isinstance(a, dict)]
         failed_here = 0
-        for assertion in assertions:
-            test_id = _test_id(file, assertion)
+        for assertion in suite.get("assertionResults") or ():
+            if not isinstance(assertion, dict):
+                continue
             status = assertion.get("status")
-            if status == "failed":
+            if status == "passed":
+                test_id = _test_id(file, assertion)
+                passed.append(test_id)
+                reasons = assertion.get("retryReasons")
+                invocations = assertion.get("invocations")
+                if reasons or (isinstance(invocations, int) and invocations > 1):
+                    retried.append(_retry_failure(reasons, invocations, test_id, file, stamp))
+            elif status == "failed":
                 failed_here += 1
                 body = "\n\n".join(str(m) for m in assertion.get("failureMessages") or ())
-                failures.append(_failure(body, test_id, file, stamp, "failure"))
-            elif status == "passed":
-                passed.append(test_id)
-                if (assertion.get("invocations") or 1) > 1 or assertion.get("retryReasons"):
-                    flaky += 1
+                failures.append(
+                    _failure(body, _test_id(file, assertion), file, stamp, "failure", False)
+                )
         crash = _suite_crash(suite)
         if crash and failed_here == 0:
-            failures.append(_failure(crash, file or "", file, stamp, "error"))
+            failures.append(_failure(crash, file or "", file, stamp, "error", False))
+    flaky = len(retried)
     notes = (f"{flaky} tests passed after retries (flaky)",) if flaky else ()
     return ParseResult(
         format=NAME,
-        failures=tuple(mark_flaky(failures, passed)),
+        failures=with_retried(failures, passed, retried),
         passed_test_ids=dedupe(passed),
         started_at=parse_timestamp(report.get("startTime")),
         notes=notes,
@@ -84,9 +94,30 @@ def parse(text: str, path: str) -> ParseResult:
 
 
 def _test_id(file: str | None, assertion: dict[str, Any]) -> str:
-    ancestors = [str(t) for t in assertion.get("ancestorTitles") or () if t]
+    ancestors = assertion.get("ancestorTitles")
     title = str(assertion.get("title") or assertion.get("fullName") or "")
-    return " > ".join(p for p in (file, *ancestors, title) if p)
+    parts = [file] if file else []
+    if ancestors:
+        parts.extend(str(t) for t in ancestors if t)
+    if title:
+        parts.append(title)
+    return " > ".join(parts)
+
+
+def _retry_failure(
+    reasons: object, invocations: object, test_id: str, file: str | None, stamp: datetime | None
+) -> Failure:
+    first = reasons[0] if isinstance(reasons, list) and reasons else None
+    if first:
+        return _failure(str(first), test_id, file, stamp, "failure", True)
+    return retry_without_error(
+        source_format=NAME,
+        test_id=test_id,
+        test_file=file,
+        retries=invocations - 1 if isinstance(invocations, int) and invocations > 1 else 1,
+        occurred_at=stamp,
+        language="javascript",
+    )
 
 
 def _suite_crash(suite: dict[str, Any]) -> str:
@@ -102,7 +133,12 @@ def _suite_crash(suite: dict[str, Any]) -> str:
 
 
 def _failure(
-    body: str, test_id: str, file: str | None, stamp: datetime | None, kind: FailureKind
+    body: str,
+    test_id: str,
+    file: str | None,
+    stamp: datetime | None,
+    kind: FailureKind,
+    flaky: bool,
 ) -> Failure:
     trace = clip(strip_ansi(body).strip("\n"))
     info = trace_info(trace, "javascript")
@@ -117,5 +153,6 @@ def _failure(
         kind=kind,
         language=info.language or "javascript",
         occurred_at=stamp,
+        flaky=flaky,
         chained=info.chained,
     )

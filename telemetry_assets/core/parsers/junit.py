@@ -63,7 +63,7 @@ _SKIP_TAGS = frozenset({"skipped", "disabled"})
 _SUITE_TAGS = frozenset({"testsuite", "testsuites"})
 
 _Sink = Callable[[str], None]
-_DISCARD: _Sink = deque(maxlen=0).append
+_DISCARD: _Sink = deque[str](maxlen=0).append
 """Character data outside the captured elements goes here: a C-level no-op, so whitespace and
 passing tests' output cost no Python call."""
 
@@ -193,9 +193,13 @@ class _Reader:
                 case.skipped = True
             elif name == "system-err" and case.err_text is None:
                 case.err_text = self._capture()
-        elif case.in_flaky and depth == case.depth + 2 and name == "stackTrace":
-            if case.flaky_stack is None:
-                case.flaky_stack = self._capture()
+        elif (
+            case.in_flaky
+            and depth == case.depth + 2
+            and name == "stackTrace"
+            and case.flaky_stack is None
+        ):
+            case.flaky_stack = self._capture()
 
     def end(self, tag: str) -> None:
         depth = self.depth
@@ -321,7 +325,10 @@ def _read_testcase(case: _Case, state: _State) -> None:
             # Passed on a rerun: the first failed attempt is kept as a flaky occurrence.
             state.flaky_passed += 1
             tag, attrs = case.flaky
-            text = "".join(case.flaky_text or ()) or "".join(case.flaky_stack or ())
+            text = "".join(case.flaky_text or ())
+            if not text.strip():
+                # Surefire 3 writes the attempt's trace in a ``<stackTrace>`` child.
+                text = "".join(case.flaky_stack or ())
             state.retried.append(_failure(case, test_id, _FLAKY_KINDS[tag], attrs, text, True))
         return
     tag, attrs = case.problem

@@ -3,8 +3,9 @@
 A mocha report is ``{"stats": {...}, "tests", "pending", "failures", "passes"}``; each entry of the
 top-level ``failures[]`` is one Failure identified as ``file > full title``, with the Node stack
 from ``err.stack`` (``err.message`` when there is no stack). Passes with ``currentRetry`` > 0 failed
-before passing: listed as passed and counted in ``notes`` as flaky. Mocha writes no per-test
-time, so failures carry the run's ``stats.start``.
+before passing: listed as passed, counted in ``notes`` as flaky, and kept as one ``flaky`` Failure
+after the final ones (mocha does not keep the failed attempt's error, so it says only that).
+Mocha writes no per-test time, so failures carry the run's ``stats.start``.
 
 This parser also claims files that say they are JSON (by name, or by opening with ``{``/``[``
 while being short enough to see whole) but do not decode: empty, truncated, or not JSON at all.
@@ -29,10 +30,11 @@ from telemetry_assets.core.parsers.reportutil import (
     head_is_whole_file,
     json_object_head,
     load_json,
-    mark_flaky,
     parse_timestamp,
+    retry_without_error,
     strip_ansi,
     trace_info,
+    with_retried,
 )
 
 NAME = "mocha-json"
@@ -103,16 +105,28 @@ def parse(text: str, path: str) -> ParseResult:
     started = parse_timestamp(as_object(report["stats"]).get("start"))
     failures = [_failure(entry, started) for entry in failures_in if isinstance(entry, dict)]
     passed: list[str] = []
-    flaky = 0
+    retried: list[Failure] = []
     for entry in report.get("passes") or ():
         if isinstance(entry, dict):
-            passed.append(_test_id(entry))
-            if isinstance(entry.get("currentRetry"), int) and entry["currentRetry"] > 0:
-                flaky += 1
+            test_id = _test_id(entry)
+            passed.append(test_id)
+            retry = entry.get("currentRetry")
+            if isinstance(retry, int) and not isinstance(retry, bool) and retry > 0:
+                retried.append(
+                    retry_without_error(
+                        source_format=NAME,
+                        test_id=test_id,
+                        test_file=as_text(entry.get("file")),
+                        retries=retry,
+                        occurred_at=started,
+                        language="javascript",
+                    )
+                )
+    flaky = len(retried)
     notes = (f"{flaky} tests passed on a retry (flaky)",) if flaky else ()
     return ParseResult(
         format=NAME,
-        failures=tuple(mark_flaky(failures, passed)),
+        failures=with_retried(failures, passed, retried),
         passed_test_ids=dedupe(passed),
         started_at=started,
         notes=notes,

@@ -3,11 +3,13 @@
 Suites are walked recursively (files, ``describe`` blocks, nested ``describe``); each spec holds
 one test per project. A test's identity is ``file > describe titles > spec title`` plus
 `` [project]`` when the report has projects, because the same spec failing only in WebKit is a
-different problem from failing everywhere. Tests that failed and then passed on a retry
-(``flaky``) are not failures: they are listed as passed and counted in ``notes``. The error comes
-from the last failing attempt (``error.stack`` holds the TypeScript stack, ANSI colours removed).
-Top-level ``errors[]`` (global setup, worker crashes outside any test) become ``crash`` failures.
-Attachments (screenshots, traces) are ignored.
+different problem from failing everywhere. The error comes from the last failing attempt
+(``error.stack`` holds the TypeScript stack, ANSI colours removed). Tests that failed and then
+passed on a retry (``flaky``) are listed as passed, counted in ``notes``, and kept as one ``flaky``
+Failure carrying their first failed attempt's error, after the final failures. Top-level
+``errors[]`` (global setup, worker crashes outside any test) become ``crash`` failures.
+Attachments (screenshots, traces) are ignored. Most tests pass, so a passing test costs its id
+and nothing else: result timestamps are read only when ``stats.startTime`` is missing.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from telemetry_assets.core.parsers.reportutil import (
     first_line,
     json_object_head,
     load_json,
-    mark_flaky,
     parse_timestamp,
     strip_ansi,
     trace_info,
+    with_retried,
 )
 
 NAME = "playwright-json"
@@ -60,39 +62,48 @@ def parse(text: str, path: str) -> ParseResult:
     if not isinstance(report, dict) or not isinstance(report.get("suites"), list):
         raise ParseError("Playwright JSON has no top-level suites array")
     failures: list[Failure] = []
+    retried: list[Failure] = []
     passed: list[str] = []
-    stamps: list[datetime | None] = []
-    flaky = 0
+    started = parse_timestamp(as_object(report.get("stats")).get("startTime"))
+    stamps: list[datetime | None] | None = [] if started is None else None
     for spec, titles in _specs(report["suites"], ()):
         file = spec.get("file") if isinstance(spec.get("file"), str) else None
         for test in spec.get("tests") or ():
             if not isinstance(test, dict):
                 continue
-            results = [r for r in test.get("results") or () if isinstance(r, dict)]
-            stamps.extend(parse_timestamp(r.get("startTime")) for r in results)
-            test_id = _test_id(file, titles, spec, test)
+            raw_results = test.get("results") or ()
+            if stamps is not None:
+                stamps.extend(
+                    parse_timestamp(r.get("startTime")) for r in raw_results if isinstance(r, dict)
+                )
             status = test.get("status")
+            if status == "expected":
+                passed.append(_test_id(file, titles, spec, test))
+                continue
+            results = [r for r in raw_results if isinstance(r, dict)]
             if status is None:
                 last = results[-1].get("status") if results else None
                 status = "expected" if last in (None, "passed", "skipped") else "unexpected"
                 if last == "skipped":
                     status = "skipped"
+            test_id = _test_id(file, titles, spec, test)
             if status == "unexpected":
                 failures.append(_failure(test, results, test_id, file))
             elif status == "flaky":
-                flaky += 1
                 passed.append(test_id)
+                retried.append(_retry_failure(results, test_id, file))
             elif status == "expected":
                 passed.append(test_id)
     for error in report.get("errors") or ():
         if isinstance(error, dict):
             failures.append(_error_failure(error, "crash", None, None, None))
-    stats = as_object(report.get("stats"))
-    started = parse_timestamp(stats.get("startTime")) or earliest(stamps)
+    if stamps is not None:
+        started = earliest(stamps)
+    flaky = len(retried)
     notes = (f"{flaky} tests failed then passed on retry (flaky)",) if flaky else ()
     return ParseResult(
         format=NAME,
-        failures=tuple(mark_flaky(failures, passed)),
+        failures=with_retried(failures, passed, retried),
         passed_test_ids=dedupe(passed),
         started_at=started,
         notes=notes,
@@ -140,12 +151,26 @@ def _failure(
     return _error_failure(error, "failure", test_id, file, parse_timestamp(last.get("startTime")))
 
 
+def _retry_failure(results: list[dict[str, Any]], test_id: str, file: str | None) -> Failure:
+    """A flaky test's first failed attempt: the error a retry papered over."""
+    failing = [r for r in results if r.get("status") in _FAILED_RESULT or r.get("error")]
+    first = failing[0] if failing else {}
+    error = first.get("error")
+    if not isinstance(error, dict):
+        errors = [e for e in first.get("errors") or () if isinstance(e, dict)]
+        error = errors[0] if errors else {"message": "failed, then passed on retry"}
+    when = parse_timestamp(first.get("startTime"))
+    return _error_failure(error, "failure", test_id, file, when, flaky=True)
+
+
 def _error_failure(
     error: dict[str, Any],
     kind: str,
     test_id: str | None,
     file: str | None,
     occurred_at: datetime | None,
+    *,
+    flaky: bool = False,
 ) -> Failure:
     message = strip_ansi(str(error.get("message") or "")).strip()
     stack = strip_ansi(str(error.get("stack") or "")).strip()
@@ -165,5 +190,6 @@ def _error_failure(
         kind="crash" if kind == "crash" else "failure",
         language=info.language or "javascript",
         occurred_at=occurred_at,
+        flaky=flaky,
         chained=info.chained,
     )

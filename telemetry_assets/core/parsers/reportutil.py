@@ -161,8 +161,32 @@ def mark_flaky(failures: list[Failure], passed_ids: list[str]) -> list[Failure]:
     return [replace(f, flaky=True) if f.test_id and f.test_id in passed else f for f in failures]
 
 
-RETRY_NOT_RECORDED = "failed, then passed on retry {retry}; the report keeps no error for the attempt"
-"""Message of a flaky failure whose report (mocha, older Jest) records only that a retry happened."""
+def retry_without_error(
+    *,
+    source_format: str,
+    test_id: str,
+    test_file: str | None,
+    retries: int,
+    occurred_at: datetime | None,
+    language: str | None,
+) -> Failure:
+    """The flaky failure of a test whose report records that it needed retries but not why
+    (mocha's ``currentRetry``, Jest's ``invocations`` without ``retryReasons``): it still shows in
+    the product as the flaky test it is, grouped by its test id."""
+    message = (
+        f"failed, then passed on retry {retries}; the report keeps no error for the failed attempt"
+    )
+    return Failure(
+        source_format=source_format,
+        message=message,
+        trace=message,
+        test_id=test_id or None,
+        test_file=test_file,
+        kind="failure",
+        language=language,
+        occurred_at=occurred_at,
+        flaky=True,
+    )
 
 
 def with_retried(

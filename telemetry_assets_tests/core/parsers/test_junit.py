@@ -54,7 +54,8 @@ CASES = [
         ("parser.Top.top level",),
     ),
     (
-        "surefire flakyFailure passes, rerunFailure beside failure counts once",
+        "surefire flakyFailure passes and is kept as a flaky failure after the final ones, "
+        "rerunFailure beside failure counts once",
         "junit/surefire-flaky-rerun.xml",
         [
             (
@@ -62,7 +63,13 @@ CASES = [
                 "failure",
                 "java.util.concurrent.TimeoutException",
                 "timeout",
-            )
+            ),
+            (
+                "com.acme.cache.CacheTest.evictsOldest",
+                "failure",
+                "org.opentest4j.AssertionFailedError",
+                "expected:<1> but was:<2>",
+            ),
         ],
         ("com.acme.cache.CacheTest.evictsOldest", "com.acme.cache.CacheTest.putsAndGets"),
     ),
@@ -121,7 +128,7 @@ PRIMARY_CASES = [
 def test_primary_exception_is_the_traces_and_chain_does_not_repeat_it(
     name: str, fixture: str, primary: str, chained: tuple[tuple[str, str], ...]
 ) -> None:
-    (failure,) = junit.parse(read(fixture), fixture).failures
+    (failure,) = [f for f in junit.parse(read(fixture), fixture).failures if not f.flaky]
     assert failure.exception_type == primary
     assert failure.chained == chained
     assert (failure.exception_type, failure.message) not in failure.chained
@@ -156,9 +163,74 @@ def test_flaky_rerun_is_noted() -> None:
     assert any("flaky" in note for note in result.notes)
 
 
+# (name, fixture, test_id, kind, exception_type, message, innermost frame (file, function, line))
+FLAKY = [
+    (
+        "flakyFailure with the trace as text: its first attempt's error and frames",
+        "junit/surefire-flaky-rerun.xml",
+        "com.acme.cache.CacheTest.evictsOldest",
+        "failure",
+        "org.opentest4j.AssertionFailedError",
+        "expected:<1> but was:<2>",
+        ("CacheTest.java", "evictsOldest", 30),
+    ),
+    (
+        "flakyError with a stackTrace child (Surefire 3): the first of two attempts",
+        "junit/surefire-flaky-error-stacktrace-child.xml",
+        "com.acme.orders.OrderSyncIT.syncsPendingOrders",
+        "error",
+        "java.net.SocketException",
+        "Connection reset",
+        ("NioSocketImpl.java", "implRead", 318),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fixture", "test_id", "kind", "exc", "message", "innermost"),
+    FLAKY,
+    ids=[c[0] for c in FLAKY],
+)
+def test_passed_on_rerun_is_one_flaky_failure_and_still_passed(
+    name: str,
+    fixture: str,
+    test_id: str,
+    kind: str,
+    exc: str,
+    message: str,
+    innermost: tuple[str, str, int],
+) -> None:
+    result = junit.parse(read(fixture), fixture)
+    flaky = [f for f in result.failures if f.flaky]
+    assert [(f.test_id, f.kind, f.exception_type, f.message) for f in flaky] == [
+        (test_id, kind, exc, message)
+    ]
+    (failure,) = flaky
+    last = failure.frames[-1]
+    assert (last.file, last.function, last.line) == innermost
+    assert test_id in result.passed_test_ids
+    assert result.failures[-1] is failure, "flaky failures come after the final ones"
+
+
 def test_pytest_timestamp_is_utc_aware() -> None:
     result = junit.parse(read("junit/pytest-error-vs-failure.xml"), "x.xml")
     assert result.started_at is not None and result.started_at.tzinfo is not None
+
+
+def test_nameless_testcases_are_not_flaky_because_another_nameless_one_passed() -> None:
+    text = "<testsuite><testcase/><testcase><failure/></testcase></testsuite>"
+    (failure,) = junit.parse(text, "x.xml").failures
+    assert not failure.flaky
+
+
+def test_namespaced_report_and_text_after_a_child_is_not_the_body() -> None:
+    text = (
+        '<t:testsuite xmlns:t="urn:x"><t:testcase classname="a.B" name="c">'
+        '<t:failure message="m">head<t:detail>inner</t:detail>tail</t:failure>'
+        "</t:testcase></t:testsuite>"
+    )
+    (failure,) = junit.parse(text, "x.xml").failures
+    assert (failure.test_id, failure.trace) == ("a.B.c", "head")
 
 
 def test_repeated_testcase_that_later_passes_is_flaky() -> None:

@@ -15,7 +15,7 @@ FIXTURE = "mocha/failures-and-retries.json"
 
 def test_failure_fields() -> None:
     result = mocha_json.parse(read(FIXTURE), FIXTURE)
-    (failure,) = result.failures
+    (failure,) = [f for f in result.failures if not f.flaky]
     assert failure.test_id == (
         "/home/runner/work/api/api/test/auth.spec.js > auth rejects expired tokens"
     )
@@ -24,6 +24,17 @@ def test_failure_fields() -> None:
     assert failure.occurred_at == datetime(2026, 11, 20, 10, 11, 12, tzinfo=UTC)
     assert any("flaky" in n for n in result.notes)
     assert len(result.passed_test_ids) == 2
+
+
+def test_pass_on_retry_is_one_flaky_failure_that_says_the_error_was_not_kept() -> None:
+    result = mocha_json.parse(read(FIXTURE), FIXTURE)
+    test_id = "/home/runner/work/api/api/test/auth.spec.js > auth issues tokens"
+    (flaky,) = [f for f in result.failures if f.flaky]
+    assert (flaky.test_id, flaky.frames, flaky.kind) == (test_id, (), "failure")
+    assert flaky.message.startswith("failed, then passed on retry 1")
+    assert flaky.test_file == "/home/runner/work/api/api/test/auth.spec.js"
+    assert test_id in result.passed_test_ids
+    assert result.failures[-1] is flaky
 
 
 BROKEN = [
