@@ -79,6 +79,8 @@ def placeholder_for(rule_name: str) -> str:
 class _Compiled:
     rule: Rule
     regex: Any
+    prefix: Any
+    """The rule's compiled ``line_prefix`` (None: the rule has none)."""
     groups: tuple[int, ...]
     """Indices of the replaceable groups (s, s1..s9) in this regex; empty: the whole match."""
     program: Any
@@ -93,9 +95,11 @@ def _compile(rule: Rule) -> _Compiled:
     regex: Any = re.compile(pattern) if _LOOKAROUND.search(pattern) else re2.compile(pattern)
     index = dict(regex.groupindex)
     program = None if isinstance(regex, re.Pattern) else regex._regexp
+    prefix = re.compile(rule.line_prefix) if rule.line_prefix else None
     return _Compiled(
         rule,
         regex,
+        prefix,
         tuple(index[g] for g in _GROUP_NAMES if g in index),
         program,
         index,
@@ -150,6 +154,27 @@ def _cookie_values(value: str, placeholder: str) -> tuple[str, int]:
             n += 1
         out.append(part)
     return ";".join(out), n
+
+
+def _per_line(value: str, placeholder: str, prefix: Any) -> str | None:
+    """``value`` with each line's content replaced by ``placeholder``, its line breaks (and the
+    ``prefix`` regex's match at the start of every line after the first, if given) kept.
+
+    None when a ``prefix`` is given and some later line lacks it: the caller then replaces the
+    value whole. Whitespace-only lines stay as they are.
+    """
+    out: list[str] = []
+    for i, line in enumerate(value.split("\n")):
+        head = ""
+        if i and prefix is not None:
+            found = prefix.match(line)
+            if found is None:
+                return None
+            head = found.group(0)
+        body = line[len(head) :]
+        cr = "\r" if body.endswith("\r") else ""
+        out.append(head + (placeholder + cr if body.strip() else body))
+    return "\n".join(out)
 
 
 def _spans(program: Any, data: bytes, pos: int = 0) -> Iterator[list[tuple[int, int]]]:
@@ -364,8 +389,13 @@ class Redactor:
         if not regions:
             return text
         pieces = [data[s:e].decode("utf-8", "surrogatepass") for s, e in regions]
-        joined = self._apply_rules("\n".join(pieces), counts)
+        before = "\n".join(pieces)
+        joined = self._apply_rules(before, counts)
         out_lines = joined.split("\n")
+        if len(out_lines) != before.count("\n") + 1:
+            # A replacement joined or split lines: the pieces cannot be put back where they came
+            # from. Fail closed rather than misplace redacted text.
+            raise RuntimeError("a line rule changed the number of lines; refusing to guess")
         out: list[bytes] = []
         pos = 0
         li = 0
@@ -583,6 +613,10 @@ class Redactor:
                 replacement, k = _cookie_values(value, rule.placeholder)
                 if not k:
                     continue
+            elif "\n" in value and (rule.spans_lines or c.prefix is not None):
+                # Never join lines: the output keeps the input's line structure.
+                per_line = _per_line(value, rule.placeholder, c.prefix)
+                replacement, k = per_line or rule.placeholder, 1
             else:
                 replacement, k = rule.placeholder, 1
             parts.append(text[pos:start])

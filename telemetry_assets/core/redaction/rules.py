@@ -67,7 +67,13 @@ class Rule:
     spans_lines: bool = False
     """A match may run on past a line break (``[^"]*``), not only start on one. Line rules
     without it stay on one line, which lets the redactor look at each line once per rule
-    group; a test walks every pattern to prove it."""
+    group; a test walks every pattern to prove it. The replacement of a value that spans lines
+    keeps its line breaks (one placeholder per line): output lines never merge."""
+    line_prefix: str = ""
+    """Multi-line rules: a regex for a per-line log prefix (CI timestamps). When every line of
+    a match after its first starts with one, each line keeps its prefix and gets its own
+    placeholder, so the line structure (and the timestamps) survive; otherwise the match
+    becomes one placeholder."""
     anchor: str = ""
     """RE2 pattern found inside every match of ``pattern`` (a necessary condition, never a
     sufficient one), case-insensitive when the rule is. The redactor's first pass looks only for
@@ -200,6 +206,9 @@ _SHA_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _SECRET_CONTEXT = re.compile(r"(?:token|secret|key|passw|auth)[\w\s\"'=:-]{0,12}$", re.IGNORECASE)
+# Rust backtraces name std's sources as /rustc/<commit>/library/...: the public rustc commit.
+# Only a 40-hex value directly between "/rustc/" and "/" is this (see _hex_blob).
+_RUSTC_BEFORE = "/rustc/"
 
 
 def _hex_blob(m: Any, value: str) -> bool:
@@ -209,6 +218,12 @@ def _hex_blob(m: Any, value: str) -> bool:
     if _SECRET_CONTEXT.search(before):
         return True
     if _SHA_CONTEXT.search(before):
+        return False
+    if (
+        len(value) == 40
+        and before.endswith(_RUSTC_BEFORE)
+        and m.string[m.end() : m.end() + 1] == "/"
+    ):
         return False
     return shannon_entropy(value) >= 3.0 and not is_sequential(value) and not is_filler(value)
 
@@ -409,8 +424,30 @@ def _email(m: Any, value: str) -> bool:
     return not value.lower().startswith("git@")
 
 
+# Home folders of CI service accounts (GitHub/Azure runners, Jenkins, CircleCI, Buildkite, GitLab,
+# cloud images, containers): not people. Kept so that the audit counts only real user names.
+# Deliberately short: "admin", "build", "node" and the like may be a person's login elsewhere.
+_SERVICE_USERS = frozenset(
+    [
+        "runner",
+        "runneradmin",
+        "jenkins",
+        "ubuntu",
+        "circleci",
+        "buildkite-agent",
+        "gitlab-runner",
+        "vsts",
+        "docker",
+        "root",
+    ]
+)
+
+
 def _home_user(_m: Any, value: str) -> bool:
-    return value not in ("<USER>",) and value.lower() not in ("shared", "public", "default")
+    low = value.lower()
+    return value != "<USER>" and low not in ("shared", "public", "default") and (
+        low not in _SERVICE_USERS
+    )
 
 
 # --- patterns ---------------------------------------------------------------------------------
@@ -420,7 +457,8 @@ def _home_user(_m: Any, value: str) -> bool:
 _B = r"(?:^|[^0-9A-Za-z_])"  # poor man's lookbehind: consumed, outside group s
 
 _SECRET_WORDS_ANY = r"(?:password|passwd|passphrase|secret|token|credentials?|api[_-]?key)"
-_SECRET_WORDS_END = r"(?:key|[_.-]pass|pwd|auth|session|sessionid|sessid|_pw|secure)"
+# ``pw`` covers ``db_pw``, ``rootpw``, a bare ``pw`` and (with ``pwd``) ``PGPWD``-style names.
+_SECRET_WORDS_END = r"(?:key|[_.-]pass|pwd|auth|session|sessionid|sessid|pw|secure)"
 _KEY = (
     r"(?:[A-Za-z0-9_.-]*" + _SECRET_WORDS_ANY + r"[A-Za-z0-9_.-]*"
     r"|[A-Za-z0-9_.-]*_pass_[A-Za-z0-9_.-]*"
@@ -429,12 +467,15 @@ _KEY = (
 
 
 # _KEY without its leading ``[A-Za-z0-9_.-]*``: what every key name matched by _KEY contains.
-# Note ``_pw``: "db_pw" holds none of the field rules' keywords, so their anchor cannot be the
-# keywords alone.
 _KEY_ANCHOR = (
     r"(?:(?:password|passwd|passphrase|secret|token|credentials?|api[_-]?key|_pass_)"
-    r"[A-Za-z0-9_.-]*|key|[_.-]pass|pwd|auth|session|sessionid|sessid|_pw|secure)"
+    r"[A-Za-z0-9_.-]*|key|[_.-]pass|pwd|auth|session|sessionid|sessid|pw|secure)"
 )
+
+
+# GitHub Actions (and Azure Pipelines) raw logs start every line with an ISO timestamp and a space.
+# Local-time offsets ("+02:00") are not CI prefixes and are not matched.
+CI_LINE_PREFIX = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z[ \t]"
 
 
 def _quoted(a: str, b: str, c: str) -> str:
@@ -449,15 +490,18 @@ RULES: tuple[Rule, ...] = (
         # The WHOLE block, BEGIN and END lines included, becomes one <KEY>: a kept header line
         # is itself a finding for the residual-PII check. Terminated block (also with JSON-escaped
         # "\n"; ends at the first -----END line of any kind), else an unterminated one (truncated
-        # log): the header and every following base64-looking line; else a lone header. Public
-        # keys and certificates are not matched.
+        # log): the header and every following base64-looking line, each optionally after a CI
+        # timestamp prefix; else a lone header. Public keys and certificates are not matched.
+        # With timestamp prefixes every line keeps its prefix (``line_prefix``).
         r"-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----"
         r"(?:(?s:(?:(?!-----END).){0,100000}?)-----END[A-Z0-9 ]{0,40}-----"
-        r"|(?:(?:\\r)?(?:\\n|\r?\n)(?:[A-Za-z0-9+/=:, -]*(?:\\n|\r?\n))*"
+        r"|(?:(?:\\r)?(?:\\n|\r?\n)(?:" + CI_LINE_PREFIX + r")?"
+        r"(?:[A-Za-z0-9+/=:, -]*(?:\\n|\r?\n)(?:" + CI_LINE_PREFIX + r")?)*"
         r"[A-Za-z0-9+/=]{8,}[A-Za-z0-9+/=]*)?)",
         keywords=("private key",),
         multiline=True,
         check_placeholder=False,
+        line_prefix=CI_LINE_PREFIX,
     ),
     Rule(
         "cred.login_pair",
@@ -854,7 +898,9 @@ RULES: tuple[Rule, ...] = (
         "cred.cli_user",
         "<SECRET>",
         # curl -u/--user, wget --http-user style "user:pass"; a bare user (no colon) stays.
-        r"(?:^|[ \t])(?:-u|--user|--proxy-user)[ \t]+(?P<s>[^\s]+)",
+        # ``(?m:^)``: the start of every line (a plain ``^`` held only on the first line of
+        # whatever text the rule ran over, so the outcome depended on the surrounding lines).
+        r"(?:(?m:^)|[ \t])(?:-u|--user|--proxy-user)[ \t]+(?P<s>[^\s]+)",
         ("-u", "--user", "--proxy-user"),
         _curl_user,
         check_placeholder=False,
@@ -894,8 +940,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "field.xml_add_key",
         "<SECRET>",
-        r"key=\"[A-Za-z0-9_.-]*(?:password|secret|token|apikey|api_key)[A-Za-z0-9_.-]*\"[ \t]+"
-        r"value=\"(?P<s>[^\"]*)\"",
+        # web.config <add key="DbPassword" value="..."/>; the value may be on the next line and
+        # may itself run over lines (each of its lines gets a placeholder, none is joined).
+        r"key=\"[A-Za-z0-9_.-]*(?:password|secret|token|apikey|api_key)[A-Za-z0-9_.-]*\""
+        r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)value=\"(?P<s>[^\"]*)\"",
         ("key=",),
         ignore_case=True,
         spans_lines=True,
@@ -905,8 +953,8 @@ RULES: tuple[Rule, ...] = (
         "field.cli_flag",
         "<SECRET>",
         # --password=x, --api-key x, -vaultToken x, mysql -p'x'. "-p /tmp" (mkdir) is not a flag
-        # value: -p takes only a quoted value glued to it.
-        r"(?:^|[ \t])(?:--?[A-Za-z0-9-]*(?:password|passwd|secret|token|api-?key|apikey)"
+        # value: -p takes only a quoted value glued to it. ``(?m:^)`` as in cred.cli_user.
+        r"(?:(?m:^)|[ \t])(?:--?[A-Za-z0-9-]*(?:password|passwd|secret|token|api-?key|apikey)"
         r"(?:[ \t]*=[ \t]*|[ \t]+)(?:"
         + _quoted("s1", "s2", "s3")
         + r"|(?P<s4>[^\s\"'`-][^\s\"'`]*))"
@@ -931,10 +979,11 @@ RULES: tuple[Rule, ...] = (
         # to the end of the line (quoted values are field.secret's).
         r"(?m:^)[ \t]*(?:export[ \t]+|-[ \t]+|#[ \t]*)?(?P<k>" + _KEY + r")[ \t]*(?::=|[:=])[ \t]*"
         r"(?P<s>[^\s\"'`=>:][^\n]*[^\s,;])",
-        ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
+        # "pw" is a keyword in its own right (it covers "pwd" and "db_pw"): whether a "db_pw="
+        # value goes must not depend on some other field keyword being in the same chunk.
+        ("pass", "secret", "token", "credential", "key", "pw", "auth", "sess", "secure"),
         lambda m, v: _field_value(m, v) and any(c in v for c in " ,;") and not _CALL.search(v),
         ignore_case=True,
-        unkeyed=("_pw",),
         anchor=_KEY_ANCHOR + r"[ \t]*[:=]",
     ),
     Rule(
@@ -947,10 +996,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:^|[^A-Za-z0-9_.-])(?P<k>" + _KEY + r")[\"']?[ \t]*"
         r"(?:(?::=|=>|===?|!==?|[:=])[ \t]*(?:" + _quoted("s1", "s2", "s3") + r"|"
         r"(?P<s4>[^\s\"'`@,;)\]}=>:][^\s\"'`,;]*))|[ \t]+(?:" + _quoted("s5", "s6", "s7") + r"))",
-        ("pass", "secret", "token", "credential", "key", "pwd", "auth", "sess", "secure"),
+        ("pass", "secret", "token", "credential", "key", "pw", "auth", "sess", "secure"),
         _field_value,
         ignore_case=True,
-        unkeyed=("_pw",),
         anchor=_KEY_ANCHOR + r"[\"']?[ \t]*(?:[:=!]|[ \t][\"'`])",
     ),
     Rule(
