@@ -15,7 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -275,9 +275,14 @@ def sanitize_manifest(
                 initializer=_init_worker,
                 initargs=(settings,),
             ) as pool:
-                outputs = pool.map(_work, jobs, chunksize=max(1, min(16, len(todo) // (4 * workers))))
-                for index, item in zip(todo, outputs, strict=True):
-                    results[index] = item
+                # Largest artifacts first, one per task: sizes are skewed (one big log can be a
+                # third of a day), and this keeps both cores busy to the end. Results go back to
+                # their manifest position, so the order of completion never shows.
+                order = sorted(range(len(todo)), key=lambda k: -records[todo[k]].size)
+                futures = {pool.submit(_work, jobs[k]): todo[k] for k in order}
+                for future in as_completed(futures):
+                    index = futures[future]
+                    results[index] = future.result()
                     done += 1
                     done_bytes += records[index].size
                     if progress:

@@ -4,7 +4,10 @@ Contract: ``redact(text)`` returns the text with every match of every enabled ru
 rule's placeholder, plus per-rule replacement counts (only rules with > 0). It is idempotent
 (placeholders are never matched again) and pure (no I/O except :meth:`Redactor.redact_file`, which
 reads and writes the streams it is handed). Errors are never swallowed: a failing rule raises, so
-callers fail closed instead of passing text through unredacted.
+callers fail closed instead of passing text through unredacted. Line structure is kept: a
+replacement never removes a line break (multi-line values get one placeholder per line), so the
+output has the input's lines, and a line's redaction does not depend on the lines around it
+(bar the multi-line rules: PEM blocks, login pairs, web.config ``<add key= value=>``).
 
 Speed: most log lines hold nothing. Multi-line rules (PEM blocks, login pairs) run first over the
 whole text, guarded by their keywords. Then three passes, each over less text than the one before:

@@ -28,9 +28,14 @@ never looked at again. Keywords must be in every match too, bar the ``unkeyed`` 
 Policy decisions: loopback/unspecified addresses (``127.0.0.0/8``, ``::1``, ``::``, ``0.0.0.0``) are
 kept; public URLs are kept; 40-hex after ``commit``/``sha``/``rev``/``SRCREV``/``version`` is kept
 (grouping and bisecting need it) while the same value after ``token``/``secret``/``key`` goes;
-obvious placeholders (``${VAR}``, ``<token>``, ``xxxx``, ``****``, ``changeme``) are never touched;
-a PEM private key block becomes one ``<KEY>`` whole, BEGIN and END lines included (a lone BEGIN
-line of a truncated log too).
+the 40-hex rustc commit in ``/rustc/<sha>/library/...`` backtrace paths is kept too; home folders of
+well-known CI service accounts (``/home/runner``, ``/home/jenkins``, ``C:\\Users\\runneradmin``...)
+are not personal data and are kept; obvious placeholders (``${VAR}``, ``<token>``, ``xxxx``,
+``****``, ``changeme``) are never touched; a PEM private key block becomes one ``<KEY>`` whole,
+BEGIN and END lines included (a lone BEGIN line of a truncated log too), except when its lines
+carry CI timestamp prefixes: then each line keeps its prefix and gets its own ``<KEY>``.
+Consistency: a line is redacted the same whatever else is in the text (no rule depends on the
+text's first line or on keywords found elsewhere), and output lines are never joined.
 """
 
 from __future__ import annotations
@@ -61,9 +66,11 @@ class Rule:
     """Runs with Python ``re`` over the whole text (PEM blocks, login pairs) before the rest."""
     ignore_case: bool = False
     unkeyed: tuple[str, ...] = ()
-    """Lower-case literals of which one is in every match holding none of ``keywords`` (their
-    blind spot: the key ``db_pw`` holds no field keyword). Where one occurs the redactor cannot
-    treat the keywords as a necessary condition and takes its slow, exact path."""
+    """Lower-case literals of which one is in every match holding none of ``keywords`` (a
+    blind spot of the keywords). Where one occurs the redactor cannot treat the keywords as a
+    necessary condition and takes its slow, exact path. No rule needs one today: prefer making
+    the literal a keyword (as ``pw`` for ``db_pw``), so that whether a line is redacted never
+    depends on what else is in the text."""
     spans_lines: bool = False
     """A match may run on past a line break (``[^"]*``), not only start on one. Line rules
     without it stay on one line, which lets the redactor look at each line once per rule
@@ -445,8 +452,10 @@ _SERVICE_USERS = frozenset(
 
 def _home_user(_m: Any, value: str) -> bool:
     low = value.lower()
-    return value != "<USER>" and low not in ("shared", "public", "default") and (
-        low not in _SERVICE_USERS
+    return (
+        value != "<USER>"
+        and low not in ("shared", "public", "default")
+        and (low not in _SERVICE_USERS)
     )
 
 

@@ -110,3 +110,31 @@ def test_redacted_output_is_stable_and_never_contains_the_secret(
     text = json.dumps({"detail": f"token {secret} rejected"})
     once = R.redact(text).text
     assert secret not in once and R.redact(once).text == once
+
+
+# One-line log lines, secret-bearing or not; none starts a multi-line match (no user/login field
+# directly followed by a password line, no PEM header, no web.config <add>), so each line's
+# redaction must be the same alone as among any others, in any order.
+LINES = [
+    "db_pw=Qz7Wx9Lp2Rt5",
+    "export DB_PW=Nm3Kl9Qw1Vb7",
+    "--password Vb7Nm3Kl9Qw1",
+    "-u builder:Tq7Wv9Xz2Lp4 https://api.example.com",
+    "secret=Ab3dE5gH7jK9mN1p",
+    "GH=ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3",
+    "[INFO] Building jar: /home/runner/work/app/app/target/app-1.4.2.jar",
+    '  File "/home/jdoe/src/app.py", line 3, in main',
+    "   at /rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs:72:14",
+    "curl: (7) Failed to connect to 10.20.30.40 port 443",
+    "2026-11-20T10:11:12.1234567Z ##[group]Run actions/checkout@v4",
+    "tests/test_api.py::TestClient::test_retry PASSED",
+    "E   AssertionError: assert 3 == 4",
+    "",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=12))
+def test_each_line_is_redacted_as_if_alone(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert R.redact(text).text == "\n".join(R.redact(line).text for line in lines)

@@ -328,3 +328,144 @@ def test_anchor_keywords_and_line_hold_for_every_match(rule: Rule) -> None:
             assert "\n" not in match[1:], f"{rule.name}: match runs past a line break"
 
     check()
+
+
+# ---- context-free outcomes -------------------------------------------------------------------
+# A line's redaction must not depend on what else is in the text: each of these once leaked
+# unless some unrelated line happened to be around. (name, line, secret, placeholder)
+SAME_ALONE_OR_NOT: list[tuple[str, str, str, str]] = [
+    ("db_pw field", "db_pw=Qz7Wx9Lp2Rt5", "Qz7Wx9Lp2Rt5", "<SECRET>"),
+    ("bare pw field", "pw=Rt5Qz7Wx9Lp2", "Rt5Qz7Wx9Lp2", "<SECRET>"),
+    ("pwd field", "pwd=Lp2Rt5Qz7Wx9", "Lp2Rt5Qz7Wx9", "<SECRET>"),
+    ("rootpw in json", '{"mysql_rootpw": "Wx9Lp2Rt5Qz7"}', "Wx9Lp2Rt5Qz7", "<SECRET>"),
+    ("env DB_PW", "export DB_PW=Nm3Kl9Qw1Vb7", "Nm3Kl9Qw1Vb7", "<SECRET>"),
+    ("password flag at line start", "--password Vb7Nm3Kl9Qw1", "Vb7Nm3Kl9Qw1", "<SECRET>"),
+    ("api key flag at line start", "--api-key=Kl9Qw1Vb7Nm3", "Kl9Qw1Vb7Nm3", "<SECRET>"),
+    ("curl user at line start", "-u builder:Tq7Wv9Xz2Lp4", "Tq7Wv9Xz2Lp4", "<SECRET>"),
+    ("proxy user at line start", "--proxy-user ci:Xz2Lp4Tq7Wv9", "Xz2Lp4Tq7Wv9", "<SECRET>"),
+]
+SURROUNDINGS = {
+    "alone": "{}",
+    "after a plain line": "Run ./scripts/deploy.sh\n{}",
+    "after a field keyword line": "secret=Ab3dE5gH7jK9mN1p\n{}",
+    "between token lines": "ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3\n{}\nAKIA2E0A8F3B244C9986",
+    "deep in a log": "collecting\n" * 40 + "##[group]Run deploy\n{}\n##[endgroup]",
+}
+
+
+@pytest.mark.parametrize("where", list(SURROUNDINGS), ids=list(SURROUNDINGS))
+@pytest.mark.parametrize(
+    ("name", "line", "secret", "placeholder"),
+    SAME_ALONE_OR_NOT,
+    ids=[c[0] for c in SAME_ALONE_OR_NOT],
+)
+def test_a_line_is_redacted_the_same_whatever_surrounds_it(
+    name: str, line: str, secret: str, placeholder: str, where: str
+) -> None:
+    alone = R.redact(line).text
+    assert secret not in alone and placeholder in alone, name
+    text = SURROUNDINGS[where].format(line)
+    out = R.redact(text).text
+    assert secret not in out, f"{name} {where}"
+    assert out.splitlines()[text.splitlines().index(line)] == alone, f"{name} {where}"
+
+
+# ---- line structure --------------------------------------------------------------------------
+TS = "2026-11-20T10:11:12.1234567Z "
+PEM_BODY_1 = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+PEM_BODY_2 = "AwEHoUQDQgAE"
+KEEP_LINES: list[tuple[str, str, str]] = [
+    (
+        "web.config value over two lines",
+        '<add key="DbPassword" value="Qz7Wx9\nLp2Rt5" />\n<compilation debug="false" />',
+        '<add key="<SECRET>" value="<SECRET>\n<SECRET>" />\n<compilation debug="false" />',
+    ),
+    (
+        "web.config value on the next line",
+        '<add key="ApiToken"\n     value="Tq7Wv9Xz2Lp4" />',
+        '<add key="<SECRET>"\n     value="<SECRET>" />',
+    ),
+    (
+        "truncated pem with actions timestamps",
+        f"{TS}Run deploy\n{TS}-----BEGIN RSA PRIVATE KEY-----\n{TS}{PEM_BODY_1}\n"
+        f"{TS}{PEM_BODY_2}\n{TS}##[error]Process completed with exit code 1.\n",
+        f"{TS}Run deploy\n{TS}<KEY>\n{TS}<KEY>\n{TS}<KEY>\n"
+        f"{TS}##[error]Process completed with exit code 1.\n",
+    ),
+    (
+        "terminated pem with actions timestamps and CRLF",
+        f"{TS}-----BEGIN EC PRIVATE KEY-----\r\n{TS}{PEM_BODY_2}\r\n"
+        f"{TS}-----END EC PRIVATE KEY-----\r\n{TS}done\r\n",
+        f"{TS}<KEY>\r\n{TS}<KEY>\r\n{TS}<KEY>\r\n{TS}done\r\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), KEEP_LINES, ids=[c[0] for c in KEEP_LINES])
+def test_multi_line_matches_keep_every_line_and_its_prefix(
+    name: str, text: str, expected: str
+) -> None:
+    out = R.redact(text).text
+    for secret in ("Qz7Wx9", "Lp2Rt5", "Tq7Wv9Xz2Lp4", PEM_BODY_1, PEM_BODY_2, "BEGIN"):
+        assert secret not in out, name
+    assert out == expected, name
+    assert out.count("\n") == text.count("\n"), name
+
+
+def test_a_short_pem_body_line_goes_only_because_of_the_pem_rule() -> None:
+    # Too short for blob.base64: only the PEM rule can remove it, prefixes or not.
+    text = f"{TS}-----BEGIN EC PRIVATE KEY-----\n{TS}{PEM_BODY_2}\n"
+    out = R.redact(text)
+    assert PEM_BODY_2 not in out.text and out.counts == {"pem.private_key": 1}
+
+
+# ---- kept on purpose -------------------------------------------------------------------------
+KEPT: list[tuple[str, str]] = [
+    ("actions runner home", "[INFO] Building jar: /home/runner/work/app/app/target/app-1.4.2.jar"),
+    ("jenkins home", "+ cd /home/jenkins/workspace/app-pipeline"),
+    ("ubuntu home", "Using /home/ubuntu/.cache/pip"),
+    ("circleci home", '  File "/home/circleci/project/tests/test_api.py", line 9, in test_x'),
+    ("buildkite home", "cd /home/buildkite-agent/builds/agent-1/acme/app"),
+    ("gitlab runner home", "Fetching into /home/gitlab-runner/builds/xyz/0/acme/app"),
+    ("azure vsts home", "##[section]Starting: /home/vsts/work/1/s/build.sh"),
+    ("runneradmin home", "cp /home/runneradmin/config.toml ."),
+    ("docker home", "Volume /home/docker/data mounted"),
+    ("root home", "cargo at /root/.cargo/bin/cargo and /home/root/x"),
+    ("windows runneradmin", "C:\\Users\\runneradmin\\AppData\\Local\\Temp\\x.log"),
+    ("macos runner", "at /Users/runner/work/app/app/Sources/App.swift:12"),
+    (
+        "rustc commit in backtrace",
+        "   at /rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs:72:14",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), KEPT, ids=[k[0] for k in KEPT])
+def test_ci_service_homes_and_rustc_commits_are_kept_byte_identical(name: str, text: str) -> None:
+    for context in ("{}", "2026-11-20T10:11:12.1234567Z {}", "log\n{}\nmore"):
+        embedded = context.format(text)
+        result = R.redact(embedded)
+        assert result.text == embedded, f"{name}: {result.counts}"
+
+
+NOT_KEPT: list[tuple[str, str, str]] = [
+    ("real user next to the runner", "/home/runner/x and /home/jdoe/src/app.py", "jdoe"),
+    ("runner-like user", "/home/runner2/src/app.py", "runner2"),
+    (
+        "rustc path with a 64-hex",
+        "/rustc/" + "9f86d081884c7d659a2feaa0c55ad015" * 2 + "/x",
+        "9f86d0",
+    ),
+    (
+        "secret named before a rustc-like path",
+        "token=/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/",
+        "90b35a6239c3",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "secret"), NOT_KEPT, ids=[k[0] for k in NOT_KEPT])
+def test_lookalikes_of_kept_values_still_go(name: str, text: str, secret: str) -> None:
+    out = R.redact(text).text
+    assert secret not in out, name
+    assert any(p in out for p in PLACEHOLDERS), name
