@@ -229,6 +229,7 @@ def materialize(ws: Workspace, partition: str, workers: int, label: str) -> Meas
         reports_dir=str(ws.reports),
         repo_root=str(ws.repo),
         cache_dir=str(ws.cache),
+        state_dir=str(ws.cache.parent / "state"),
         workers=workers,
     )
     cpu0 = _cpu_seconds()

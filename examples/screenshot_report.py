@@ -8,6 +8,7 @@ waits for the metadata table before taking the picture.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -33,10 +34,9 @@ def main(argv: list[str]) -> int:
         page = browser.new_page(viewport={"width": 1500, "height": 1500})
         page.goto(f"{base}/assets/telemetry_report?view=events&partition={partition}")
         skip = page.get_by_role("button", name="Skip")
-        try:
+        # The community dialog only shows on a fresh instance.
+        with contextlib.suppress(Exception):
             skip.click(timeout=8000)
-        except Exception:  # noqa: BLE001 - the dialog only shows on a fresh instance
-            pass
         page.get_by_text("total_errors").first.wait_for(timeout=30000)
         page.wait_for_timeout(1500)
         page.screenshot(path=out, full_page=True)

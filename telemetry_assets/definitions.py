@@ -9,8 +9,8 @@ import dagster as dg
 
 from telemetry_assets.defs import assets
 from telemetry_assets.defs.io_manager import TelemetryIOManager
-from telemetry_assets.defs.resources import repo_facts_from_env, settings_from_env
 from telemetry_assets.defs.purge import purge_run_job
+from telemetry_assets.defs.resources import repo_facts_from_env, settings_from_env
 from telemetry_assets.defs.schedules import weekly_report_job, weekly_telemetry_schedule
 
 ALL_ASSETS = [

@@ -4,6 +4,7 @@ weekly schedule, daily partitions, and a core that never imports Dagster."""
 from __future__ import annotations
 
 import ast
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_six_assets_in_one_group() -> None:
     assert {graph.get(dg.AssetKey(k)).group_name for k in LINEAGE} == {"telemetry"}
 
 
-@pytest.mark.parametrize(("upstream", "downstream"), list(zip(LINEAGE, LINEAGE[1:], strict=False)))
+@pytest.mark.parametrize(("upstream", "downstream"), list(itertools.pairwise(LINEAGE)))
 def test_each_asset_depends_on_the_previous_one(upstream: str, downstream: str) -> None:
     graph = defs.resolve_asset_graph()
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
@@ -67,7 +68,9 @@ def test_assets_are_partitioned_by_report_date() -> None:
         (datetime(2027, 1, 4, 6, 0, tzinfo=UTC), "2027-01-03"),
     ],
 )
-def test_the_weekly_schedule_targets_the_sunday_just_ended(tick: datetime, report_date: str) -> None:
+def test_the_weekly_schedule_targets_the_sunday_just_ended(
+    tick: datetime, report_date: str
+) -> None:
     schedule = defs.resolve_schedule_def("weekly_telemetry_schedule")
     assert schedule.cron_schedule == "0 6 * * 1"
     assert schedule.execution_timezone == "UTC"

@@ -34,21 +34,32 @@ CASES = [
     ("ipv4", "203.0.113.77", ("net.ipv4",)),
     ("ipv6", "2001:db8:85a3::8a2e:370:7334", ("net.ipv6",)),
     ("internal host", "db-1.corp.example.internal", ("net.internal_host", "net.private_url")),
-    ("url credentials", "postgres://svc_shop:Zq8vN2pLx7@db.example.com:5432/shop",
-     ("cred.url", "pii.email", *BLOBS)),
+    (
+        "url credentials",
+        "postgres://svc_shop:Zq8vN2pLx7@db.example.com:5432/shop",
+        ("cred.url", "pii.email", *BLOBS),
+    ),
     ("private key", PEM, ("pem.private_key", *BLOBS)),
     ("aws access key", "AKIAZ4QW7NPLX3TRB6DK", ("token.aws_access_key_id", *BLOBS)),
     ("github token", "ghp_8xK2mQ9vR4tY7wE1uI3oP5aS6dF0gH2jK4lZ", ("token.github", *BLOBS)),
-    ("slack token", "xoxb-2048193745-4096138275-Zx8Qw2Er4Ty6Ui8Op0As2Df4",
-     ("token.slack", *BLOBS)),
-    ("jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkRhbmEifQ."
-     "dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk4", ("token.jwt", *BLOBS)),
-    ("authorization header", "Authorization: Bearer 9fQ2xL7mN4pR8sT1vW3yZ6bC0dE5gH",
-     ("header.authorization", *BLOBS)),
-    ("cookie", "Cookie: sessionid=8Hq2Lm9Xv4Rt7Yp1Kw3Zs6Bn0Cd5Fg",
-     ("header.cookie", *BLOBS)),
-    ("secret field", "password=Hv7#kq2LmZp9xR", ("field.secret", "field.secret_line",
-                                                 "field.cli_flag", "cred.cli_user")),
+    ("slack token", "xoxb-2048193745-4096138275-Zx8Qw2Er4Ty6Ui8Op0As2Df4", ("token.slack", *BLOBS)),
+    (
+        "jwt",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkRhbmEifQ."
+        "dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk4",
+        ("token.jwt", *BLOBS),
+    ),
+    (
+        "authorization header",
+        "Authorization: Bearer 9fQ2xL7mN4pR8sT1vW3yZ6bC0dE5gH",
+        ("header.authorization", *BLOBS),
+    ),
+    ("cookie", "Cookie: sessionid=8Hq2Lm9Xv4Rt7Yp1Kw3Zs6Bn0Cd5Fg", ("header.cookie", *BLOBS)),
+    (
+        "secret field",
+        "password=Hv7#kq2LmZp9xR",
+        ("field.secret", "field.secret_line", "field.cli_flag", "cred.cli_user"),
+    ),
     ("uuid", "3f6c2a9e-8b1d-4e7f-a2c5-9d0e1f3b6a48", ("pii.uuid",)),
     ("home user", "/home/dwhitfield/.cache/pip", ("pii.home_user",)),
     ("credit card", "4111 1111 1111 1111", ("pii.card",)),
@@ -59,7 +70,8 @@ CASES = [
 
 def _plant(text: str) -> str:
     return junit("2026-11-20").replace(
-        "KeyError: 'discount_code'</failure>", f"KeyError: 'discount_code' while using {text}</failure>"
+        "KeyError: 'discount_code'</failure>",
+        f"KeyError: 'discount_code' while using {text}</failure>",
     )
 
 
@@ -91,8 +103,11 @@ def test_a_leak_the_broken_redactor_misses_halts_the_run(
     assert not result.success
     assert result.get_failed_step_keys() == {"sanitized_artifacts"}
     assert result.is_node_untouched("fingerprints")
-    [check] = [e for e in result.get_asset_check_evaluations()
-               if e.asset_key.to_user_string() == "sanitized_artifacts"]
+    [check] = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == "sanitized_artifacts"
+    ]
     assert not check.passed and check.metadata["hits"].value >= 1
     assert not (h.store / "sanitized_artifacts").exists()
     assert body not in str(check.metadata)

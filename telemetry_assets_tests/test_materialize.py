@@ -31,12 +31,18 @@ SECTIONS = [
 def planted(tmp_path: Path) -> Harness:
     h = harness(tmp_path)
     # Report week: the same KeyError three times (other lines, other days) and a Node crash.
-    ci_run(h.root, "gha-1001", "2026-11-21", {"reports/junit.xml": junit("2026-11-21", 42, 118)},
-           branch="main")
+    ci_run(
+        h.root,
+        "gha-1001",
+        "2026-11-21",
+        {"reports/junit.xml": junit("2026-11-21", 42, 118)},
+        branch="main",
+    )
     ci_run(h.root, "gha-1002", "2026-11-19", {"junit.xml": junit("2026-11-19", 57, 131)})
     ci_run(h.root, "gha-1003", "2026-11-16", {"out/junit.xml": junit("2026-11-16", 61, 140)})
-    ci_run(h.root, "gha-1004", "2026-11-20", {"job.log": node_log("2026-11-20", 42)},
-           job_type="smoke")
+    ci_run(
+        h.root, "gha-1004", "2026-11-20", {"job.log": node_log("2026-11-20", 42)}, job_type="smoke"
+    )
     # Baseline week: one more KeyError.
     ci_run(h.root, "gha-0990", "2026-11-12", {"junit.xml": junit("2026-11-12", 40, 99)})
     # Never counted: after D, before the window, not opted in.
@@ -55,8 +61,16 @@ def test_one_materialization_writes_the_three_contract_files(planted: Harness) -
     assert set(report["privacy_audit"]) >= {"rule_matches"}
     for group in report["groups"]:
         assert re.fullmatch(r"sha256-[0-9a-f]{64}", group["fingerprint"])
-        assert set(group) >= {"sample_trace", "count", "first_seen", "last_seen", "job_types",
-                              "severity", "suggested_owner", "notes"}
+        assert set(group) >= {
+            "sample_trace",
+            "count",
+            "first_seen",
+            "last_seen",
+            "job_types",
+            "severity",
+            "suggested_owner",
+            "notes",
+        }
         assert 0 <= group["severity"] <= 10
     parquet = pd.read_parquet(planted.reports / f"occurrences-{D}.parquet")
     assert report["total_errors"] == len(parquet)
@@ -64,8 +78,10 @@ def test_one_materialization_writes_the_three_contract_files(planted: Harness) -
     markdown = planted.report_md(D)
     positions = [markdown.index(s) for s in SECTIONS]
     assert positions == sorted(positions)
-    headline = (f"Total sanitized errors: {report['total_errors']} — Groups: "
-                f"{len(report['groups'])} — Top severity: ")
+    headline = (
+        f"Total sanitized errors: {report['total_errors']} — Groups: "
+        f"{len(report['groups'])} — Top severity: "
+    )
     assert headline in markdown
 
 
@@ -111,8 +127,8 @@ def test_no_opt_in_sources_still_succeeds_and_says_so(tmp_path: Path) -> None:
     assert report["total_errors"] == 0 and report["groups"] == []
     markdown = h.report_md(D)
     assert "Total sanitized errors: 0 — Groups: 0 — Top severity: 0.0" in markdown
-    method = markdown[markdown.index("## Method & Sources"):markdown.index("## Privacy audit")]
-    limits = markdown[markdown.index("## Limitations & next steps"):]
+    method = markdown[markdown.index("## Method & Sources") : markdown.index("## Privacy audit")]
+    limits = markdown[markdown.index("## Limitations & next steps") :]
     assert "no opt-in sources found" in method
     assert "No opt-in sources found" in limits
 

@@ -13,8 +13,9 @@ D = "2026-11-22"
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_a_policy_that_forbids_telemetry_stops_the_run_and_the_report_says_why(
@@ -36,8 +37,7 @@ def test_a_policy_that_forbids_telemetry_stops_the_run_and_the_report_says_why(
 def test_a_policy_can_narrow_collection_to_some_job_types(tmp_path: Path) -> None:
     h = harness(tmp_path)
     ci_run(h.root, "gha-1", "2026-11-20", {"junit.xml": junit("2026-11-20")}, job_type="unit")
-    ci_run(h.root, "gha-2", "2026-11-20", {"junit.xml": junit("2026-11-20", 50)},
-           job_type="smoke")
+    ci_run(h.root, "gha-2", "2026-11-20", {"junit.xml": junit("2026-11-20", 50)}, job_type="smoke")
     (h.repo / "telemetry.policy.json").write_text(
         json.dumps({"collection": {"job_types": ["smoke"]}})
     )
@@ -53,8 +53,18 @@ def test_no_automation_by_default_and_a_local_commit_when_the_policy_allows_it(
 ) -> None:
     h = harness(tmp_path)
     _git(h.repo, "init", "-q", "-b", "main")
-    _git(h.repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.invalid", "commit", "-q",
-         "--allow-empty", "-m", "init")
+    _git(
+        h.repo,
+        "-c",
+        "user.name=Dev",
+        "-c",
+        "user.email=dev@example.invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "init",
+    )
     ci_run(h.root, "gha-1", "2026-11-20", {"junit.xml": junit("2026-11-20")})
     reports = h.repo / "reports" / "telemetry"
 

@@ -25,15 +25,12 @@ D = "2026-11-22"
 
 # Files where the product deliberately counts differently, with the reason (kept honest: the
 # test fails if one of them starts agreeing, so the list cannot go stale).
+_TESTMAIN = "package badmain fails in TestMain; one synthetic failure, as gotestsum reports it"
 KNOWN_BETTER = {
-    "gotestsum/testjson/input/go-test-json-with-cover.out":
-        "package badmain fails in TestMain; reported as one synthetic failure, as gotestsum does",
-    "gotestsum/testjson/input/go-test-json-with-cover-go1.20.out":
-        "package badmain fails in TestMain; reported as one synthetic failure, as gotestsum does",
-    "gotestsum/testjson/input/go-test-json-with-shuffle.out":
-        "package badmain fails in TestMain; reported as one synthetic failure, as gotestsum does",
-    "tparse/race/test_06.jsonl":
-        "a data race inside TestMain fails the package; reported as one synthetic failure",
+    "gotestsum/testjson/input/go-test-json-with-cover.out": _TESTMAIN,
+    "gotestsum/testjson/input/go-test-json-with-cover-go1.20.out": _TESTMAIN,
+    "gotestsum/testjson/input/go-test-json-with-shuffle.out": _TESTMAIN,
+    "tparse/race/test_06.jsonl": "a data race inside TestMain fails the package: one failure",
 }
 
 
@@ -58,15 +55,25 @@ def test_the_pipeline_agrees_with_real_test_reports(tmp_path: Path) -> None:
         run = f"rw-{i:03d}"
         source = SHARED / record["path"]
         target = write_run(
-            h.root, "ci", run, {},
-            run_json={"run_id": run, "provider": "github-actions", "job_type": "unit",
-                      "branch": "main", "started_at": f"{D}T08:00:00Z", "env": {"TELEMETRY": "1"}},
+            h.root,
+            "ci",
+            run,
+            {},
+            run_json={
+                "run_id": run,
+                "provider": "github-actions",
+                "job_type": "unit",
+                "branch": "main",
+                "started_at": f"{D}T08:00:00Z",
+                "env": {"TELEMETRY": "1"},
+            },
         )
         shutil.copyfile(source, target / Path(record["path"]).name)
         names[f"ci/{run}/{Path(record['path']).name}"] = record
     result = h.materialize(D, workers=2)
-    assert result.success, [e.event_specific_data.error.message[:300]
-                            for e in result.get_step_failure_events()]
+    assert result.success, [
+        e.event_specific_data.error.message[:300] for e in result.get_step_failure_events()
+    ]
     table = pd.read_parquet(h.store / "sanitized_artifacts" / f"{D}.tables" / "artifacts.parquet")
     rows = {r["artifact"]: r for r in table.to_dict("records")}
     assert set(rows) == set(names), "every opted-in file is accounted for"
@@ -89,12 +96,15 @@ def test_the_pipeline_agrees_with_real_test_reports(tmp_path: Path) -> None:
             agree += 1
             assert record["path"] not in KNOWN_BETTER, f"now agrees: {record['path']}"
         else:
-            mismatches.append((record["path"], record["format"], sorted(expected), got,
-                               row["reason"]))
+            mismatches.append(
+                (record["path"], record["format"], sorted(expected), got, row["reason"])
+            )
     valid = sum(1 for r in records if r["valid"])
     rate = agree / valid
-    print(f"\nrealworld agreement: {agree}/{valid} = {rate:.2%}; "
-          f"invalid quarantined: {invalid_ok}/{len(records) - valid}")
+    print(
+        f"\nrealworld agreement: {agree}/{valid} = {rate:.2%}; "
+        f"invalid quarantined: {invalid_ok}/{len(records) - valid}"
+    )
     for path, fmt, expected, got, reason in mismatches:
         print(f"  MISMATCH {path} [{fmt}] expected {expected} got {got} {text(reason) or ''}")
     assert not invalid_bad, invalid_bad

@@ -40,7 +40,9 @@ def _free_port() -> int:
 
 def _post(url: str, query: str) -> dict:
     request = urllib.request.Request(
-        url, data=json.dumps({"query": query}).encode(), headers={"Content-Type": "application/json"}
+        url,
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
@@ -55,9 +57,22 @@ def webserver(tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "DAGSTER_HOME": str(home), "TELEMETRY_ARTIFACTS_ROOT": str(tmp_path)}
     binary = Path(sys.executable).with_name("dagster-webserver")
     proc = subprocess.Popen(
-        [sys.executable, "-c", _RESET_SIGINT, str(binary), "-h", "127.0.0.1", "-p", str(port),
-         "-m", "telemetry_assets.definitions"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-c",
+            _RESET_SIGINT,
+            str(binary),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            "telemetry_assets.definitions",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -10,10 +10,10 @@ days, re-process only new files. The cache holds sanitized rows only.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -57,8 +57,14 @@ class RedactorSettings:
         )
 
     def cache_token(self) -> str:
-        payload = json.dumps([TABLE_VERSION, sorted(self.disabled_rules),
-                              sorted(self.extra_internal_domains), _code_version()])
+        payload = json.dumps(
+            [
+                TABLE_VERSION,
+                sorted(self.disabled_rules),
+                sorted(self.extra_internal_domains),
+                _code_version(),
+            ]
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -265,9 +271,15 @@ def sanitize_manifest(
     total = len(records)
     done_bytes = sum(records[i].size for i in range(total) if results[i] is not None)
     done = from_cache
-    jobs = [(str(root), real_paths.get(records[i].path_key, records[i].path), records[i].run_id,
-             records[i].sha256)
-            for i in todo]
+    jobs = [
+        (
+            str(root),
+            real_paths.get(records[i].path_key, records[i].path),
+            records[i].run_id,
+            records[i].sha256,
+        )
+        for i in todo
+    ]
     if todo:
         if workers > 1 and len(todo) > 1:
             with ProcessPoolExecutor(

@@ -60,9 +60,9 @@ def empty_occurrences() -> pd.DataFrame:
 
 def _keywords(texts: Iterable[str | None]) -> tuple[str, ...]:
     words: set[str] = set()
-    for text in texts:
-        if text:
-            words.update(_KEYWORD.findall(text.lower()))
+    for value in texts:
+        if value:
+            words.update(_KEYWORD.findall(value.lower()))
     return tuple(sorted(words))
 
 
@@ -90,8 +90,9 @@ def build_groups(
     passed = set(passed_test_ids)
     days = [d.isoformat() for d in window.days]
     groups: list[GroupStats] = []
-    ordered = occurrences.sort_values(["fingerprint", "occurred_at", "artifact", "test_id"],
-                                      na_position="first", kind="mergesort")
+    ordered = occurrences.sort_values(
+        ["fingerprint", "occurred_at", "artifact", "test_id"], na_position="first", kind="mergesort"
+    )
     for fingerprint, rows in ordered.groupby("fingerprint", sort=True):
         in_report = rows[rows["bucket"] == "report"]
         in_baseline = rows[rows["bucket"] == "baseline"]
@@ -122,8 +123,14 @@ def build_groups(
                 first_seen_ever_in_window=in_baseline.empty and not in_report.empty,
                 regressed=False,
                 keywords=_keywords(
-                    text(sample[c]) for c in ("exception_type", "message", "top_frame_file",
-                                              "top_frame_function", "sample_trace")
+                    text(sample[c])
+                    for c in (
+                        "exception_type",
+                        "message",
+                        "top_frame_file",
+                        "top_frame_function",
+                        "sample_trace",
+                    )
                 ),
             )
         )

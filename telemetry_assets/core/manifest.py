@@ -107,7 +107,8 @@ class RunRecord(BaseModel):
     dir_key: str
     """sha256 of the real run folder path: keys the sanitized cache without naming the folder."""
     opt_in: str
-    """Why it is collected, e.g. ``run.json env.TELEMETRY="1"`` or ``placement under telemetry-optin/``."""
+    """Why it is collected, e.g. ``run.json env.TELEMETRY="1"`` or
+    ``placement under telemetry-optin/``."""
 
 
 class ArtifactRecord(BaseModel):
@@ -239,7 +240,9 @@ def _read_run_json(path: Path) -> RunJson:
         raise ValueError(f"run.json has invalid fields: {', '.join(names)}") from None
 
 
-def _opt_in_decision(location: str, meta: RunJson | None, rules: CollectionRules) -> tuple[bool, str]:
+def _opt_in_decision(
+    location: str, meta: RunJson | None, rules: CollectionRules
+) -> tuple[bool, str]:
     """(collected?, evidence or skip reason). An explicit opt-out wins over placement."""
     env_signal = _is_opt_in_value(meta.telemetry_env) if meta else None
     top_signal = meta.telemetry if meta else None
@@ -340,8 +343,13 @@ def build_manifest(
     window: ReportWindow,
     rules: CollectionRules | None = None,
     display: Callable[[str], str] = _identity,
+    hash_cache: dict[str, list[object]] | None = None,
 ) -> Manifest:
     """Scan ``root`` and decide, run by run, what the report for ``window`` collects.
+
+    ``hash_cache`` (path key -> [size, mtime_ns, sha256]) lets an unchanged file skip re-hashing,
+    as git's index does; it is updated in place. Sanitizing re-hashes what it reads, so a file
+    rewritten with the same size and mtime is still caught there.
 
     ``display`` sanitizes every string the manifest keeps (paths, run ids, branches): the
     manifest is persisted, and a file name can hold an e-mail address as well as a log can.
@@ -351,8 +359,11 @@ def build_manifest(
     artifacts: list[ArtifactRecord] = []
     skipped: list[SkippedRecord] = []
     if not root.is_dir():
-        return Manifest(report_date=window.report_date, window_start=window.baseline_start,
-                        window_end=window.end)
+        return Manifest(
+            report_date=window.report_date,
+            window_start=window.baseline_start,
+            window_end=window.end,
+        )
     root = root.resolve()
     for entry in sorted(root.iterdir()):
         if entry.name not in LOCATIONS or entry.is_symlink() or not entry.is_dir():
@@ -370,15 +381,28 @@ def build_manifest(
             if not run_dir.is_dir():
                 skipped.append(SkippedRecord(path=rel_dir, kind="file", reason="not a run folder"))
                 continue
-            _decide_run(root, location, run_dir, window, rules, runs, artifacts, skipped)
-    runs = [r.model_copy(update={k: display(v) if isinstance(v, str) else v
-                                 for k, v in r.model_dump(include=_RUN_TEXT).items()})
-            for r in runs]
-    artifacts = [a.model_copy(update={"path": display(a.path), "run_id": display(a.run_id)})
-                 for a in artifacts]
-    skipped = [s.model_copy(update={"path": display(s.path),
-                                    "run_id": display(s.run_id) if s.run_id else None})
-               for s in skipped]
+            _decide_run(
+                root, location, run_dir, window, rules, runs, artifacts, skipped, hash_cache
+            )
+    runs = [
+        r.model_copy(
+            update={
+                k: display(v) if isinstance(v, str) else v
+                for k, v in r.model_dump(include=_RUN_TEXT).items()
+            }
+        )
+        for r in runs
+    ]
+    artifacts = [
+        a.model_copy(update={"path": display(a.path), "run_id": display(a.run_id)})
+        for a in artifacts
+    ]
+    skipped = [
+        s.model_copy(
+            update={"path": display(s.path), "run_id": display(s.run_id) if s.run_id else None}
+        )
+        for s in skipped
+    ]
     return Manifest(
         report_date=window.report_date,
         window_start=window.baseline_start,
@@ -387,6 +411,24 @@ def build_manifest(
         artifacts=artifacts,
         skipped=skipped,
     )
+
+
+def _cached_sha256(
+    path: Path, key: str, info: os.stat_result, cache: dict[str, list[object]] | None
+) -> str:
+    if cache is None:
+        return sha256_of(path)
+    seen = cache.get(key)
+    if (
+        seen
+        and seen[0] == info.st_size
+        and seen[1] == info.st_mtime_ns
+        and isinstance(seen[2], str)
+    ):
+        return seen[2]
+    digest = sha256_of(path)
+    cache[key] = [info.st_size, info.st_mtime_ns, digest]
+    return digest
 
 
 def _decide_run(
@@ -398,6 +440,7 @@ def _decide_run(
     runs: list[RunRecord],
     artifacts: list[ArtifactRecord],
     skipped: list[SkippedRecord],
+    hash_cache: dict[str, list[object]] | None = None,
 ) -> None:
     rel_dir = _rel(run_dir, root)
     run_json = run_dir / RUN_JSON
@@ -416,28 +459,38 @@ def _decide_run(
     provider = (meta.provider if meta and meta.provider else "unknown").strip()
     collected, evidence = _opt_in_decision(location, meta, rules)
     if not collected:
-        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason=evidence, run_id=run_id,
-                                     provider=provider))
+        skipped.append(
+            SkippedRecord(
+                path=rel_dir, kind="run", reason=evidence, run_id=run_id, provider=provider
+            )
+        )
         return
     job_type, inferred = _infer_job_type(location, meta.job_type if meta else None)
     if run_id in rules.excluded_run_ids:
         # Purged on request: as if it had never been collected; counted, never listed.
         skipped.append(SkippedRecord(path="", kind="run", reason="purged on request"))
         return
-    if (
-        (rules.providers is not None and provider not in rules.providers)
-        or (rules.job_types is not None and job_type not in rules.job_types)
+    if (rules.providers is not None and provider not in rules.providers) or (
+        rules.job_types is not None and job_type not in rules.job_types
     ):
-        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="excluded by policy",
-                                     run_id=run_id, provider=provider))
+        skipped.append(
+            SkippedRecord(
+                path=rel_dir,
+                kind="run",
+                reason="excluded by policy",
+                run_id=run_id,
+                provider=provider,
+            )
+        )
         return
     files: list[Path] = []
     for path, reason in _walk_files(run_dir, root):
         if reason is None:
             files.append(path)
         else:
-            skipped.append(SkippedRecord(path=_rel(path, root), kind="file", reason=reason,
-                                         run_id=run_id))
+            skipped.append(
+                SkippedRecord(path=_rel(path, root), kind="file", reason=reason, run_id=run_id)
+            )
     started_at = meta.started_at if meta else None
     date_source: Literal["run.json", "artifact timestamp", "file mtime"] = "run.json"
     if started_at is None:
@@ -449,14 +502,32 @@ def _decide_run(
         date_source = "file mtime"
     position = window.position(utc_day(started_at))
     if position != "inside":
-        reason = "dated after the report date" if position == "after" else (
-            "dated outside the 14-day window")
-        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason=reason, run_id=run_id,
-                                     provider=provider, dir_key=path_key(rel_dir)))
+        reason = (
+            "dated after the report date"
+            if position == "after"
+            else ("dated outside the 14-day window")
+        )
+        skipped.append(
+            SkippedRecord(
+                path=rel_dir,
+                kind="run",
+                reason=reason,
+                run_id=run_id,
+                provider=provider,
+                dir_key=path_key(rel_dir),
+            )
+        )
         return
     if not files:
-        skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="empty run folder",
-                                     run_id=run_id, provider=provider))
+        skipped.append(
+            SkippedRecord(
+                path=rel_dir,
+                kind="run",
+                reason="empty run folder",
+                run_id=run_id,
+                provider=provider,
+            )
+        )
         return
     runs.append(
         RunRecord(
@@ -477,13 +548,14 @@ def _decide_run(
     )
     for path in files:
         info = path.lstat()
+        key = path_key(_rel(path, root))
         artifacts.append(
             ArtifactRecord(
                 path=_rel(path, root),
-                path_key=path_key(_rel(path, root)),
+                path_key=key,
                 run_id=run_id,
                 size=info.st_size,
-                sha256=sha256_of(path),
+                sha256=_cached_sha256(path, key, info, hash_cache),
                 mtime=datetime.fromtimestamp(info.st_mtime, tz=UTC),
             )
         )

@@ -98,7 +98,8 @@ def build_occurrences(
                 "message": failure.message,
                 "test_id": failure.test_id,
                 "test_file": failure.test_file,
-                "flaky": failure.flaky or (failure.test_id is not None and failure.test_id in passed),
+                "flaky": failure.flaky
+                or (failure.test_id is not None and failure.test_id in passed),
                 "sample_trace": display_trace(failure),
                 "top_frame_file": top.file if top else None,
                 "top_frame_function": top.function if top else None,

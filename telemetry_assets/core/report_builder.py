@@ -155,7 +155,8 @@ def build_report(
     ]
     formats: Counter[str] = Counter(str(f) for f in ok.get("format", []) if f)
     runs_without_opt_in: Counter[str] = Counter(
-        (s.provider or "unknown") for s in manifest.skipped
+        (s.provider or "unknown")
+        for s in manifest.skipped
         if s.kind == "run" and s.reason in NOT_OPTED_IN_REASONS
     )
     sources = Sources(
@@ -166,8 +167,12 @@ def build_report(
         formats=dict(sorted(formats.items())),
         providers=dict(sorted(Counter(r.provider for r in manifest.runs).items())),
         job_types=dict(sorted(Counter(r.job_type for r in manifest.runs).items())),
-        opt_in_evidence=dict(sorted(Counter(_evidence_kind(r.opt_in) for r in manifest.runs).items())),
-        skipped=[SkippedSummary(reason=k, count=v) for k, v in manifest.skipped_by_reason().items()],
+        opt_in_evidence=dict(
+            sorted(Counter(_evidence_kind(r.opt_in) for r in manifest.runs).items())
+        ),
+        skipped=[
+            SkippedSummary(reason=k, count=v) for k, v in manifest.skipped_by_reason().items()
+        ],
         runs_without_opt_in=dict(sorted(runs_without_opt_in.items())),
     )
     similar_models = [
@@ -199,8 +204,14 @@ def build_report(
             ),
         ),
         actions=[
-            Action(rank=int(r["rank"]), text=r["text"], owner=r["owner"], reason=r["reason"],
-                   urgency=r["urgency"], fingerprint=r["fingerprint"])
+            Action(
+                rank=int(r["rank"]),
+                text=r["text"],
+                owner=r["owner"],
+                reason=r["reason"],
+                urgency=r["urgency"],
+                fingerprint=r["fingerprint"],
+            )
             for r in actions.to_dict("records")
         ],
         sources=sources,

@@ -137,8 +137,14 @@ ACTION_COLUMNS: tuple[str, ...] = ("rank", "text", "owner", "reason", "urgency",
 
 def actions_frame(actions: Sequence[Action]) -> pd.DataFrame:
     rows = [
-        {"rank": i, "text": a.text, "owner": a.owner, "reason": a.reason, "urgency": a.urgency,
-         "fingerprint": a.fingerprint}
+        {
+            "rank": i,
+            "text": a.text,
+            "owner": a.owner,
+            "reason": a.reason,
+            "urgency": a.urgency,
+            "fingerprint": a.fingerprint,
+        }
         for i, a in enumerate(actions, start=1)
     ]
     return pd.DataFrame(rows, columns=list(ACTION_COLUMNS))

@@ -75,7 +75,7 @@ def utc_day(moment: datetime) -> date:
 
 
 def parse_timestamp(value: str) -> datetime | None:
-    """An ISO-8601 timestamp (``Z`` or offset, up to 9 fractional digits) as aware UTC, else None."""
+    """An ISO-8601 timestamp (``Z`` or offset, up to 9 fraction digits) as aware UTC, or None."""
     text = value.strip()
     if not text:
         return None

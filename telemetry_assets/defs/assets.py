@@ -6,8 +6,6 @@ detector *before* any write: a failed check yields no ``Output``, so the IO mana
 no materialization is recorded and nothing downstream executes.
 """
 
-
-
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -20,8 +18,8 @@ import pandas as pd
 from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, rollup
 from telemetry_assets.core.fingerprint.similar import similar_groups
-from telemetry_assets.core.purge import load_purged
 from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
+from telemetry_assets.core.purge import load_purged
 from telemetry_assets.core.render.markdown import render_markdown
 from telemetry_assets.core.report import PrivacyAudit, Report
 from telemetry_assets.core.report import Window as ReportWindowModel
@@ -107,6 +105,20 @@ def _window(context: dg.AssetExecutionContext) -> Any:
     return window_for(context.partition_key)
 
 
+HASH_CACHE = "file-hashes.json"
+"""path key -> [size, mtime_ns, sha256]: no names, only digests of paths and contents."""
+
+
+def _load_hashes(path: Path | None) -> dict[str, list[object]]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _write_forbidden_report(settings: TelemetrySettings, window: Any, reason: str) -> None:
     """The run stops, and the report for D says why instead of going missing."""
     d = window.report_date.isoformat()
@@ -120,7 +132,8 @@ def _write_forbidden_report(settings: TelemetrySettings, window: Any, reason: st
         limitations=[reason],
     )
     storage.write_text(
-        settings.reports_path / f"error-aggregates-{d}.json", report.model_dump_json(indent=2) + "\n"
+        settings.reports_path / f"error-aggregates-{d}.json",
+        report.model_dump_json(indent=2) + "\n",
     )
     storage.write_text(
         settings.reports_path / f"telemetry-report-{d}.md",
@@ -158,11 +171,20 @@ def raw_opt_in_manifest(
         excluded_run_ids=purged,
     )
     redactor = settings.redactor_settings().build()
+    hashes_file = settings.state_path / HASH_CACHE if settings.state_path else None
+    hashes = _load_hashes(hashes_file)
     manifest = build_manifest(
-        settings.artifacts_path, window, rules, display=lambda s: redactor.redact(s).text
+        settings.artifacts_path,
+        window,
+        rules,
+        display=lambda s: redactor.redact(s).text,
+        hash_cache=hashes,
     )
+    if hashes_file is not None:
+        storage.write_json(hashes_file, hashes)
     frame = pd.DataFrame(
-        [a.model_dump() for a in manifest.artifacts] + [s.model_dump() for s in manifest.skipped]
+        [a.model_dump() for a in manifest.artifacts]
+        + [s.model_dump() for s in manifest.skipped]
         + [r.model_dump() for r in manifest.runs]
     ).astype("object")
     scan = privacy.scan_frame(frame, where="path") if not frame.empty else privacy.ResidualScan()
@@ -390,7 +412,9 @@ def telemetry_report(
             by_provider.setdefault(s.provider or "unknown", []).append(s.run_id or s.path)
     for provider, runs in sorted(by_provider.items()):
         issue_docs[f"issues/{d}/opt-in-{_slug(provider)}.md"] = render_opt_in_request(
-            provider, len(runs), sorted(runs)[:5],
+            provider,
+            len(runs),
+            sorted(runs)[:5],
             allow_placement_opt_in=loaded.policy.collection.allow_placement_opt_in,
         )
     report = build_report(
@@ -416,7 +440,11 @@ def telemetry_report(
     markdown = render_markdown(report)
     parquet_frame = report_week[list(occurrences.PARQUET_COLUMNS)].reset_index(drop=True)
     scan = privacy.scan_texts(
-        {f"error-aggregates-{d}.json": json_text, f"telemetry-report-{d}.md": markdown, **issue_docs}
+        {
+            f"error-aggregates-{d}.json": json_text,
+            f"telemetry-report-{d}.md": markdown,
+            **issue_docs,
+        }
     )
     scan.merge(privacy.scan_frame(parquet_frame))
     if scan.hits:
@@ -492,7 +520,9 @@ def _report_metadata(report: Report, written: Mapping[str, Path], markdown: str)
     ]
     for g in report.groups[:5]:
         owner = g.suggested_owner.replace("|", "/")[:30]
-        preview.append(f"| {g.rank} | `{g.fingerprint[7:19]}` | {g.severity:.1f} | {g.count} | {owner} |")
+        preview.append(
+            f"| {g.rank} | `{g.fingerprint[7:19]}` | {g.severity:.1f} | {g.count} | {owner} |"
+        )
     return {
         "total_errors": report.total_errors,
         "groups": report.total_groups,
@@ -509,11 +539,11 @@ def _report_metadata(report: Report, written: Mapping[str, Path], markdown: str)
 
 
 __all__ = [
+    "TelemetryForbidden",
     "error_groups",
     "fingerprints",
     "raw_opt_in_manifest",
     "sanitized_artifacts",
     "scored_rollup",
     "telemetry_report",
-    "TelemetryForbidden",
 ]

@@ -29,10 +29,14 @@ class TelemetryIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
-        stem = self._stem(context.asset_key, context.partition_key if context.has_partition_key else None)
+        stem = self._stem(
+            context.asset_key, context.partition_key if context.has_partition_key else None
+        )
         if isinstance(obj, pd.DataFrame):
             path = storage.write_parquet(stem.with_suffix(".parquet"), obj)
-        elif isinstance(obj, dict) and obj and all(isinstance(v, pd.DataFrame) for v in obj.values()):
+        elif (
+            isinstance(obj, dict) and obj and all(isinstance(v, pd.DataFrame) for v in obj.values())
+        ):
             folder = stem.with_suffix(".tables")
             staging = folder.with_name(folder.name + ".staging")
             shutil.rmtree(staging, ignore_errors=True)
@@ -56,8 +60,10 @@ class TelemetryIOManager(dg.ConfigurableIOManager):
         if stem.with_suffix(".parquet").is_file():
             return storage.read_parquet(stem.with_suffix(".parquet"))
         if stem.with_suffix(".tables").is_dir():
-            return {p.stem: storage.read_parquet(p)
-                    for p in sorted(stem.with_suffix(".tables").glob("*.parquet"))}
+            return {
+                p.stem: storage.read_parquet(p)
+                for p in sorted(stem.with_suffix(".tables").glob("*.parquet"))
+            }
         payload = json.loads(stem.with_suffix(".json").read_text("utf-8"))
         if payload["model"]:
             module, _, name = payload["model"].partition(":")

@@ -4,8 +4,6 @@ A daily-partitioned job can only get a daily schedule from ``build_schedule_from
 so this is a plain ``@schedule`` that names the partition itself.
 """
 
-
-
 from datetime import timedelta
 
 import dagster as dg

@@ -25,7 +25,7 @@ class Parser(Protocol):
     def name(self) -> str: ...
 
     def sniff(self, head: str, path: str) -> bool:
-        """True when ``head`` (the first :data:`SNIFF_BYTES` of the file, decoded) is this format."""
+        """True when ``head`` (the first :data:`SNIFF_BYTES`, decoded) is this format."""
         ...
 
     def parse(self, text: str, path: str) -> ParseResult:

@@ -98,11 +98,18 @@ class GitRepoFacts:
         if self._is_toplevel is None:
             try:
                 done = subprocess.run(
-                    ["git", "rev-parse", "--show-toplevel"], cwd=self.root, env=dict(env),
-                    capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
+                    ["git", "rev-parse", "--show-toplevel"],
+                    cwd=self.root,
+                    env=dict(env),
+                    capture_output=True,
+                    text=True,
+                    timeout=GIT_TIMEOUT_S,
+                    check=False,
                 )
                 top = done.stdout.strip()
-                self._is_toplevel = done.returncode == 0 and Path(top).resolve() == self.root.resolve()
+                self._is_toplevel = (
+                    done.returncode == 0 and Path(top).resolve() == self.root.resolve()
+                )
             except (OSError, subprocess.TimeoutExpired):
                 self._is_toplevel = False
         return self._is_toplevel

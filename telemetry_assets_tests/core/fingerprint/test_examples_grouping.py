@@ -72,6 +72,7 @@ BUGS = [
     Bug("B10", "Jest toBe in money.test.ts", _has("toBe", "money.test.ts"), 1),
 ]  # fmt: skip
 
+
 @dataclass(frozen=True)
 class Seen:
     artifact: str

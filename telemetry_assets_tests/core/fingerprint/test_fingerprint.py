@@ -430,4 +430,3 @@ def test_fingerprint_carries_display_trace() -> None:
     assert fingerprint(
         Failure("plain-log", "x", JS_TRACE, "TypeError")
     ).normalised_trace.startswith("TypeError: Cannot read")
-
