@@ -4,7 +4,9 @@ Work is spread over a process pool (parse + redact is CPU-bound and the GIL woul
 in threads); results are merged in manifest order, never completion order, so the tables do not
 depend on scheduling. A cache keyed by the artifact's content hash and the versions of the
 parser set, redactor and table layout lets the next day's report, whose window overlaps 13
-days, re-process only new files. The cache holds sanitized rows only.
+days, re-process only new files. The cache holds sanitized rows only; an entry is one binary
+file whose passed test ids are stored sorted with an offset table, so the next day looks up the
+few failing ids by bisection instead of parsing hundreds of thousands of ids back into a list.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
+import sys
 import time
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +39,8 @@ from telemetry_assets.core.sanitize import (
     sanitize_artifact,
 )
 
-TABLE_VERSION = "sanitized-v1"
+TABLE_VERSION = "sanitized-v2"
+"""Part of the cache token: bump it whenever the table layout or the cache entry format changes."""
 
 FAILURE_COLUMNS: tuple[str, ...] = (
     "artifact", "run_id", "provider", "job_type", "branch", "occurred_at", "source_format",
@@ -112,8 +120,66 @@ Progress = Callable[[int, int, int, float], None]
 """(done, total, bytes done, elapsed seconds) -> None. Never receives content."""
 
 
+class PassedIds:
+    """The distinct passed test ids of one artifact, sorted, answering "which of these passed?".
+
+    Held as one string plus an offset table rather than a list of strings: a large suite passes
+    hundreds of thousands of tests, only the few that fail somewhere in the window are ever asked
+    about, and building (and hashing) every id again on each day was most of a warm run.
+    """
+
+    __slots__ = ("_blob", "_count", "_offsets")
+
+    def __init__(self, blob: str, offsets: array[int]) -> None:
+        self._blob = blob
+        self._offsets = offsets
+        self._count = len(offsets) - 1
+
+    @classmethod
+    def of(cls, ids: Iterable[str]) -> PassedIds:
+        ordered = sorted(set(ids))
+        offsets = array("Q", [0])
+        offsets.extend(accumulate(map(len, ordered)))
+        return cls("".join(ordered), offsets)
+
+    def _at(self, index: int) -> str:
+        return self._blob[self._offsets[index] : self._offsets[index + 1]]
+
+    def among(self, candidates: Iterable[str]) -> list[str]:
+        """The candidates that are passed ids, sorted (exact string comparison)."""
+        found = []
+        for candidate in candidates:
+            index = bisect_left(range(self._count), candidate, key=self._at)
+            if index < self._count and self._at(index) == candidate:
+                found.append(candidate)
+        return sorted(found)
+
+    def to_bytes(self) -> tuple[int, bytes, bytes]:
+        offsets = array("Q", self._offsets)
+        if sys.byteorder != "little":
+            offsets.byteswap()
+        return self._count, offsets.tobytes(), self._blob.encode("utf-8", "surrogatepass")
+
+    @classmethod
+    def from_bytes(cls, count: int, offsets_bytes: bytes, blob: bytes) -> PassedIds:
+        offsets = array("Q")
+        offsets.frombytes(offsets_bytes)
+        if sys.byteorder != "little":
+            offsets.byteswap()
+        if len(offsets) != count + 1:
+            raise ValueError("cache entry: offset table does not match its count")
+        text = blob.decode("utf-8", "surrogatepass")
+        if offsets[-1] != len(text):
+            raise ValueError("cache entry: offsets do not cover the ids")
+        return cls(text, offsets)
+
+
 def _rows_for(
-    item: SanitizedArtifact, record: ArtifactRecord, run: RunRecord, failing: set[str]
+    item: SanitizedArtifact,
+    record: ArtifactRecord,
+    run: RunRecord,
+    failing: set[str],
+    passed: PassedIds,
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
     fail_rows: list[dict[str, object]] = []
     job_type = run.job_type
@@ -160,14 +226,21 @@ def _rows_for(
         "flaky_failures": sum(1 for f in item.failures if f.flaky),
         # Only passes of tests that fail somewhere in the window matter (flaky detection); a
         # large suite passes hundreds of thousands of tests a week.
-        "passed_test_ids": json.dumps(sorted(failing.intersection(item.passed_test_ids))),
+        "passed_test_ids": json.dumps(passed.among(failing)),
         "redactions": json.dumps(dict(sorted(item.redactions.items()))),
     }
     return fail_rows, artifact_row
 
 
+_MAGIC = b"TSC2"
+_HEADER = struct.Struct("<4sQQQ")
+"""Magic, then the byte lengths of the JSON part, the passed-id count and the id text."""
+
+
 class SanitizedCache:
     """Sanitized results per artifact content hash; only ever holds redacted text."""
+
+    SUFFIX = ".tsc"
 
     def __init__(self, directory: Path | None, token: str) -> None:
         self.directory = directory
@@ -176,34 +249,39 @@ class SanitizedCache:
     def _path(self, dir_key: str, sha256: str) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / self.token / dir_key[:32] / f"{sha256}.json"
+        return self.directory / self.token / dir_key[:32] / f"{sha256}{self.SUFFIX}"
 
-    def get(self, dir_key: str, sha256: str) -> SanitizedArtifact | None:
+    def get(self, dir_key: str, sha256: str) -> tuple[SanitizedArtifact, PassedIds] | None:
         path = self._path(dir_key, sha256)
         if path is None or not path.is_file():
             return None
         try:
-            return _artifact_from_json(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
+            return _entry_from_bytes(path.read_bytes())
+        except (OSError, ValueError, KeyError, TypeError, struct.error):
             return None
 
-    def put(self, dir_key: str, sha256: str, item: SanitizedArtifact) -> None:
+    def put(self, dir_key: str, sha256: str, item: SanitizedArtifact, passed: PassedIds) -> None:
         path = self._path(dir_key, sha256)
         if path is None:
             return
         from telemetry_assets import storage  # the one module that writes
 
-        storage.write_text(path, json.dumps(_artifact_to_json(item), separators=(",", ":")))
+        storage.write_bytes(path, _entry_to_bytes(item, passed))
 
     def prune(self, live_run_keys: Iterable[str]) -> int:
         """Delete cached entries of runs that opted out, vanished or were purged, and of stale
-        code versions. Entries are filed by run folder, so this needs no artifact to be read."""
+        code versions or formats. Entries are filed by run folder, so this needs no artifact to
+        be read."""
         if self.directory is None or not self.directory.is_dir():
             return 0
         keep = {k[:32] for k in live_run_keys}
         removed = 0
-        for path in sorted(self.directory.rglob("*.json")):
-            if path.parent.parent.name != self.token or path.parent.name not in keep:
+        for path in sorted(p for p in self.directory.rglob("*") if p.is_file()):
+            if (
+                path.parent.parent.name != self.token
+                or path.parent.name not in keep
+                or path.suffix != self.SUFFIX
+            ):
                 path.unlink(missing_ok=True)
                 removed += 1
         for folder in sorted(self.directory.rglob("*"), reverse=True):
@@ -212,39 +290,49 @@ class SanitizedCache:
         return removed
 
 
-def _artifact_to_json(item: SanitizedArtifact) -> dict[str, object]:
+def _entry_to_bytes(item: SanitizedArtifact, passed: PassedIds) -> bytes:
     from telemetry_assets.core.sanitize import failure_to_dict
 
-    return {
-        "status": item.status,
-        "reason": item.reason,
-        "format": item.format,
-        "failures": [failure_to_dict(f) for f in item.failures],
-        "failure_redactions": item.failure_redactions,
-        "passed_test_ids": item.passed_test_ids,
-        "started_at": item.started_at.isoformat() if item.started_at else None,
-        "redactions": dict(item.redactions),
-        "bytes_read": item.bytes_read,
-    }
+    meta = json.dumps(
+        {
+            "status": item.status,
+            "reason": item.reason,
+            "format": item.format,
+            "failures": [failure_to_dict(f) for f in item.failures],
+            "failure_redactions": item.failure_redactions,
+            "started_at": item.started_at.isoformat() if item.started_at else None,
+            "redactions": dict(item.redactions),
+            "bytes_read": item.bytes_read,
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
+    count, offsets, blob = passed.to_bytes()
+    return b"".join((_HEADER.pack(_MAGIC, len(meta), count, len(blob)), meta, offsets, blob))
 
 
-def _artifact_from_json(data: dict[str, Any]) -> SanitizedArtifact:
+def _entry_from_bytes(data: bytes) -> tuple[SanitizedArtifact, PassedIds]:
     from telemetry_assets.core.sanitize import failure_from_dict
 
-    started = data["started_at"]
-    return SanitizedArtifact(
+    magic, meta_len, count, blob_len = _HEADER.unpack_from(data)
+    offsets_at = _HEADER.size + meta_len
+    blob_at = offsets_at + 8 * (count + 1)
+    if magic != _MAGIC or blob_at + blob_len != len(data):
+        raise ValueError("cache entry: not this format, or truncated")
+    meta: dict[str, Any] = json.loads(data[_HEADER.size : offsets_at])
+    started = meta["started_at"]
+    item = SanitizedArtifact(
         path="",
         run_id="",
-        status=str(data["status"]),
-        reason=data["reason"],
-        format=data["format"],
-        failures=[failure_from_dict(f) for f in data["failures"]],
-        failure_redactions=list(data["failure_redactions"]),
-        passed_test_ids=list(data["passed_test_ids"]),
+        status=str(meta["status"]),
+        reason=meta["reason"],
+        format=meta["format"],
+        failures=[failure_from_dict(f) for f in meta["failures"]],
+        failure_redactions=list(meta["failure_redactions"]),
         started_at=datetime.fromisoformat(started) if isinstance(started, str) else None,
-        redactions=Counter(data["redactions"]),
-        bytes_read=int(data["bytes_read"]),
+        redactions=Counter(meta["redactions"]),
+        bytes_read=int(meta["bytes_read"]),
     )
+    return item, PassedIds.from_bytes(count, data[offsets_at:blob_at], data[blob_at:])
 
 
 def sanitize_manifest(
@@ -263,9 +351,9 @@ def sanitize_manifest(
     cache = SanitizedCache(cache_dir, settings.cache_token())
     records: Sequence[ArtifactRecord] = manifest.artifacts
     dir_keys = [runs[r.run_id].dir_key for r in records]
-    results: list[SanitizedArtifact | None] = [
-        cache.get(k, r.sha256) for k, r in zip(dir_keys, records, strict=True)
-    ]
+    cached = [cache.get(k, r.sha256) for k, r in zip(dir_keys, records, strict=True)]
+    results: list[SanitizedArtifact | None] = [c[0] if c else None for c in cached]
+    passed: list[PassedIds | None] = [c[1] if c else None for c in cached]
     from_cache = sum(1 for r in results if r is not None)
     todo = [i for i, r in enumerate(results) if r is None]
     total = len(records)
@@ -309,16 +397,19 @@ def sanitize_manifest(
                     progress(done, total, done_bytes, time.monotonic() - started)
         for index in todo:
             fresh = results[index]
+            assert fresh is not None
+            lookup = passed[index] = PassedIds.of(fresh.passed_test_ids)
+            fresh.passed_test_ids = []  # the index holds them now; the list is the bulk of memory
             # Quarantines are not cached: the next run retries them (the cause may be transient).
-            if fresh is not None and fresh.status == "ok":
-                cache.put(dir_keys[index], records[index].sha256, fresh)
+            if fresh.status == "ok":
+                cache.put(dir_keys[index], records[index].sha256, fresh, lookup)
     pruned = cache.prune(manifest.live_run_keys())
     fail_rows: list[dict[str, object]] = []
     artifact_rows: list[dict[str, object]] = []
     failing = {f.test_id for r in results if r is not None for f in r.failures if f.test_id}
-    for record, result in zip(records, results, strict=True):
-        assert result is not None
-        rows, artifact_row = _rows_for(result, record, runs[record.run_id], failing)
+    for record, result, ids in zip(records, results, passed, strict=True):
+        assert result is not None and ids is not None
+        rows, artifact_row = _rows_for(result, record, runs[record.run_id], failing, ids)
         fail_rows.extend(rows)
         artifact_rows.append(artifact_row)
     failures = pd.DataFrame(fail_rows, columns=list(FAILURE_COLUMNS))

@@ -6,10 +6,13 @@ date computed twice, or by a backfill months later, gives the same groups, sampl
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -75,6 +78,31 @@ def _merge_redactions(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((k, v) for k, v in total.items() if v))
 
 
+_GROUP_INPUTS: tuple[str, ...] = (
+    "fingerprint", "occurred_at", "artifact", "test_id", "bucket", "day", "flaky", "job_type",
+    "branch", "run_id", "redactions", "sample_trace", "exception_type", "message",
+    "top_frame_file", "top_frame_function",
+)  # fmt: skip
+"""The occurrence columns a group is built from."""
+
+_SORT_KEYS: tuple[str, ...] = ("fingerprint", "occurred_at", "artifact", "test_id")
+"""Group order, then the order inside a group (the sample is the first row of the report week)."""
+
+
+def _missing(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def _na_first(value: object) -> tuple[int, object]:
+    # Missing values sort before everything, as pandas' ``na_position="first"`` puts them.
+    return (0, "") if _missing(value) else (1, value)
+
+
 def build_groups(
     occurrences: pd.DataFrame,
     window: ReportWindow,
@@ -84,46 +112,62 @@ def build_groups(
 
     ``passed_test_ids`` are tests that passed somewhere in the window: a group whose failing
     test also passed (or that a parser saw fail-then-pass on retry) is likely flaky.
+
+    Rows are walked as plain Python values: a window holds a few hundred groups, and pandas'
+    per-group slicing cost more than the work itself. The order is the stable sort on
+    :data:`_SORT_KEYS` with missing values first; rows without a fingerprint belong to no group.
     """
     if occurrences.empty:
         return []
     passed = set(passed_test_ids)
     days = [d.isoformat() for d in window.days]
-    groups: list[GroupStats] = []
-    ordered = occurrences.sort_values(
-        ["fingerprint", "occurred_at", "artifact", "test_id"], na_position="first", kind="mergesort"
+    columns = {c: list(occurrences[c]) for c in _GROUP_INPUTS}
+    keys = [columns[c] for c in _SORT_KEYS]
+    order = sorted(
+        (i for i in range(len(occurrences)) if not _missing(columns["fingerprint"][i])),
+        key=lambda i: tuple(_na_first(k[i]) for k in keys),
     )
-    for fingerprint, rows in ordered.groupby("fingerprint", sort=True):
-        in_report = rows[rows["bucket"] == "report"]
-        in_baseline = rows[rows["bucket"] == "baseline"]
+    groups: list[GroupStats] = []
+    for fingerprint, members in itertools.groupby(order, key=lambda i: columns["fingerprint"][i]):
+        rows = list(members)
+
+        def values(column: str, rows: list[int] = rows) -> list[Any]:
+            cells = columns[column]
+            return [cells[i] for i in rows]
+
+        buckets = values("bucket")
+        in_report = [i for i, b in zip(rows, buckets, strict=True) if b == "report"]
+        count_baseline = sum(1 for b in buckets if b == "baseline")
         # The sample is the earliest occurrence of the report week (or of the window).
-        sample = (in_report if not in_report.empty else rows).iloc[0]
-        per_day = rows["day"].value_counts()
-        test_ids = sorted({t for t in map(text, rows["test_id"]) if t})
-        flaky = bool(rows["flaky"].any()) or any(t in passed for t in test_ids)
+        sample = (in_report or rows)[0]
+        per_day = Counter(d for d in values("day") if not _missing(d))
+        seen = [t for t in values("occurred_at") if not _missing(t)]
+        first_seen, last_seen = (min(seen), max(seen)) if seen else (pd.NaT, pd.NaT)
+        test_ids = sorted({t for t in map(text, values("test_id")) if t})
+        flaky = any(bool(f) for f in values("flaky")) or any(t in passed for t in test_ids)
         groups.append(
             GroupStats(
                 fingerprint=str(fingerprint),
                 count=len(in_report),
-                count_baseline=len(in_baseline),
-                first_seen=rows["occurred_at"].min().to_pydatetime(),
-                last_seen=rows["occurred_at"].max().to_pydatetime(),
-                job_types=tuple(sorted(set(rows["job_type"]))),
-                branches=tuple(sorted({b for b in map(text, rows["branch"]) if b})),
-                sample_trace=str(sample["sample_trace"]),
-                exception_type=text(sample["exception_type"]),
-                message=text(sample["message"]) or "",
+                count_baseline=count_baseline,
+                first_seen=pd.Timestamp(first_seen).to_pydatetime(),
+                last_seen=pd.Timestamp(last_seen).to_pydatetime(),
+                job_types=tuple(sorted(set(values("job_type")))),
+                branches=tuple(sorted({b for b in map(text, values("branch")) if b})),
+                sample_trace=str(columns["sample_trace"][sample]),
+                exception_type=text(columns["exception_type"][sample]),
+                message=text(columns["message"][sample]) or "",
                 test_ids=tuple(test_ids[:MAX_TEST_IDS]),
-                sample_run_ids=tuple(sorted(set(rows["run_id"]))[:MAX_SAMPLE_RUNS]),
-                top_frame_file=text(sample["top_frame_file"]),
-                top_frame_function=text(sample["top_frame_function"]),
+                sample_run_ids=tuple(sorted(set(values("run_id")))[:MAX_SAMPLE_RUNS]),
+                top_frame_file=text(columns["top_frame_file"][sample]),
+                top_frame_function=text(columns["top_frame_function"][sample]),
                 daily_counts=tuple(int(per_day.get(d, 0)) for d in days),
                 flaky=flaky,
-                redactions=_merge_redactions(rows["redactions"]),
-                first_seen_ever_in_window=in_baseline.empty and not in_report.empty,
+                redactions=_merge_redactions(values("redactions")),
+                first_seen_ever_in_window=count_baseline == 0 and bool(in_report),
                 regressed=False,
                 keywords=_keywords(
-                    text(sample[c])
+                    text(columns[c][sample])
                     for c in (
                         "exception_type",
                         "message",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telemetry_assets.core.fingerprint.fingerprint import (
     fingerprint,
@@ -47,6 +47,11 @@ class _Profile:
     message: str
     tokens: frozenset[str]
     frames: tuple[str, ...]
+    meaningful: bool
+    """``is_meaningful_message(message)``, decided once per profile rather than once per pair."""
+    matcher: difflib.SequenceMatcher[str] = field(compare=False, repr=False)
+    """Holds this message as its second sequence: difflib indexes the second sequence, and that
+    index is reused for every pair in which this profile is ``q``, instead of once per pair."""
 
 
 _TOKEN = re.compile(r"<[A-Z_]+>|[A-Za-z_][\w.$]*|\S")
@@ -63,6 +68,8 @@ def _profile(key: str, failure: Failure, top_n: int) -> _Profile:
         # Library-only stacks are shared by unrelated bugs (every Go panic ends in runtime);
         # only in-app frames say "same code path".
         frames=tuple(frame_key(f) for f in frames) if origin == "in_app" else (),
+        meaningful=is_meaningful_message(message),
+        matcher=difflib.SequenceMatcher(None, "", message, autojunk=False),
     )
 
 
@@ -78,12 +85,13 @@ def _same_frames(
 def _similar_message(
     p: _Profile, q: _Profile, top_n: int, threshold: float
 ) -> tuple[str, float] | None:
-    if not (is_meaningful_message(p.message) and is_meaningful_message(q.message)):
+    if not (p.meaningful and q.meaningful):
         return None
     union = p.tokens | q.tokens
     jaccard = len(p.tokens & q.tokens) / len(union) if union else 0.0
     best, how = jaccard, "token Jaccard"
-    matcher = difflib.SequenceMatcher(None, p.message, q.message, autojunk=False)
+    matcher = q.matcher
+    matcher.set_seq1(p.message)  # same result as a fresh matcher on (p.message, q.message)
     # The quick ratios are upper bounds: skip the quadratic ratio() when it cannot win.
     if best < threshold <= matcher.real_quick_ratio() and threshold <= matcher.quick_ratio():
         ratio = matcher.ratio()
