@@ -516,9 +516,10 @@ RULES: tuple[Rule, ...] = (
         "cred.login_pair",
         "<SECRET>",
         # "username root\npassword crickets", "u: x\np: y": a user field directly followed by a
-        # password field. A lone "p: x" is not matched (too common in logs).
+        # password field. A lone "p: x" is not matched (too common in logs), and neither is our
+        # own "<USER>" placeholder (the value may not start with ">"), which keeps it idempotent.
         r"(?:\b(?:user_?name|login|user)\b[ \t]*[:=]?[ \t]*|(?m:^)u:[ \t]*)"
-        r"[^\s:=]+[ \t]*\r?\n?[ \t]*"
+        r"[^\s:=>][^\s:=]*[ \t]*\r?\n?[ \t]*"
         r"(?:\bpass(?:word)?\b|\bpw\b|(?m:^)p:)[ \t]*[:=]?[ \t]*(?P<s>[^\s'\"]{3,})",
         keywords=("user", "login", "u:"),
         multiline=True,
@@ -1125,8 +1126,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "pii.home_user",
         "<USER>",
+        # The separator after the name is not consumed, so "/home/a/home/b" redacts both in one
+        # pass (idempotence).
         r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|(?:^|[\s\"'=:(])~)(?P<s>[A-Za-z0-9_.-]+)"
-        r"(?:[/\\]|\b)",
+        r"\b",
         ("/home/", "/users/", "\\users\\", "~"),
         _home_user,
         check_placeholder=False,

@@ -98,3 +98,17 @@ def test_extra_internal_domains() -> None:
     out = r.redact("pushing to nexus.corp.acme.example:8443 and pypi.org")
     assert "nexus.corp.acme.example" not in out.text and "pypi.org" in out.text
     assert out.counts["net.extra_domain"] == 1
+
+
+# Inputs where a first pass once left something a second pass would change (found by fuzzing).
+IDEMPOTENT_CASES = [
+    ("placeholder then PASS word", "/home/0;PASS\x1b10"),
+    ("two home folders back to back", "/home/0/home/0"),
+    ("user placeholder before a password field", "/home/dana;password hunter22x"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), IDEMPOTENT_CASES, ids=[c[0] for c in IDEMPOTENT_CASES])
+def test_a_second_pass_changes_nothing(name: str, text: str) -> None:
+    once = Redactor().redact(text).text
+    assert Redactor().redact(once).text == once
