@@ -4,7 +4,7 @@ Contract: pure functions over :class:`~telemetry_assets.core.models.GroupStats` 
 ``daily_counts`` (14 ints for D-13..D, oldest first; the last 7 are the report week D-6..D).
 Definitions, so the report can state them:
 
-- **new**: seen in the report week, never in the baseline week, and the lead's history marks no
+- **new**: seen in the report week, never in the baseline week, and the grouping step marks no
   earlier occurrence (``first_seen_ever_in_window``) and no regression; only the aggregation step
   sees history before D-13, so this trusts its flag instead of guessing from 14 numbers.
 - **regressed** (:func:`is_regressed`): seen on some day, then quiet for at least
