@@ -1084,15 +1084,17 @@ RULES: tuple[Rule, ...] = (
         "net.ipv6",
         "<IP>",
         # Full 8-group form, 6 groups + dotted IPv4, or any form with "::". The consumed left
-        # boundary keeps "std::cout", "core::fmt" and 10:11:12 timestamps out.
-        r"(?:^|[^0-9A-Za-z_:.])(?P<s>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+        # boundary keeps "std::cout", "core::fmt" and 10:11:12 timestamps out; ">" is excluded
+        # too, so a placeholder ending next to "::" ("/home/<USER>::10") gives no new match on
+        # a second pass (idempotence).
+        r"(?:^|[^0-9A-Za-z_:.>])(?P<s>(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
         r"|(?:[0-9A-Fa-f]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
         r"|[0-9A-Fa-f:]*::[0-9A-Fa-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?)"
         r"(?:%[0-9A-Za-z._-]+)?(?:/\d{1,3})?)",
         (":",),
         _ipv6,
         check_placeholder=False,
-        anchor=r"(?:^|[^0-9A-Za-z_:.])[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]{1,4}:){6}",
+        anchor=r"(?:^|[^0-9A-Za-z_:.>])[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]{1,4}:){6}",
     ),
     Rule(
         "net.ipv4",

@@ -105,6 +105,7 @@ IDEMPOTENT_CASES = [
     ("placeholder then PASS word", "/home/0;PASS\x1b10"),
     ("two home folders back to back", "/home/0/home/0"),
     ("user placeholder before a password field", "/home/dana;password hunter22x"),
+    ("user placeholder next to an IPv6-looking tail", "/home/00000::10"),
 ]
 
 
