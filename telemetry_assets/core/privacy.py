@@ -145,17 +145,6 @@ def scan_texts(texts: Mapping[str, str]) -> ResidualScan:
     return scan
 
 
-def scan_values(values: Iterable[str], where: str) -> ResidualScan:
-    scan = ResidualScan()
-    vals = [v for v in values if v]
-    scan.cells_scanned = len(vals)
-    counts = detector().scan_many(vals)
-    if counts:
-        scan.by_detector.update(counts)
-        scan.affected.add((where, ""))
-    return scan
-
-
 def audit_request_markdown(asset: str, report_date: date, scan: ResidualScan) -> str:
     """``privacy-audit-request-D.md``: counts and locations only, and what to do next."""
     lines = [

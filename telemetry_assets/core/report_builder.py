@@ -29,6 +29,7 @@ from telemetry_assets.core.report import (
     Sources,
     Window,
 )
+from telemetry_assets.core.rollup import similar_to
 from telemetry_assets.core.triage.actions import TriagedGroup
 from telemetry_assets.core.triage.owners import OwnerSuggestion
 from telemetry_assets.core.triage.severity import SeverityBreakdown
@@ -98,10 +99,7 @@ def build_report(
     extra_limitations: Sequence[str] = (),
 ) -> Report:
     scored_by_fp = {r["fingerprint"]: r for r in scored.to_dict("records")}
-    similar_map: dict[str, list[str]] = {}
-    for row in similar.to_dict("records"):
-        similar_map.setdefault(row["a"], []).append(row["b"])
-        similar_map.setdefault(row["b"], []).append(row["a"])
+    similar_map = similar_to(similar)
     ranked = [t for t in triaged if t.stats.count > 0]
     groups = []
     for rank, t in enumerate(ranked[:TOP_GROUPS_IN_JSON], start=1):
@@ -138,7 +136,7 @@ def build_report(
                 regressed=t.flags.regressed,
                 rising=t.flags.rising,
                 likely_flaky=t.flags.flaky,
-                similar_to=sorted(set(similar_map.get(g.fingerprint, []))),
+                similar_to=similar_map.get(g.fingerprint, []),
             )
         )
     ok = artifacts[artifacts["status"] == "ok"] if not artifacts.empty else artifacts

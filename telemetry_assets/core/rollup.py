@@ -7,7 +7,6 @@ but are not ranked.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -155,12 +154,9 @@ def top_actions(triaged: Sequence[TriagedGroup], limit: int = 5) -> list[Action]
 
 
 def similar_to(similar: pd.DataFrame) -> dict[str, list[str]]:
+    """Fingerprint -> the fingerprints it was paired with as a near-duplicate, sorted."""
     out: dict[str, list[str]] = {}
     for row in similar.to_dict("records"):
         out.setdefault(str(row["a"]), []).append(str(row["b"]))
         out.setdefault(str(row["b"]), []).append(str(row["a"]))
     return {k: sorted(set(v)) for k, v in out.items()}
-
-
-def json_list(value: object) -> list[str]:
-    return list(json.loads(str(value))) if value else []

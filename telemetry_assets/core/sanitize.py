@@ -303,15 +303,21 @@ def _quarantined(out: SanitizedArtifact, reason: str) -> SanitizedArtifact:
 # --- table rows -------------------------------------------------------------------------------
 
 
+def frame_rows(frames: tuple[Frame, ...]) -> list[list[object]]:
+    """Frames as positional rows (the order of :class:`Frame`'s fields): compact in JSON."""
+    return [[f.file, f.function, f.line, f.column, f.module, f.in_app] for f in frames]
+
+
+def frames_from_rows(rows: list[list[object]]) -> tuple[Frame, ...]:
+    return tuple(Frame(*row) for row in rows)  # type: ignore[arg-type]
+
+
 def frames_to_json(frames: tuple[Frame, ...]) -> str:
-    return json.dumps(
-        [[f.file, f.function, f.line, f.column, f.module, f.in_app] for f in frames],
-        separators=(",", ":"),
-    )
+    return json.dumps(frame_rows(frames), separators=(",", ":"))
 
 
 def frames_from_json(text: str) -> tuple[Frame, ...]:
-    return tuple(Frame(*row) for row in json.loads(text or "[]"))
+    return frames_from_rows(json.loads(text or "[]"))
 
 
 def chained_to_json(chained: tuple[tuple[str | None, str], ...]) -> str:
@@ -329,9 +335,7 @@ def failure_to_dict(failure: Failure) -> dict[str, object]:
         "message": failure.message,
         "trace": failure.trace,
         "exception_type": failure.exception_type,
-        "frames": [
-            [f.file, f.function, f.line, f.column, f.module, f.in_app] for f in failure.frames
-        ],
+        "frames": frame_rows(failure.frames),
         "test_id": failure.test_id,
         "test_file": failure.test_file,
         "kind": failure.kind,
@@ -349,7 +353,7 @@ def failure_from_dict(data: dict[str, object]) -> Failure:
         message=str(data["message"]),
         trace=str(data["trace"]),
         exception_type=data.get("exception_type"),  # type: ignore[arg-type]
-        frames=tuple(Frame(*row) for row in data.get("frames") or []),  # type: ignore[attr-defined]
+        frames=frames_from_rows(data.get("frames") or []),  # type: ignore[arg-type]
         test_id=data.get("test_id"),  # type: ignore[arg-type]
         test_file=data.get("test_file"),  # type: ignore[arg-type]
         kind=data.get("kind", "failure"),  # type: ignore[arg-type]

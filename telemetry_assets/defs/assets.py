@@ -23,7 +23,11 @@ from telemetry_assets.core.purge import load_purged
 from telemetry_assets.core.render.markdown import render_markdown
 from telemetry_assets.core.report import PrivacyAudit, Report
 from telemetry_assets.core.report import Window as ReportWindowModel
-from telemetry_assets.core.report_builder import build_report, triaged_from_tables
+from telemetry_assets.core.report_builder import (
+    NOT_OPTED_IN_REASONS,
+    build_report,
+    triaged_from_tables,
+)
 from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
 from telemetry_assets.core.triage.policy import TelemetryForbidden, pull_request_gate, read_policy
 from telemetry_assets.core.triage.publish import (
@@ -408,7 +412,7 @@ def telemetry_report(
     manifest = raw_opt_in_manifest
     by_provider: dict[str, list[str]] = {}
     for s in manifest.skipped:
-        if s.kind == "run" and s.reason in {"not opted in", "no run.json", "unreadable run.json"}:
+        if s.kind == "run" and s.reason in NOT_OPTED_IN_REASONS:
             by_provider.setdefault(s.provider or "unknown", []).append(s.run_id or s.path)
     for provider, runs in sorted(by_provider.items()):
         issue_docs[f"issues/{d}/opt-in-{_slug(provider)}.md"] = render_opt_in_request(
