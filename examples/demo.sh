@@ -7,7 +7,7 @@ D=${1:-2026-11-22}
 bash examples/setup-venv.sh
 export DAGSTER_HOME="$PWD/.dagster_home"
 mkdir -p "$DAGSTER_HOME"
-cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+cp examples/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 export TELEMETRY_ARTIFACTS_ROOT=${TELEMETRY_ARTIFACTS_ROOT:-examples/artifacts}
 export TELEMETRY_REPO_ROOT=${TELEMETRY_REPO_ROOT:-examples/repo}
 export TELEMETRY_REPORTS_DIR=${TELEMETRY_REPORTS_DIR:-reports/telemetry}

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from telemetry_assets.definitions import defs
+from telemetry_assets.defs.partitions import FIRST_DATE_ENV, first_report_date, report_dates_from
+from telemetry_assets.defs.schedules import REPORT_DATE_TAG
 
 LINEAGE = [
     "raw_opt_in_manifest",
@@ -57,7 +59,35 @@ def test_assets_are_partitioned_by_report_date() -> None:
         partitions = graph.get(dg.AssetKey(name)).partitions_def
         assert isinstance(partitions, dg.DailyPartitionsDefinition)
         assert partitions.timezone == "UTC"
-    assert graph.get(dg.AssetKey(LINEAGE[0])).partitions_def.start.year <= 2024
+    first = graph.get(dg.AssetKey(LINEAGE[0])).partitions_def.start.date()
+    assert first == first_report_date()
+
+
+@pytest.mark.parametrize(
+    ("name", "environ", "today", "expected"),
+    [
+        ("set by the environment", {FIRST_DATE_ENV: "2026-03-02"}, date(2026, 12, 6), "2026-03-02"),
+        ("blank means the default", {FIRST_DATE_ENV: " "}, date(2026, 12, 6), "2026-09-06"),
+        ("default: 13 weeks before today", {}, date(2026, 12, 6), "2026-09-06"),
+    ],
+)
+def test_the_first_report_date_is_configurable_with_a_retention_sized_default(
+    name: str, environ: dict[str, str], today: date, expected: str
+) -> None:
+    assert first_report_date(environ, today).isoformat() == expected
+
+
+def test_a_malformed_first_report_date_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="TELEMETRY_FIRST_REPORT_DATE='12/01/2026' is not a date"):
+        first_report_date({FIRST_DATE_ENV: "12/01/2026"})
+
+
+def test_missing_partitions_are_weeks_of_data_not_years() -> None:
+    partitions = report_dates_from(date(2026, 9, 6))
+    keys = partitions.get_partition_keys(current_time=datetime(2026, 12, 6, 12, tzinfo=UTC))
+    assert keys[0] == "2026-09-06"
+    assert keys[-1] == "2026-12-06"  # today is a valid report date ("so far")
+    assert len(keys) == 92
 
 
 @pytest.mark.parametrize(
@@ -83,6 +113,8 @@ def test_the_weekly_schedule_targets_the_sunday_just_ended(
     [request] = data.run_requests or []
     assert request.partition_key == report_date
     assert request.run_key == report_date
+    assert request.tags[REPORT_DATE_TAG] == report_date
+    assert "Sunday just ended" in (schedule.description or "")
 
 
 def test_the_pure_core_never_imports_dagster() -> None:

@@ -52,7 +52,7 @@ def _post(url: str, query: str) -> dict:
 def webserver(tmp_path: Path) -> Iterator[str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "examples" / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "TELEMETRY_ARTIFACTS_ROOT": str(tmp_path)}
     binary = Path(sys.executable).with_name("dagster-webserver")
@@ -125,3 +125,67 @@ def test_graphql_shows_the_six_asset_lineage_and_blocking_checks(webserver: str)
         assert "Daily" in node["partitionDefinition"]["description"]
         checks = node["assetChecksOrError"]["checks"]
         assert checks == [{"name": "no_residual_pii", "blocking": True}]
+
+
+def _listening_addresses(root_pid: int) -> set[str]:
+    import psutil
+
+    root = psutil.Process(root_pid)
+    found: set[str] = set()
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            conns = proc.net_connections(kind="inet")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        found |= {c.laddr.ip for c in conns if c.status == psutil.CONN_LISTEN}
+    return found
+
+
+@pytest.mark.slow
+def test_dagster_dev_as_the_readme_starts_it_listens_on_loopback_only(tmp_path: Path) -> None:
+    """The open-source webserver has no login: started as the README says, nothing of it (the
+    webserver, the code server, the daemon) may accept connections from another machine, and
+    the instance set up as the README says starts without a configuration warning."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "examples" / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "TELEMETRY_ARTIFACTS_ROOT": "examples/artifacts",
+        "TELEMETRY_REPO_ROOT": "examples/repo",
+    }
+    binary = Path(sys.executable).with_name("dagster")
+    log = tmp_path / "dev.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _RESET_SIGINT, str(binary), "dev", "-p", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                pytest.fail("dagster dev did not answer within 90 s")
+            time.sleep(3)  # the code server and the daemon come up just after the webserver
+            addresses = _listening_addresses(proc.pid)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    assert addresses, "no listening socket found for dagster dev"
+    assert addresses <= {"127.0.0.1", "::1"}, addresses
+    assert "will not be used" not in log.read_text(errors="replace")

@@ -40,7 +40,7 @@ class Layout:
 
     def env(self) -> dict[str, str]:
         self.home.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "dagster.yaml", self.home / "dagster.yaml")
+        shutil.copy(REPO / "examples" / "dagster.yaml", self.home / "dagster.yaml")
         (self.base / "repo").mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_")}
         env.update(
