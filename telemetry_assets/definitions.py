@@ -3,14 +3,12 @@ weekly schedule and the resources (configured from the contract's environment va
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from telemetry_assets.defs import assets
 from telemetry_assets.defs.io_manager import TelemetryIOManager
 from telemetry_assets.defs.purge import purge_run_job
-from telemetry_assets.defs.resources import repo_facts_from_env, settings_from_env
+from telemetry_assets.defs.resources import repo_facts_from_env, settings_from_env, storage_dir
 from telemetry_assets.defs.schedules import weekly_report_job, weekly_telemetry_schedule
 
 ALL_ASSETS = [
@@ -21,10 +19,6 @@ ALL_ASSETS = [
     assets.scored_rollup,
     assets.telemetry_report,
 ]
-
-
-def storage_dir() -> str:
-    return os.environ.get("TELEMETRY_STORAGE_DIR", "./.telemetry/storage")
 
 
 defs = dg.Definitions(

@@ -131,3 +131,15 @@ def test_the_pure_core_never_imports_dagster() -> None:
             if any(n == "dagster" or n.startswith(("dagster.", "dagster_")) for n in names):
                 offenders.append(str(path.relative_to(core)))
     assert offenders == []
+
+
+def test_the_dagster_shell_never_imports_the_code_location_back() -> None:
+    """``definitions.py`` assembles ``defs/``; a module of ``defs/`` (or the CLI's shared
+    pieces) importing ``definitions`` back would make an import circle."""
+    shell = Path(__file__).resolve().parents[1] / "telemetry_assets" / "defs"
+    offenders = []
+    for path in shell.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "telemetry_assets.definitions":
+                offenders.append(path.name)
+    assert offenders == []

@@ -41,9 +41,9 @@ def rematerialize(partition: str) -> bool:
     builds them, from the environment as it is now."""
     import dagster as dg
 
-    from telemetry_assets.definitions import ALL_ASSETS, storage_dir
+    from telemetry_assets.definitions import ALL_ASSETS
     from telemetry_assets.defs.io_manager import TelemetryIOManager
-    from telemetry_assets.defs.resources import repo_facts_from_env, settings_from_env
+    from telemetry_assets.defs.resources import repo_facts_from_env, settings_from_env, storage_dir
 
     home = os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
@@ -83,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
     from telemetry_assets.core import purge
-    from telemetry_assets.definitions import storage_dir
-    from telemetry_assets.defs.resources import settings_from_env
+    from telemetry_assets.defs.resources import settings_from_env, storage_dir
 
     settings = settings_from_env()
     state = settings.state_path or Path(".telemetry/state")

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from telemetry_assets.core import purge
-from telemetry_assets.defs.resources import TelemetrySettings
+from telemetry_assets.defs.resources import TelemetrySettings, storage_dir
 
 ASSET_NAMES = (
     "raw_opt_in_manifest", "sanitized_artifacts", "fingerprints", "error_groups",
@@ -46,8 +46,6 @@ def _remove_date(reports: Path, store: Path, day: str) -> int:
 def purge_run(
     context: dg.OpExecutionContext, config: PurgeConfig, settings: TelemetrySettings
 ) -> dg.Output[list[str]]:
-    from telemetry_assets.definitions import storage_dir
-
     run_id = config.run_id.strip()
     if not run_id:
         raise dg.Failure(description="run_id is empty", allow_retries=False)

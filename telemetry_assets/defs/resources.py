@@ -92,6 +92,11 @@ class RepoFactsResource(dg.ConfigurableResource):
         return GitRepoFacts(Path(self.repo_root))
 
 
+def storage_dir() -> str:
+    """Where the IO manager keeps the intermediate assets (``TELEMETRY_STORAGE_DIR``)."""
+    return os.environ.get("TELEMETRY_STORAGE_DIR", "./.telemetry/storage")
+
+
 def settings_from_env() -> TelemetrySettings:
     env = os.environ
     return TelemetrySettings(
