@@ -9,6 +9,7 @@ no materialization is recorded and nothing downstream executes.
 import json
 import warnings
 from collections.abc import Iterator, Mapping
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,19 +18,10 @@ import dagster as dg
 import pandas as pd
 
 from telemetry_assets import storage
-from telemetry_assets.core import batch, grouping, occurrences, privacy, rollup
+from telemetry_assets.core import batch, grouping, occurrences, privacy, report_files, rollup
 from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
 from telemetry_assets.core.purge import load_purged
-from telemetry_assets.core.render.markdown import render_markdown
-from telemetry_assets.core.report import PrivacyAudit, Report
-from telemetry_assets.core.report import Window as ReportWindowModel
-from telemetry_assets.core.report_builder import (
-    NOT_OPTED_IN_REASONS,
-    build_report,
-    triaged_from_tables,
-)
-from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
 from telemetry_assets.core.triage.policy import TelemetryForbidden, pull_request_gate, read_policy
 from telemetry_assets.core.triage.publish import (
     AutomationNotAllowed,
@@ -42,7 +34,6 @@ from telemetry_assets.defs.resources import RepoFactsResource, TelemetrySettings
 
 GROUP = "telemetry"
 CHECK = "no_residual_pii"
-ISSUE_TEMPLATES_TOP = 5
 
 
 def _check_spec(asset: str) -> dg.AssetCheckSpec:
@@ -88,9 +79,11 @@ def guarded(
 ) -> Iterator[dg.AssetCheckResult | dg.Output[Any]]:
     asset = context.asset_key.to_user_string()
     partition = context.partition_key
+    scan = scan.allowing(_reviewed(settings))
     passed = scan.hits == 0
     check_meta: dict[str, Any] = {
         "hits": scan.hits,
+        "reviewed_allowed": sum(scan.reviewed.values()),
         "values_scanned": scan.cells_scanned,
         "affected_places": len(scan.affected),
         "partition": partition,
@@ -131,32 +124,13 @@ def _load_hashes(path: Path | None) -> dict[str, list[object]]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_forbidden_report(settings: TelemetrySettings, window: Any, reason: str) -> None:
-    """The run stops, and the report for D says why instead of going missing."""
-    d = window.report_date.isoformat()
-    report = Report(
-        generated_at=datetime.now(UTC).replace(microsecond=0),
-        report_date=window.report_date,
-        window=ReportWindowModel(start=window.start, end=window.end),
-        total_errors=0,
-        groups=[],
-        privacy_audit=PrivacyAudit(rule_matches={}, statement="Nothing was read."),
-        limitations=[reason],
-    )
-    storage.write_text(
-        settings.reports_path / f"error-aggregates-{d}.json",
-        report.model_dump_json(indent=2) + "\n",
-    )
-    storage.write_text(
-        settings.reports_path / f"telemetry-report-{d}.md",
-        f"# Telemetry error report — {d}\n\n## Headline\n\n**Total sanitized errors: 0 — Groups: 0"
-        f" — Top severity: 0.0**\n\n{reason}\n\n## Limitations & next steps\n\n- {reason} Change"
-        " the repository policy to collect telemetry again.\n",
-    )
-
-
 def _policy(settings: TelemetrySettings) -> Any:
     return read_policy(settings.repo_path)
+
+
+def _reviewed(settings: TelemetrySettings) -> frozenset[str]:
+    """Finding digests the repository policy marks as reviewed and harmless."""
+    return frozenset(_policy(settings).policy.privacy.reviewed_digests)
 
 
 @_asset(
@@ -172,7 +146,9 @@ def raw_opt_in_manifest(
     loaded = _policy(settings)
     if not loaded.policy.enabled:
         reason = f"Telemetry is forbidden by {loaded.origin}: nothing was collected or opened."
-        _write_forbidden_report(settings, window, reason)
+        forbidden = report_files.forbidden_report_files(window, _now(), reason)
+        for rel, text in forbidden.texts.items():
+            storage.write_text(settings.reports_path / rel, text)
         raise dg.Failure(description=reason, allow_retries=False)
     col = loaded.policy.collection
     purged = load_purged(settings.state_path) if settings.state_path else frozenset()
@@ -247,7 +223,7 @@ def sanitized_artifacts(
         settings.artifacts_path,
         manifest,
         real,
-        settings.redactor_settings(),
+        replace(settings.redactor_settings(), reviewed_findings=tuple(sorted(_reviewed(settings)))),
         workers=settings.workers,
         cache_dir=settings.cache_path,
         progress=progress,
@@ -268,6 +244,7 @@ def sanitized_artifacts(
             "artifacts": len(result.artifacts),
             "failures": len(result.failures),
             "quarantined": quarantined,
+            "withheld": len(privacy.withheld_artifacts(result.artifacts)),
             "redactions": sum(redactions.values()),
             "redactions_by_rule": dg.MetadataValue.json(dict(sorted(redactions.items()))),
             "processed": result.processed,
@@ -409,86 +386,60 @@ def telemetry_report(
     sanitized_artifacts: dict[str, pd.DataFrame],
 ) -> Iterator[Any]:
     window = _window(context)
-    d = window.report_date.isoformat()
-    groups = grouping.groups_from_frame(error_groups["groups"])
-    triaged = triaged_from_tables(groups, scored_rollup["scored"])
     loaded = _policy(settings)
-    report_week = fingerprints[fingerprints["bucket"] == "report"]
-    issue_docs: dict[str, str] = {}
-    for t in [t for t in triaged if t.stats.count > 0][:ISSUE_TEMPLATES_TOP]:
-        issue_docs[f"issues/{d}/{t.stats.fingerprint}.md"] = render_issue(t, window.report_date)
-    manifest = raw_opt_in_manifest
-    by_provider: dict[str, list[str]] = {}
-    for s in manifest.skipped:
-        if s.kind == "run" and s.reason in NOT_OPTED_IN_REASONS:
-            by_provider.setdefault(s.provider or "unknown", []).append(s.run_id or s.path)
-    for provider, runs in sorted(by_provider.items()):
-        issue_docs[f"issues/{d}/opt-in-{_slug(provider)}.md"] = render_opt_in_request(
-            provider,
-            len(runs),
-            sorted(runs)[:5],
-            allow_placement_opt_in=loaded.policy.collection.allow_placement_opt_in,
-        )
-    report = build_report(
+    files = report_files.build_report_files(
         window=window,
-        generated_at=datetime.now(UTC).replace(microsecond=0),
-        triaged=triaged,
+        generated_at=_now(),
+        groups_frame=error_groups["groups"],
         scored=scored_rollup["scored"],
         actions=scored_rollup["actions"],
         similar=error_groups["similar"],
-        manifest=manifest,
+        fingerprints=fingerprints,
+        manifest=raw_opt_in_manifest,
         artifacts=sanitized_artifacts["artifacts"],
-        total_errors=len(report_week),
+        policy=loaded,
         artifacts_root_label=settings.artifacts_path.name or str(settings.artifacts_path),
-        policy={
-            "source": loaded.origin,
-            "allow_placement_opt_in": loaded.policy.collection.allow_placement_opt_in,
-            "automation_issues": loaded.policy.automation.issues,
-            "automation_pull_request": loaded.policy.automation.pull_request,
-        },
-        issue_templates=sorted(issue_docs),
     )
-    json_text = report.model_dump_json(indent=2) + "\n"
-    markdown = render_markdown(report)
-    parquet_frame = report_week[list(occurrences.PARQUET_COLUMNS)].reset_index(drop=True)
-    scan = privacy.scan_texts(
-        {
-            f"error-aggregates-{d}.json": json_text,
-            f"telemetry-report-{d}.md": markdown,
-            **issue_docs,
-        }
-    )
-    scan.merge(privacy.scan_frame(parquet_frame))
+    reviewed = loaded.policy.privacy.reviewed_digests
+    scan = privacy.scan_texts(files.texts, reviewed=reviewed)
+    scan.merge(privacy.scan_frame(files.occurrences, reviewed=reviewed))
     if scan.hits:
         yield from guarded(context, None, scan, settings, {})
         return
     out = settings.reports_path
-    written = {
-        "json": storage.write_text(out / f"error-aggregates-{d}.json", json_text),
-        "markdown": storage.write_text(out / f"telemetry-report-{d}.md", markdown),
-        "parquet": storage.write_parquet(out / f"occurrences-{d}.parquet", parquet_frame),
-    }
-    for rel, text in issue_docs.items():
-        storage.write_text(out / rel, text)
-    _remove_stale_issue_templates(out / "issues" / d, issue_docs)
-    storage.remove(out / f"privacy-audit-request-{d}.md")
-    metadata = _report_metadata(report, written, markdown)
-    metadata["automation"] = _publish(context, settings, loaded.policy, report, written, issue_docs)
-    yield from guarded(context, report, scan, settings, metadata)
+    written = {rel: storage.write_text(out / rel, text) for rel, text in files.texts.items()}
+    written[files.parquet_name] = storage.write_parquet(out / files.parquet_name, files.occurrences)
+    _remove_stale_issue_drafts(out / "issues" / files.report_date, files.issue_drafts)
+    # Kept (rewritten) while artifacts are withheld: it is how maintainers learn what to review.
+    withheld = privacy.withheld_artifacts(sanitized_artifacts["artifacts"])
+    request = out / f"privacy-audit-request-{files.report_date}.md"
+    if withheld:
+        text = privacy.audit_request_markdown(None, window.report_date, None, withheld)
+        storage.write_text(request, text)
+    else:
+        storage.remove(request)
+    metadata = _report_metadata(files, written)
+    metadata["automation"] = _publish(
+        context, settings, loaded.policy, files, list(written.values())
+    )
+    yield from guarded(context, files.report, scan, settings, metadata)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _publish(
     context: dg.AssetExecutionContext,
     settings: TelemetrySettings,
     policy: Any,
-    report: Report,
-    written: Mapping[str, Path],
-    issue_docs: Mapping[str, str],
+    files: report_files.ReportFiles,
+    written: list[Path],
 ) -> str:
     """Branch + commit locally when the repository policy allows it; never pushes."""
     if not pull_request_gate(policy).allowed:
         return "off (repository policy: no automation)"
-    files = [*written.values(), *(settings.reports_path / rel for rel in issue_docs)]
+    report = files.report
     summary = ReportSummary(
         total_errors=report.total_errors,
         groups=report.total_groups,
@@ -497,7 +448,7 @@ def _publish(
     )
     try:
         result = create_local_branch_and_commit(
-            settings.repo_path, report.report_date, files, summary=summary, policy=policy
+            settings.repo_path, report.report_date, written, summary=summary, policy=policy
         )
     except (PublishError, AutomationNotAllowed) as exc:
         context.log.warning(f"local publish skipped: {exc}")
@@ -509,11 +460,7 @@ def _publish(
     return f"committed {result.commit[:12]} on {result.branch} (not pushed)"
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text.lower()) or "unknown"
-
-
-def _remove_stale_issue_templates(folder: Path, keep: Mapping[str, str]) -> None:
+def _remove_stale_issue_drafts(folder: Path, keep: tuple[str, ...]) -> None:
     """A group that left the top (or a purged run's group) must not leave its draft behind."""
     if not folder.is_dir():
         return
@@ -523,30 +470,28 @@ def _remove_stale_issue_templates(folder: Path, keep: Mapping[str, str]) -> None
             path.unlink()
 
 
-def _report_metadata(report: Report, written: Mapping[str, Path], markdown: str) -> dict[str, Any]:
+def _report_metadata(
+    files: report_files.ReportFiles, written: Mapping[str, Path]
+) -> dict[str, Any]:
     from telemetry_assets.defs.charts import daily_chart_markdown
 
-    preview = [
-        "| # | fingerprint | sev | count | owner |",
-        "|---|---|---|---|---|",
+    columns = [
+        dg.TableColumn("rank", "int"),
+        dg.TableColumn("fingerprint", "string"),
+        dg.TableColumn("severity", "float"),
+        dg.TableColumn("count", "int"),
+        dg.TableColumn("error", "string", description="exception line (cut with …)"),
+        dg.TableColumn("owner", "string"),
     ]
-    for g in report.groups[:5]:
-        owner = g.suggested_owner.replace("|", "/")[:30]
-        preview.append(
-            f"| {g.rank} | `{g.fingerprint[7:19]}` | {g.severity:.1f} | {g.count} | {owner} |"
-        )
+    rows = [dg.TableRecord(asdict(row)) for row in files.preview()]
     return {
-        "total_errors": report.total_errors,
-        "groups": report.total_groups,
-        "top_severity": report.top_severity,
-        "redactions": report.privacy_audit.total_redactions,
-        "quarantined": len(report.quarantined),
-        "top_groups": dg.MetadataValue.md("\n".join(preview)),
-        "daily_failures": dg.MetadataValue.md(daily_chart_markdown(report)),
-        "json_path": dg.MetadataValue.path(str(written["json"])),
-        "markdown_path": dg.MetadataValue.path(str(written["markdown"])),
-        "parquet_path": dg.MetadataValue.path(str(written["parquet"])),
-        "markdown_chars": len(markdown),
+        **report_files.summary_counts(files.report),
+        "top_groups": dg.MetadataValue.table(rows, schema=dg.TableSchema(columns=columns)),
+        "daily_failures": dg.MetadataValue.md(daily_chart_markdown(files.daily_totals())),
+        "json_path": dg.MetadataValue.path(str(written[files.json_name])),
+        "markdown_path": dg.MetadataValue.path(str(written[files.markdown_name])),
+        "parquet_path": dg.MetadataValue.path(str(written[files.parquet_name])),
+        "markdown_chars": len(files.texts[files.markdown_name]),
     }
 
 

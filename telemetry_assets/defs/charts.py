@@ -1,7 +1,7 @@
 """A small PNG bar chart of daily failures for the asset page, with no plotting dependency.
 
 Dagster renders ``MetadataValue.md`` with an inline ``data:image/png`` image; a 14-bar chart at
-240x120 stays well under the 1,000 characters that render inline.
+240x120 with its dates stays under the 1,000 characters that render inline.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
-
-from telemetry_assets.core.report import Report
+from datetime import date
 
 WIDTH, HEIGHT = 240, 120
 _BAR = (79, 70, 229)
@@ -36,14 +35,6 @@ def _png(pixels: list[bytearray]) -> bytes:
     )
 
 
-def daily_totals(report: Report) -> list[int]:
-    totals = [0] * 14
-    for g in report.groups:
-        for i, n in enumerate(g.daily_counts[:14]):
-            totals[i] += n
-    return totals
-
-
 def bar_chart_png(values: list[int]) -> bytes:
     pixels = [bytearray(_BG * WIDTH) for _ in range(HEIGHT)]
     top = max(values) if values and max(values) > 0 else 1
@@ -59,12 +50,16 @@ def bar_chart_png(values: list[int]) -> bytes:
     return _png(pixels)
 
 
-def daily_chart_markdown(report: Report) -> str:
-    values = daily_totals(report)
+def daily_chart_markdown(days: list[tuple[date, int]]) -> str:
+    """The PNG (light bars: baseline week, dark: report week) with its dates and values below
+    it, so the chart reads without an axis font."""
+    values = [n for _, n in days]
     encoded = base64.b64encode(bar_chart_png(values)).decode("ascii")
+    if not days:
+        return "No failures in the window."
+    first, last = days[0][0], days[-1][0]
+    per_day = " · ".join(f"{d:%m-%d} {n}" for d, n in days)
     return (
-        f"![daily failures, {report.baseline_window.start if report.baseline_window else ''} .. "
-        f"{report.window.end}](data:image/png;base64,{encoded})\n\n"
-        f"Daily failures of the top groups (light: baseline week, dark: report week): "
-        f"{', '.join(str(v) for v in values)}"
+        f"![daily failures {first} .. {last}](data:image/png;base64,{encoded})\n\n"
+        f"{per_day} (light: baseline week, dark: report week)"
     )
