@@ -9,6 +9,8 @@ export DAGSTER_HOME="$PWD/.dagster_home"
 mkdir -p "$DAGSTER_HOME"
 cp examples/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 export TELEMETRY_ARTIFACTS_ROOT=${TELEMETRY_ARTIFACTS_ROOT:-examples/artifacts}
+# The bundled examples are dated November 2026: their report dates start there.
+export TELEMETRY_FIRST_REPORT_DATE=${TELEMETRY_FIRST_REPORT_DATE:-2026-11-01}
 export TELEMETRY_REPO_ROOT=${TELEMETRY_REPO_ROOT:-examples/repo}
 export TELEMETRY_REPORTS_DIR=${TELEMETRY_REPORTS_DIR:-reports/telemetry}
 export TELEMETRY_REPO_FIXTURE=${TELEMETRY_REPO_FIXTURE:-examples/repo-history.json}

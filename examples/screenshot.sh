@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Screenshot of the report asset's page in the Dagster UI, with its metadata, via headless Chromium.
+# Screenshots of the Dagster UI via headless Chromium: the report asset's page with its metadata,
+# a run blocked by the privacy gate, its Checks tab, and the backfill dialog.
 # Runs the demo first (so the instance has a materialization), starts the webserver on a free
 # loopback port, saves reports/telemetry/ui-telemetry_report.png, and stops the webserver.
 # Needs Debian's chromium (apt-get install chromium); the Playwright wheel drives it, no browser
@@ -27,3 +28,17 @@ for _ in $(seq 1 120); do
 done
 OUT=${TELEMETRY_REPORTS_DIR:-reports/telemetry}/ui-telemetry_report.png
 CHROMIUM="$CHROMIUM" .venv/bin/python examples/screenshot_report.py "http://127.0.0.1:$PORT" "$OUT" 2026-11-22
+# The blocked-run page, the blocked check's Checks tab and the backfill dialog, as the UI tests
+# see them (each test makes its own instance: a run stopped by a planted leak, then the group's
+# "Materialize all…" dialog with a range of report dates typed in).
+shots=$(mktemp -d)
+.venv/bin/python -m pytest -q -p no:cacheprovider telemetry_assets_tests/test_ui.py \
+  --basetemp="$shots" >"$DAGSTER_HOME/ui-tests.log" 2>&1 || {
+  echo "UI tests failed; log: $DAGSTER_HOME/ui-tests.log" >&2
+  exit 1
+}
+for png in "$shots"/*/ui-*.png; do
+  cp "$png" "$(dirname "$OUT")/"
+  echo "screenshot: $(dirname "$OUT")/$(basename "$png")"
+done
+rm -rf "$shots"
