@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,25 +15,19 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from telemetry_assets_tests.webui import (
+    REPO,
+    RESET_SIGINT,
+    free_port,
+    new_dagster_home,
+    webserver,
+)
+
 LINEAGE_QUERY = """
 { assetNodes { assetKey { path } groupName dependencyKeys { path }
     partitionDefinition { description }
     assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }
 """
-
-# A background process started from a non-interactive shell ignores SIGINT, and the webserver
-# maps SIGTERM onto its SIGINT handler; restoring the default lets it shut down cleanly.
-_RESET_SIGINT = (
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-    "os.execvp(sys.argv[1], sys.argv[1:])"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _post(url: str, query: str) -> dict:
@@ -49,61 +41,18 @@ def _post(url: str, query: str) -> dict:
 
 
 @pytest.fixture
-def webserver(tmp_path: Path) -> Iterator[str]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "examples" / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "TELEMETRY_ARTIFACTS_ROOT": str(tmp_path)}
-    binary = Path(sys.executable).with_name("dagster-webserver")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            _RESET_SIGINT,
-            str(binary),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-m",
-            "telemetry_assets.definitions",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"webserver exited early: {out[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/server_info", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("webserver did not answer within 90 s")
+def served(tmp_path: Path) -> Iterator[str]:
+    home = new_dagster_home(tmp_path)
+    env = {"TELEMETRY_ARTIFACTS_ROOT": str(tmp_path)}
+    with webserver(home, env, ["-m", "telemetry_assets.definitions"]) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            pytest.fail("webserver did not stop on SIGTERM")
 
 
 @pytest.mark.slow
-def test_graphql_shows_the_six_asset_lineage_and_blocking_checks(webserver: str) -> None:
+def test_graphql_shows_the_six_asset_lineage_and_blocking_checks(served: str) -> None:
     deadline = time.monotonic() + 60
     while True:
-        data = _post(f"{webserver}/graphql", LINEAGE_QUERY)
+        data = _post(f"{served}/graphql", LINEAGE_QUERY)
         nodes = data.get("data", {}).get("assetNodes") or []
         if nodes or time.monotonic() > deadline:
             break
@@ -146,10 +95,8 @@ def test_dagster_dev_as_the_readme_starts_it_listens_on_loopback_only(tmp_path: 
     """The open-source webserver has no login: started as the README says, nothing of it (the
     webserver, the code server, the daemon) may accept connections from another machine, and
     the instance set up as the README says starts without a configuration warning."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "examples" / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
+    home = new_dagster_home(tmp_path)
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -160,7 +107,7 @@ def test_dagster_dev_as_the_readme_starts_it_listens_on_loopback_only(tmp_path: 
     log = tmp_path / "dev.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", _RESET_SIGINT, str(binary), "dev", "-p", str(port)],
+            [sys.executable, "-c", RESET_SIGINT, str(binary), "dev", "-p", str(port)],
             cwd=REPO,
             env=env,
             stdout=out,

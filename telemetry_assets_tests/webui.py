@@ -58,9 +58,9 @@ def webserver(home: Path, env: Mapping[str, str], target: list[str]) -> Iterator
     root; yields the base URL once ``/server_info`` answers."""
     port = free_port()
     binary = Path(sys.executable).with_name("dagster-webserver")
+    command = [sys.executable, "-c", RESET_SIGINT, str(binary), "-h", "127.0.0.1", "-p", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-c", RESET_SIGINT, str(binary), "-h", "127.0.0.1", "-p", str(port)]
-        + target,
+        [*command, *target],
         cwd=REPO,
         env={**os.environ, **env, "DAGSTER_HOME": str(home)},
         stdout=subprocess.PIPE,
