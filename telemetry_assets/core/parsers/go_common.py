@@ -81,6 +81,16 @@ class Lines:
         )
 
 
+def test_function(name: str) -> str:
+    """The function a test's messages come from: ``TestX`` for a top-level test; for a subtest
+    (``TestX/case``) the closure ``t.Run`` was given inside ``TestX``, written ``TestX.func`` (Go
+    numbers closures, ``TestX.func1``, but the test output does not say which one). Table-driven
+    cases of one closure thus share the function, and a parent failing in its own body does not
+    share it with its subtests."""
+    root, sep, _ = name.partition("/")
+    return f"{root}.func" if sep else root
+
+
 def _content(lines: list[str]) -> list[str]:
     return [line.rstrip("\r\n") for line in lines if not _FRAMING.match(line)]
 

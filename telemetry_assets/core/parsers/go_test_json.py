@@ -14,7 +14,14 @@ parser attributes them so people see them:
    data race in ``TestMain``) gets one synthetic ``error``; a test-binary timeout
    (``panic: test timed out``) always does, because the alarm is the package's, not the test's;
 3. a build or setup failure (``FailedBuild``, ``build-output`` events, or the older non-JSON
-   ``# pkg`` lines mixed into the stream) is one ``build`` Failure per package.
+   ``# pkg`` lines mixed into the stream) is one ``build`` Failure per failed build unit: packages
+   whose ``fail`` names the same ``FailedBuild`` (every test package of a dependency that does not
+   compile) share one, and a ``build-fail`` event that no package ``fail`` refers to (a stream
+   cut short, ``go vet -json``/``go build -json`` output) is one of its own;
+4. a test-binary timeout is counted once when the test that was running when the alarm fired got
+   its own ``fail`` event (newer Go emits one): that failure holds the timeout panic. A running
+   test attributed the crash by rule 1 keeps the package's timeout failure too, as gotestsum
+   counts it.
 
 Non-JSON lines are tolerated (stderr is often merged in). Tests that fail and later pass again in
 the same stream are marked flaky (each failing run stays a failure, as every ``fail`` event is one).
@@ -40,6 +47,7 @@ from telemetry_assets.core.parsers.go_common import (
     build_failure,
     package_failure,
     test_failure,
+    test_function,
 )
 from telemetry_assets.core.parsers.reportutil import (
     as_text,
@@ -146,6 +154,10 @@ class _Package:
     passed_roots: set[str] = field(default_factory=set)
     failed_tests: int = 0
     timeout: Lines | None = None
+    timeout_test: str | None = None
+    """The test whose output holds the timeout panic."""
+    timeout_counted: bool = False
+    """That test reported ``fail`` itself: its failure already reports the timeout."""
     ended: bool = False
 
 
@@ -155,6 +167,9 @@ class _Stream:
     passed: list[str] = field(default_factory=list)
     packages: dict[str, _Package] = field(default_factory=dict)
     build_output: dict[str, list[str]] = field(default_factory=dict)
+    failed_builds: list[str] = field(default_factory=list)
+    """``ImportPath`` of every ``build-fail`` event, in order."""
+    reported_builds: set[str] = field(default_factory=set)
     stray: list[str] = field(default_factory=list)
     first_time: datetime | None = None
     events: int = 0
@@ -173,6 +188,9 @@ def parse(text: str, path: str) -> ParseResult:
             _handle(stream, event)
     if stream.events == 0:
         raise ParseError("no go test -json events found")
+    for import_path in stream.failed_builds:
+        if import_path not in stream.reported_builds:
+            _build_failed(stream, import_path, "build failed", [], None)
     for package in stream.packages.values():
         if not package.ended and package.running:
             # The stream stops mid-test (the job was killed): a test that panicked is the cause.
@@ -226,6 +244,11 @@ def _handle(stream: _Stream, event: dict[str, Any]) -> None:
         key = str(event.get("ImportPath") or "")
         stream.build_output.setdefault(key, []).append(str(event.get("Output") or ""))
         return
+    if action == "build-fail":
+        key = str(event.get("ImportPath") or "")
+        if key not in stream.failed_builds:
+            stream.failed_builds.append(key)
+        return
     # Hand-made and very old streams omit Package; their events still belong together.
     name = as_text(event.get("Package")) or ""
     package = _package(stream, name)
@@ -263,7 +286,7 @@ def _test_event(
             current = package.running[test] = _Test(test)
         current.output.append(output)
         if output.startswith(_TIMEOUT) and package.timeout is None:
-            package.timeout = current.output
+            package.timeout, package.timeout_test = current.output, test
         return
     if action in ("pass", "skip", "fail"):
         finished = package.running.pop(test, None) or _Test(test)
@@ -274,12 +297,13 @@ def _test_event(
                 package.passed_roots.add(test)
         elif action == "fail":
             package.failed_tests += 1
+            package.timeout_counted |= test == package.timeout_test
             stream.failures.append(
                 test_failure(
                     source_format=NAME,
                     output=finished.output.lines(),
                     test_id=test_id,
-                    function=test.split("/", 1)[0],
+                    function=test_function(test),
                     occurred_at=when,
                     fallback_message="test failed with no output",
                 )
@@ -302,7 +326,7 @@ def _fail_running(stream: _Stream, package: _Package, when: datetime | None) -> 
                 source_format=NAME,
                 output=test.output.lines(),
                 test_id=f"{package.name}.{test.name}",
-                function=root,
+                function=test_function(test.name),
                 occurred_at=when,
                 fallback_message="test did not finish: the test binary exited while it ran",
             )
@@ -319,20 +343,23 @@ def _package_failed(
         (m["marker"] for m in (_BUILD_MARK.match(line) for line in output) if m is not None), None
     )
     if isinstance(failed_build, str) or marker is not None:
-        build_lines = stream.build_output.pop(failed_build, []) if failed_build else []
+        package.running.clear()
+        if isinstance(failed_build, str) and failed_build:
+            if failed_build not in stream.reported_builds:
+                _build_failed(stream, failed_build, marker or "build failed", output, when)
+            return
         stream.failures.append(
             build_failure(
                 source_format=NAME,
                 package=package.name,
                 marker=marker or "build failed",
-                output=build_lines or output,
+                output=output,
                 occurred_at=when,
             )
         )
-        package.running.clear()
         return
     _fail_running(stream, package, when)
-    if package.timeout is not None:
+    if package.timeout is not None and not package.timeout_counted:
         stream.failures.append(
             package_failure(
                 source_format=NAME,
@@ -348,3 +375,22 @@ def _package_failed(
                 source_format=NAME, package=package.name, output=output, occurred_at=when
             )
         )
+
+
+def _build_failed(
+    stream: _Stream, import_path: str, marker: str, fallback: list[str], when: datetime | None
+) -> None:
+    """One failure for the build unit ``import_path`` (``pkg`` or ``pkg [pkg.test]``)."""
+    stream.reported_builds.add(import_path)
+    package = import_path.split(" [", 1)[0]
+    if package.endswith(".test"):
+        package = package[: -len(".test")]  # the test binary's import path names its package
+    stream.failures.append(
+        build_failure(
+            source_format=NAME,
+            package=package,
+            marker=marker,
+            output=stream.build_output.pop(import_path, []) or fallback,
+            occurred_at=when,
+        )
+    )

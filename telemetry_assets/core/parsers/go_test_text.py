@@ -8,15 +8,25 @@ line), package summaries (``ok``/``FAIL pkg 0.01s``, ``[no test files]``), compi
 races. A panicking test prints its ``--- FAIL`` line *before* the panic; the panic (and its
 frames) is attached to that test when the goroutine dump runs through the test's function. One
 Failure per failed test or benchmark (``package.TestName/sub``); a package that failed with no
-failing test (a panic outside tests, ``TestMain``) gets one synthetic ``crash``/``error``; a build
-or setup failure gets one ``build`` Failure. Repeated runs (``-count``) count each time. The
-format has no timestamps.
+failing test (a panic outside tests, ``TestMain``) gets one synthetic ``crash``/``error``, except a
+test-binary timeout, which is the hung test's (named under ``running tests:``); a build
+or setup failure gets one ``build`` Failure. Repeated runs (``-count``) count each time.
+
+The same output is read when a CI runner prefixed every line with a timestamp (GitHub Actions'
+``2026-11-20T10:11:12.1234567Z ``; ``##[group]`` markers are dropped): the stamp of a test's
+result line becomes its failure's ``occurred_at`` and the first stamp the run's start. Output
+rendered by richgo (``START|``/``FAIL |``/``PASS |``/``BUILD|`` labels, ``     |`` before
+output lines, ``Test`` prefixes dropped, coverage bars, ANSI colour) is translated back to the
+``go test -v`` lines it stands for, so it gives the same failures and test ids. Plain output has
+no timestamps.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from telemetry_assets.core.models import Failure, ParseError, ParseResult
 from telemetry_assets.core.parsers.go_common import (
@@ -25,8 +35,15 @@ from telemetry_assets.core.parsers.go_common import (
     is_summary_line,
     package_failure,
     test_failure,
+    test_function,
 )
-from telemetry_assets.core.parsers.reportutil import complete_lines, dedupe, mark_flaky
+from telemetry_assets.core.parsers.languages.base import clean_line
+from telemetry_assets.core.parsers.reportutil import (
+    complete_lines,
+    dedupe,
+    mark_flaky,
+    parse_timestamp,
+)
 
 NAME = "go-test-text"
 
@@ -72,8 +89,76 @@ _STRONG = re.compile(
 """Lines only ``go test`` prints. A log merely mentioning FAIL or panic does not match."""
 
 
+# A CI runner's timestamp before every line (GitHub Actions, ISO with offset). Deliberately not
+# matched: stamps without a date, and stamps not followed by a space.
+_STAMP_PREFIX = re.compile(
+    r"^(?P<stamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\ "
+)
+
+# richgo's labelled lines. Deliberately not matched: a ``|`` anywhere but in the sixth column.
+_RICHGO = re.compile(r"^(?P<label>START|PASS\ |FAIL\ |SKIP\ |BUILD|COVER|\ {5})\|\ ?(?P<rest>.*)$")
+_RICHGO_RESULT = re.compile(r"^(?P<indent>\s*)(?P<name>\S+)\ (?P<time>\([\d.]+s\))\s*$")
+_UNPREFIXED = ("Benchmark", "Example", "Fuzz", "Test")
+
+
+def _richgo_name(name: str) -> str:
+    """richgo drops the ``Test`` prefix of test names; put it back."""
+    return name if name.startswith(_UNPREFIXED) else f"Test{name}"
+
+
+def _from_richgo(label: str, rest: str) -> str | None:
+    """The ``go test -v`` line a richgo line stands for; ``None`` for richgo's own additions."""
+    if label == "START":
+        return f"=== RUN   {_richgo_name(rest.strip())}"
+    if label == "BUILD":
+        return f"# {rest.strip()}"
+    if label == "COVER":
+        return None
+    if label.strip() == "":
+        return rest
+    status = label.strip()
+    result = _RICHGO_RESULT.match(rest)
+    if result:
+        name = _richgo_name(result["name"])
+        return f"{result['indent']}--- {status}: {name} {result['time']}"
+    summary = rest.strip()
+    if not summary:
+        return status
+    if status == "FAIL":
+        return f"FAIL\t{summary}"
+    if status == "SKIP":
+        return f"?   \t{summary}"
+    return f"ok  \t{summary.split()[0]}"  # ``PASS | pkg coverage: ...``: the package passed
+
+
+def _go_lines(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    """``(go test line, timestamp text or None)``: runner stamps and markers removed, richgo
+    rendering translated back."""
+    richgo = False
+    for raw in lines:
+        line = raw.rstrip("\r")
+        stamp = None
+        if line[:1].isdigit():
+            prefix = _STAMP_PREFIX.match(line)
+            if prefix:
+                stamp, line = prefix["stamp"], line[prefix.end() :]
+        if line.startswith("##["):
+            continue
+        if "\x1b" in line:
+            line = clean_line(line)
+        labelled = _RICHGO.match(line) if "|" in line[:6] else None
+        if labelled and (richgo or labelled["label"] in ("START", "BUILD", "FAIL ")):
+            richgo = True
+            translated = _from_richgo(labelled["label"], labelled["rest"])
+            if translated is None:
+                continue
+            line = translated
+        yield line, stamp
+
+
 def sniff(head: str, path: str) -> bool:
-    return bool(_STRONG.search("\n".join(complete_lines(head))))
+    lines = [line for line, _ in _go_lines(complete_lines(head))]
+    return bool(_STRONG.search("\n".join(lines)))
 
 
 @dataclass
@@ -81,6 +166,8 @@ class _Case:
     name: str
     status: str | None = None
     output: Lines = field(default_factory=Lines)
+    stamp: str | None = None
+    """The runner's timestamp of the result line, when lines carry one."""
 
 
 @dataclass
@@ -103,14 +190,20 @@ class _State:
     build_blocks: list[tuple[str, str | None, list[str]]] = field(default_factory=list)
     in_build: bool = False
     saw_go: bool = False
+    stamp: str | None = None
+    """The timestamp of the line being read."""
+    first_stamp: str | None = None
 
 
 def parse(text: str, path: str) -> ParseResult:
     if not text.strip():
         raise ParseError("empty file")
     state = _State()
-    for raw in text.splitlines():
-        _line(state, raw.rstrip("\r"))
+    for line, stamp in _go_lines(text.splitlines()):
+        state.stamp = stamp
+        if state.first_stamp is None:
+            state.first_stamp = stamp
+        _line(state, line)
     if state.pkg.cases or state.pkg.panicked:
         # Output ends without a package summary (job killed, or output cut): still report.
         _close_package(state, state.pkg.name_hint, failed=state.pkg.panicked)
@@ -120,6 +213,7 @@ def parse(text: str, path: str) -> ParseResult:
         format=NAME,
         failures=tuple(mark_flaky(state.failures, state.passed)),
         passed_test_ids=dedupe(state.passed),
+        started_at=parse_timestamp(state.first_stamp),
     )
 
 
@@ -166,6 +260,7 @@ def _line(state: _State, line: str) -> None:
             case = _Case(result["name"])
             state.pkg.cases.append(case)
         case.status = result["status"]
+        case.stamp = state.stamp
         # Legacy (Go < 1.14) output follows the result line, indented: keep attributing it.
         state.current = case
         return
@@ -243,19 +338,46 @@ def _close_package(state: _State, package: str | None, *, failed: bool) -> None:
                     source_format=NAME,
                     output=output,
                     test_id=test_id,
-                    function=case.name.split("/", 1)[0],
-                    occurred_at=None,
+                    function=test_function(case.name),
+                    occurred_at=_when(case.stamp),
                     fallback_message="test failed with no output",
                 )
             )
     if failed and failed_cases == 0:
-        failure = package_failure(
-            source_format=NAME,
-            package=package or "unknown package",
-            output=pkg.output.lines(),
-            occurred_at=None,
-        )
+        output = pkg.output.lines()
+        hung = _timed_out_test(output)
+        if hung is not None:
+            # A test-binary timeout prints no ``--- FAIL`` line: the alarm names the test that hung.
+            failure = test_failure(
+                source_format=NAME,
+                output=[line for line in output if not is_summary_line(line)],
+                test_id=prefix + hung,
+                function=test_function(hung),
+                occurred_at=None,
+                fallback_message="test timed out",
+            )
+        else:
+            failure = package_failure(
+                source_format=NAME,
+                package=package or "unknown package",
+                output=output,
+                occurred_at=None,
+            )
         state.failures.append(failure)
+
+
+def _timed_out_test(lines: list[str]) -> str | None:
+    """The first test listed under ``running tests:`` after ``panic: test timed out``."""
+    timed_out = listing = False
+    for line in lines:
+        if line.startswith("panic: test timed out"):
+            timed_out = True
+        elif timed_out and line.strip() == "running tests:":
+            listing = True
+        elif listing:
+            name = line.strip().split(" ", 1)[0]
+            return name or None
+    return None
 
 
 def _panic_runs_through(case: _Case, lines: list[str]) -> bool:
@@ -266,3 +388,7 @@ def _panic_runs_through(case: _Case, lines: list[str]) -> bool:
     function = case.name.split("/", 1)[0]
     marks = (f".{function}(", f".{function}.func")
     return any(mark in line for line in lines for mark in marks)
+
+
+def _when(stamp: str | None) -> datetime | None:
+    return parse_timestamp(stamp) if stamp else None

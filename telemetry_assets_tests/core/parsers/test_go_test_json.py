@@ -1,4 +1,5 @@
-"""``go test -json``: test failures, panics as crashes, build failures, reruns."""
+"""``go test -json``: test failures, panics as crashes, build failures (one per build unit),
+reruns, timeouts counted once."""
 
 from __future__ import annotations
 
@@ -33,6 +34,19 @@ CASES = [
         "failure in first run, pass in rerun, non-JSON line tolerated",
         "go/rerun-then-pass.json",
         [("example.com/shop/queue.TestDrain", "failure", "drained 2 items, want 3")],
+    ),
+    (
+        "a timed-out test with its own fail event is counted once, not again for the package",
+        "go/timeout-test-fail-event.json",
+        [("example.com/shop/sync.TestDrainWaitsForWorkers", "crash", "test timed out after 30s")],
+    ),
+    (
+        "build-fail events: one failure per failed build unit, also with no package fail event",
+        "go/build-fail-shared-dependency.json",
+        [
+            ("example.com/shop/money [build failed]", "build", "undefined: roundHalfEven"),
+            ("example.com/shop/tax [build failed]", "build", "declared and not used: rate"),
+        ],
     ),
 ]
 
@@ -72,6 +86,17 @@ def test_package_failure_without_failing_test_is_attributed() -> None:
         "crash",
         "boom",
     )
+
+
+def test_timed_out_test_frames_come_from_the_stuck_goroutine() -> None:
+    (failure,) = go_test_json.parse(read("go/timeout-test-fail-event.json"), "x").failures
+    # Not the testing package's alarm goroutine, which panicked but says nothing about the hang.
+    assert [(f.function, f.in_app) for f in failure.frames] == [
+        ("TestDrainWaitsForWorkers", None),
+        ("(*Pool).Drain", None),
+        ("runtime_Semacquire", False),
+    ]
+    assert failure.test_file == "/home/runner/work/shop/shop/sync/pool_test.go"
 
 
 def test_not_json_is_not_sniffed_and_no_events_is_refused() -> None:

@@ -1,10 +1,14 @@
-"""``go test -v`` text: subtests, package panics and build errors, as go-junit-report counts."""
+"""``go test -v`` text (also as richgo renders it, or behind CI timestamps): subtests, package
+panics and build errors, as go-junit-report counts."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
 from telemetry_assets.core.parsers import go_test_text
+from telemetry_assets_tests.core.parsers._console_helpers import exact_failure_rate
 from telemetry_assets_tests.core.parsers._report_helpers import read
 
 FIXTURE = "go/verbose-subtests-and-panic.txt"
@@ -87,13 +91,109 @@ def test_background_panic_after_another_tests_fail_line_is_not_attached_to_it() 
     assert "send on closed channel" not in failure.trace
 
 
+# (name, fixture, [(test_id, message, frame function)], passed test ids)
+RENDERINGS = [
+    (
+        "richgo: labels, colour, dropped Test prefixes and coverage bars read as go test -v",
+        "go/richgo-colored.txt",
+        [
+            (
+                "example.com/shop/cart.TestParsePrice",
+                'ParsePrice("12,50") = 1250, want 12500',
+                "TestParsePrice",
+            ),
+            ("example.com/shop/cart.TestTotal", "test failed with no output", None),
+            # a subtest's message comes from the closure t.Run was given inside its root test
+            ("example.com/shop/cart.TestTotal/two_items", "Total() = 3, want 4", "TestTotal.func"),
+        ],
+        ("example.com/shop/cart.TestTotal/empty_cart", "example.com/shop/tax.TestRates"),
+    ),
+    (
+        "GitHub Actions timestamps before every line",
+        "go/gha-verbose-stamped.log",
+        [
+            (
+                "example.com/shop/cart.TestParsePrice",
+                'ParsePrice("12,50") = 1250, want 12500',
+                "TestParsePrice",
+            )
+        ],
+        ("example.com/shop/cart.TestTotal",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fixture", "expected", "passed"), RENDERINGS, ids=[c[0] for c in RENDERINGS]
+)
+def test_other_renderings_of_go_test_output(
+    name: str, fixture: str, expected: list[tuple[str, str, str | None]], passed: tuple[str, ...]
+) -> None:
+    text = read(fixture)
+    assert go_test_text.sniff(text[:8192], fixture)
+    result = go_test_text.parse(text, fixture)
+    got = [
+        (f.test_id, f.message, f.frames[0].function if f.frames else None) for f in result.failures
+    ]
+    assert got == expected
+    assert result.passed_test_ids == passed
+
+
+def test_timeout_is_the_hung_tests_failure_with_its_goroutine() -> None:
+    text = (
+        "=== RUN   TestDrainWaitsForWorkers\n"
+        "panic: test timed out after 30s\n"
+        "\trunning tests:\n"
+        "\t\tTestDrainWaitsForWorkers (30s)\n\n"
+        "goroutine 34 [running]:\n"
+        "testing.(*M).startAlarm.func1()\n"
+        "\t/opt/hostedtoolcache/go/1.23.3/x64/src/testing/testing.go:2373 +0x385\n"
+        "created by time.goFunc\n"
+        "\t/opt/hostedtoolcache/go/1.23.3/x64/src/time/sleep.go:215 +0x2d\n\n"
+        "goroutine 7 [semacquire, 29 minutes]:\n"
+        "sync.runtime_Semacquire(0xc000112078?)\n"
+        "\t/opt/hostedtoolcache/go/1.23.3/x64/src/runtime/sema.go:71 +0x25\n"
+        "example.com/shop/sync.(*Pool).Drain(0xc000112060)\n"
+        "\t/home/runner/work/shop/shop/sync/pool.go:88 +0x65\n"
+        "example.com/shop/sync.TestDrainWaitsForWorkers(0xc0001024e0)\n"
+        "\t/home/runner/work/shop/shop/sync/pool_test.go:41 +0x14f\n"
+        "FAIL\texample.com/shop/sync\t30.012s\n"
+    )
+    (failure,) = go_test_text.parse(text, "out.txt").failures
+    assert (failure.test_id, failure.kind, failure.message) == (
+        "example.com/shop/sync.TestDrainWaitsForWorkers",
+        "crash",
+        "test timed out after 30s",
+    )
+    assert [f.function for f in failure.frames] == [
+        "TestDrainWaitsForWorkers",
+        "(*Pool).Drain",
+        "runtime_Semacquire",
+    ]
+
+
+def test_runner_timestamps_become_occurrence_times() -> None:
+    result = go_test_text.parse(read("go/gha-verbose-stamped.log"), "job.log")
+    assert result.started_at == datetime(2026, 11, 20, 10, 11, 12, 100000, tzinfo=UTC)
+    assert result.failures[0].occurred_at == datetime(2026, 11, 20, 10, 11, 14, 200000, tzinfo=UTC)
+
+
 SNIFF = [
     ("verbose output", "=== RUN   TestA\n", True),
     ("summary only", "ok  \texample.com/a\t0.01s\n", True),
     ("plain log mentioning FAIL", "step FAIL: see above\n", False),
+    ("stamped verbose output", "2026-11-20T10:11:12.1234567Z === RUN   TestA\n", True),
+    ("richgo", "START| A\nFAIL | A (0.00s)\n", True),
+    ("a table drawn with pipes", "     | a | b |\nPASS | done\n", False),
 ]
 
 
 @pytest.mark.parametrize(("name", "head", "expected"), SNIFF, ids=[c[0] for c in SNIFF])
 def test_sniff(name: str, head: str, expected: bool) -> None:
     assert go_test_text.sniff(head, "out.txt") is expected
+
+
+def test_console_corpus_go_failures_are_exact() -> None:
+    """At least 95% of the real Go console outputs give exactly the expected failures."""
+    rate, misses = exact_failure_rate("Go")
+    assert rate >= 0.95, misses

@@ -29,6 +29,20 @@ from telemetry_assets.core.parsers.languages.base import (
 
 NAME = "go"
 _MAX_PREAMBLE_LINES = 20
+_MAX_GOROUTINES = 200
+"""Goroutines considered when choosing the one a crash is about (a dump may hold 10 000)."""
+
+# First elements of standard-library import paths (``runtime``, ``net/http``, ``internal/poll``).
+_STD_ROOTS = frozenset(
+    {
+        "archive", "bufio", "bytes", "cmp", "compress", "container", "context", "crypto",
+        "database", "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go",
+        "hash", "html", "image", "index", "internal", "io", "iter", "log", "maps", "math",
+        "mime", "net", "os", "path", "plugin", "reflect", "regexp", "runtime", "slices", "sort",
+        "strconv", "strings", "sync", "syscall", "testing", "text", "time", "unicode", "unique",
+        "unsafe", "weak",
+    }
+)  # fmt: skip
 
 _PANIC = re.compile(r"^\s*(?P<kind>panic|fatal\ error):\ (?P<msg>.*?)(?:\ \[recovered\])?$", re.X)
 _GOROUTINE = re.compile(r"^goroutine\ \d+(?:\ [^\[]*)?\ \[[^\]]*\]:$", re.VERBOSE)
@@ -118,29 +132,18 @@ def _function(line: str) -> tuple[str | None, str]:
     return name[:dot], name[dot + 1 :]
 
 
-def _parse_crash(lines: Sequence[str]) -> TraceInfo:
-    values: list[tuple[str, str]] = []
+def _is_std(module: str | None) -> bool:
+    """A standard-library package (``runtime``, ``testing``, ``net/http``): its import path's
+    first element is a known std root. Module paths of projects start with a domain or their own
+    module name, which is not one of these."""
+    return bool(module) and (module or "").split("/", 1)[0] in _STD_ROOTS
+
+
+def _goroutine_frames(body: Sequence[str]) -> list[Frame]:
+    """Frames of one goroutine as printed (innermost first)."""
     frames: list[Frame] = []
-    goroutines = 0
     pending: tuple[str | None, str] | None = None
-    for line in lines:
-        if _GOROUTINE.match(line):
-            goroutines += 1
-            continue
-        if goroutines == 0:
-            match = _PANIC.match(line)
-            if match:
-                values.append((match["kind"], match["msg"]))
-            elif (
-                values
-                and line.strip()
-                and not line.startswith(("[signal ", "running tests:", "\t"))
-                and len(values[-1][1]) < 2000
-            ):
-                values[-1] = (values[-1][0], values[-1][1] + "\n" + line)
-            continue
-        if goroutines > 1:
-            break
+    for line in body:
         if line.startswith("\t") and pending is not None:
             file_match = _FILE.match(line)
             module, function = pending
@@ -151,6 +154,7 @@ def _parse_crash(lines: Sequence[str]) -> TraceInfo:
                         function=function,
                         line=to_int(file_match["line"]),
                         module=module,
+                        in_app=False if _is_std(module) else None,
                     )
                 )
             pending = None
@@ -158,7 +162,62 @@ def _parse_crash(lines: Sequence[str]) -> TraceInfo:
             pending = _function(line[len("created by ") :].split(" in goroutine ")[0])
         elif _is_function_line(line):
             pending = _function(line)
+    return frames
+
+
+def _pick_goroutine(
+    goroutines: list[tuple[str, list[str]]], timeout: bool, running_tests: list[str]
+) -> list[str]:
+    """The goroutine the failure is about. Go prints the panicking goroutine first, in state
+    ``running``, but a hand-assembled or reordered dump may not: the first ``running`` one wins.
+    A test timeout panics in the testing package's alarm goroutine, which says nothing about the
+    hang: the goroutine running a test named under ``running tests:`` (else any test function)
+    is the one stuck."""
+    if not goroutines:
+        return []
+    if timeout:
+        marks = [f".{name.split('/', 1)[0]}(" for name in running_tests] or ["_test.go:"]
+        for _, body in goroutines:
+            if any(mark in line for line in body for mark in marks):
+                return body
+    for header, body in goroutines:
+        if "[running" in header:
+            return body
+    return goroutines[0][1]
+
+
+def _parse_crash(lines: Sequence[str]) -> TraceInfo:
+    values: list[tuple[str, str]] = []
+    goroutines: list[tuple[str, list[str]]] = []
+    running_tests: list[str] = []
+    in_running = False
+    for line in lines:
+        if _GOROUTINE.match(line):
+            if len(goroutines) >= _MAX_GOROUTINES:
+                break
+            goroutines.append((line, []))
+            continue
+        if goroutines:
+            goroutines[-1][1].append(line)
+            continue
+        match = _PANIC.match(line)
+        if match:
+            values.append((match["kind"], match["msg"]))
+            in_running = False
+        elif line.strip() == "running tests:":
+            in_running = True
+        elif in_running and line.startswith("\t"):
+            running_tests.append(line.strip().split(" ", 1)[0])
+        elif (
+            values
+            and line.strip()
+            and not line.startswith(("[signal ", "running tests:", "\t"))
+            and len(values[-1][1]) < 2000
+        ):
+            values[-1] = (values[-1][0], values[-1][1] + "\n" + line)
     exc_type, message = values[-1] if values else (None, "")
+    timeout = message.startswith("test timed out")
+    frames = _goroutine_frames(_pick_goroutine(goroutines, timeout, running_tests))
     chained = tuple(
         (kind, msg) for kind, msg in reversed(values[:-1]) if (kind, msg) != (exc_type, message)
     )
