@@ -7,13 +7,15 @@ last ``Caused by:``), as Sentry does for JVM events: the wrappers above it are m
 plumbing, the root cause is what broke. Its frames are completed with the ``... N more`` frames it
 shares with the exception that wraps it. ``chained`` lists the wrappers from the outermost (the
 top-level exception) inward; suppressed exceptions are not part of the cause chain and are left
-out. Surefire's ``<<< FAILURE!`` lines name the test of the trace that follows.
+out. Surefire's ``<<< FAILURE!`` lines name the test of the trace that follows, and so does
+Gradle's ``Class > test() FAILED`` line right above it (test id ``Class.test()``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from telemetry_assets.core.models import Frame
 from telemetry_assets.core.parsers.languages.base import (
@@ -61,6 +63,29 @@ _SUREFIRE_OLD = re.compile(
 )
 
 
+# A test result line of Gradle's test logging (``CalculatorTest > adds() FAILED``) or of a padded
+# status column (``maximum [a: 1, #0]   FAILED``). Deliberately not matched: ``BUILD FAILED``,
+# Gradle's ``> Task :test FAILED``, pytest's ``tests/x.py::test FAILED`` and cargo/Deno
+# ``name ... FAILED`` progress lines.
+TEST_RESULT = re.compile(
+    r"""^(?P<name>(?P<cls>[\w$.]+)\ >\ .+?|[^\s>].*?\S(?=\ {3}))
+        \s+(?P<status>FAILED|PASSED|SKIPPED)$""",
+    re.VERBOSE,
+)
+
+
+def result_test_id(line: str) -> str | None:
+    """``Class.test()`` for Gradle's ``Class > test() FAILED``, the name for a padded column."""
+    match = TEST_RESULT.match(line) if line.endswith("FAILED") else None
+    if match is None or "::" in match["name"]:
+        return None
+    name = match["name"].strip()
+    if match["cls"]:
+        cls, _, method = name.partition(" > ")
+        return f"{cls}.{method.strip()}"
+    return name
+
+
 def _is_header(line: str) -> bool:
     return bool(_HEADER.match(line))
 
@@ -68,6 +93,7 @@ def _is_header(line: str) -> bool:
 class _JavaReader:
     def __init__(self) -> None:
         self.message_lines = 0
+        self.blank = False
 
     def feed(self, line: str) -> bool:
         stripped = line.strip()
@@ -76,6 +102,12 @@ class _JavaReader:
             return True
         if stripped.startswith(("Caused by: ", "Suppressed: ")):
             self.message_lines = 1
+            self.blank = False
+            return True
+        if self.blank:
+            return False  # after a blank line only frames or a further cause continue
+        if not stripped and self.message_lines > 0:
+            self.blank = True  # a message ending in a newline, before its frames
             return True
         # a multi-line message of a Caused by (frames follow), up to a new log record or trace
         if 0 < self.message_lines < _MAX_MESSAGE_LINES and stripped and not is_boundary(line):
@@ -88,23 +120,35 @@ def open_java(line: str, lookback: Sequence[str]) -> Opening | None:
     if "at " not in line[:16] or not _FRAME.match(line):
         return None
     back = 0
-    for i in range(1, min(_MAX_HEADER_LOOKBACK, len(lookback)) + 1):
+    size = min(_MAX_HEADER_LOOKBACK, len(lookback))
+    # a message ending in a newline leaves one blank line between it and the first frame
+    start = 2 if size > 1 and not lookback[-1].strip() and lookback[-2].strip() else 1
+    for i in range(start, size + 1):
         previous = lookback[-i]
         if _is_header(previous):
             back = i
             break
         if not previous.strip() or is_boundary(previous):
             break  # a log record above the frames is not part of the message
+    # a multi-line message may itself hold a ``pkg.Type: text`` line: the first header counts
+    for j in range(back + 1, size + 1) if back else ():
+        previous = lookback[-j]
+        if not previous.strip() or is_boundary(previous):
+            break
+        if _is_header(previous):
+            back = j
+    if back and back < len(lookback) and result_test_id(lookback[-(back + 1)]):
+        back += 1  # Gradle's ``Class > test() FAILED`` line names the test
     return Opening(_JavaReader(), lookback=back)
 
 
-def _frame(line: str) -> Frame | None:
+def parse_frame(line: str) -> Frame | None:
     match = _FRAME.match(line)
     if not match:
         return None
     loc = match["loc"]
     file, _, num = loc.partition(":")
-    if file in ("Native Method", "Unknown Source", ""):
+    if file in ("Native Method", "Native method", "Unknown Source", ""):
         file = ""
     return Frame(
         file=file or None, function=match["meth"], line=to_int(num.strip()), module=match["cls"]
@@ -127,6 +171,10 @@ def _header(line: str) -> tuple[str | None, str]:
 
 
 def parse_java(lines: Sequence[str]) -> TraceInfo | None:
+    test_id = result_test_id(lines[0]) if lines else None
+    if test_id is not None:
+        info = parse_java(lines[1:])
+        return replace(info, test_id=test_id, kind="failure") if info is not None else None
     sections: list[_Section] = []
     skip_indent: int | None = None  # inside a Suppressed: block printed at this indent
     for line in lines:
@@ -139,7 +187,7 @@ def parse_java(lines: Sequence[str]) -> TraceInfo | None:
         if stripped.startswith("Suppressed: "):
             skip_indent = indent
             continue
-        frame = _frame(line)
+        frame = parse_frame(line)
         if frame is not None:
             if not sections:
                 sections.append(_Section(None, ""))
