@@ -5,9 +5,12 @@ Runs the pipeline's grouping on ``telemetry_assets_tests/inputs/grouping/`` (eve
 ``fingerprint``) and compares the groups with the hand labels in ``labels.json``. Prints the
 adjusted Rand index and pairwise precision/recall/F1 of the fingerprints and of a naive baseline
 (the error message's first line, digits stripped), the number of groups holding more than one bug
-(must be 0), and a fingerprinting rate over 100k failures. The scoring functions are importable
-(``telemetry_assets_tests/core/fingerprint/test_grouping_corpus.py`` asserts on them); they are
-small and exact, computed from the contingency table, so no sklearn is needed.
+(must be 0), and a fingerprinting rate over 100k failures. ``cross-format/`` holds, for each
+language, one failure as a structured report and as a raw log; ``--show-groups`` also prints how
+many message variants each group holds (messages are not hashed when frames decide). The
+scoring functions are importable (``test_grouping_corpus.py`` under
+``telemetry_assets_tests/core/fingerprint/`` asserts on them); they are small and exact, computed
+from the contingency table, so no sklearn is needed.
 
 Run: ``.venv/bin/python benchmarks/grouping_quality.py [--rate-n 100000]``
 """
@@ -30,7 +33,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from telemetry_assets.core.fingerprint.fingerprint import fingerprint  # noqa: E402
+from telemetry_assets.core.fingerprint.fingerprint import (  # noqa: E402
+    fingerprint,
+    message_variant,
+)
 from telemetry_assets.core.models import Failure, ParseError  # noqa: E402
 from telemetry_assets.core.parsers.base import SNIFF_BYTES  # noqa: E402
 from telemetry_assets.core.parsers.registry import parser_for  # noqa: E402
@@ -216,7 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i in items:
             groups[fingerprint(i.failure).value].append(i)
         for fp, members in sorted(groups.items(), key=lambda kv: str(kv[1][0].bug)):
-            print(fp[:19], sorted({str(m.bug) for m in members}), len(members))
+            variants = Counter(message_variant(m.failure) for m in members)
+            print(
+                fp[:19],
+                sorted({str(m.bug) for m in members}),
+                len(members),
+                f"{len(variants)} message variant(s)",
+            )
     if args.rate_n:
         for label, unique in (("every trace unique", True), ("corpus traces repeat", False)):
             rate = fingerprint_rate(items, args.rate_n, unique_traces=unique)

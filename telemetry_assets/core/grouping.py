@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from telemetry_assets.core.cells import text
+from telemetry_assets.core.fingerprint.normalise import display_test_id
 from telemetry_assets.core.models import GroupStats
 from telemetry_assets.core.window import ReportWindow
 
@@ -40,12 +41,21 @@ OCCURRENCE_COLUMNS: tuple[str, ...] = (
     "test_id",
     "test_file",
     "flaky",
+    "likely_flaky",
+    "message_variant",
+    "grouping_rule",
     "sample_trace",
     "top_frame_file",
     "top_frame_function",
     "redactions",
 )
-"""Columns of the ``fingerprints`` asset; the Parquet file of the report keeps a subset."""
+"""Columns of the ``fingerprints`` asset; the Parquet file of the report keeps a subset.
+
+``flaky``: failed and then passed on a retry in the same run (the rule every test tool uses);
+``likely_flaky``: that, or the same test id passed in another run of the window."""
+
+MAX_MESSAGE_VARIANTS = 5
+"""Variants kept per group (most frequent first); the rest are counted in the last entry."""
 
 MAX_SAMPLE_RUNS = 5
 MAX_TEST_IDS = 10
@@ -58,6 +68,7 @@ def empty_occurrences() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="object") for c in OCCURRENCE_COLUMNS})
     frame["occurred_at"] = pd.Series(dtype="datetime64[us, UTC]")
     frame["flaky"] = pd.Series(dtype="bool")
+    frame["likely_flaky"] = pd.Series(dtype="bool")
     return frame
 
 
@@ -81,9 +92,10 @@ def _merge_redactions(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
 _GROUP_INPUTS: tuple[str, ...] = (
     "fingerprint", "occurred_at", "artifact", "test_id", "bucket", "day", "flaky", "job_type",
     "branch", "run_id", "redactions", "sample_trace", "exception_type", "message",
-    "top_frame_file", "top_frame_function",
+    "top_frame_file", "top_frame_function", "likely_flaky", "message_variant", "grouping_rule",
 )  # fmt: skip
-"""The occurrence columns a group is built from."""
+"""The occurrence columns a group is built from (the last three may be absent in tables
+written before they existed)."""
 
 _SORT_KEYS: tuple[str, ...] = ("fingerprint", "occurred_at", "artifact", "test_id")
 """Group order, then the order inside a group (the sample is the first row of the report week)."""
@@ -103,6 +115,29 @@ def _na_first(value: object) -> tuple[int, object]:
     return (0, "") if _missing(value) else (1, value)
 
 
+def message_variants(variants: Iterable[object]) -> tuple[tuple[str, int], ...]:
+    """Counts per parameterised message, most frequent first (ties by text), capped."""
+    counts = Counter(v for v in map(text, variants) if v)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) > MAX_MESSAGE_VARIANTS:
+        rest = sum(n for _, n in ranked[MAX_MESSAGE_VARIANTS - 1 :])
+        others = len(ranked) - MAX_MESSAGE_VARIANTS + 1
+        ranked = [*ranked[: MAX_MESSAGE_VARIANTS - 1], (f"({others} other variants)", rest)]
+    return tuple(ranked)
+
+
+def variants_by_fingerprint(occurrences: pd.DataFrame) -> dict[str, list[str]]:
+    """Fingerprint -> its distinct message variants (for the similar-groups hint)."""
+    if occurrences.empty or "message_variant" not in occurrences.columns:
+        return {}
+    out: dict[str, set[str]] = {}
+    for fp, variant in zip(occurrences["fingerprint"], occurrences["message_variant"], strict=True):
+        value = text(variant)
+        if value and text(fp):
+            out.setdefault(str(fp), set()).add(value)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def build_groups(
     occurrences: pd.DataFrame,
     window: ReportWindow,
@@ -111,7 +146,8 @@ def build_groups(
     """Group the 14-day window's occurrences by fingerprint.
 
     ``passed_test_ids`` are tests that passed somewhere in the window: a group whose failing
-    test also passed (or that a parser saw fail-then-pass on retry) is likely flaky.
+    test also passed, or whose rows say ``likely_flaky`` or ``flaky`` (failed then passed on a
+    retry), is likely flaky. ``flaky_count`` counts only the report week's retry-flaky rows.
 
     Rows are walked as plain Python values: a window holds a few hundred groups, and pandas'
     per-group slicing cost more than the work itself. The order is the stable sort on
@@ -121,7 +157,10 @@ def build_groups(
         return []
     passed = set(passed_test_ids)
     days = [d.isoformat() for d in window.days]
-    columns = {c: list(occurrences[c]) for c in _GROUP_INPUTS}
+    missing = [None] * len(occurrences)
+    columns = {
+        c: list(occurrences[c]) if c in occurrences.columns else missing for c in _GROUP_INPUTS
+    }
     keys = [columns[c] for c in _SORT_KEYS]
     order = sorted(
         (i for i in range(len(occurrences)) if not _missing(columns["fingerprint"][i])),
@@ -137,6 +176,7 @@ def build_groups(
 
         buckets = values("bucket")
         in_report = [i for i, b in zip(rows, buckets, strict=True) if b == "report"]
+        in_set = set(in_report)
         count_baseline = sum(1 for b in buckets if b == "baseline")
         # The sample is the earliest occurrence of the report week (or of the window).
         sample = (in_report or rows)[0]
@@ -144,7 +184,15 @@ def build_groups(
         seen = [t for t in values("occurred_at") if not _missing(t)]
         first_seen, last_seen = (min(seen), max(seen)) if seen else (pd.NaT, pd.NaT)
         test_ids = sorted({t for t in map(text, values("test_id")) if t})
-        flaky = any(bool(f) for f in values("flaky")) or any(t in passed for t in test_ids)
+        retry_flaky = [bool(f) for f in values("flaky")]
+        flaky = (
+            any(retry_flaky)
+            or any(bool(f) for f in values("likely_flaky") if not _missing(f))
+            or any(t in passed for t in test_ids)
+        )
+        flaky_count = sum(1 for i, f in zip(rows, retry_flaky, strict=True) if f and i in in_set)
+        variants = message_variants(columns["message_variant"][i] for i in (in_report or rows))
+        rule = next((r for r in map(text, values("grouping_rule")) if r), None)
         groups.append(
             GroupStats(
                 fingerprint=str(fingerprint),
@@ -157,13 +205,16 @@ def build_groups(
                 sample_trace=str(columns["sample_trace"][sample]),
                 exception_type=text(columns["exception_type"][sample]),
                 message=text(columns["message"][sample]) or "",
-                test_ids=tuple(test_ids[:MAX_TEST_IDS]),
+                test_ids=tuple(sorted({display_test_id(t) for t in test_ids})[:MAX_TEST_IDS]),
                 sample_run_ids=tuple(sorted(set(values("run_id")))[:MAX_SAMPLE_RUNS]),
                 top_frame_file=text(columns["top_frame_file"][sample]),
                 top_frame_function=text(columns["top_frame_function"][sample]),
                 daily_counts=tuple(int(per_day.get(d, 0)) for d in days),
                 flaky=flaky,
                 redactions=_merge_redactions(values("redactions")),
+                flaky_count=flaky_count,
+                message_variants=variants,
+                grouping_rule=rule,
                 first_seen_ever_in_window=count_baseline == 0 and bool(in_report),
                 regressed=False,
                 keywords=_keywords(
@@ -207,6 +258,9 @@ def groups_to_frame(groups: list[GroupStats]) -> pd.DataFrame:
                 "new_this_week": g.first_seen_ever_in_window,
                 "regressed": g.regressed,
                 "keywords": json.dumps(list(g.keywords)),
+                "flaky_count": g.flaky_count,
+                "message_variants": json.dumps([list(v) for v in g.message_variants]),
+                "grouping_rule": g.grouping_rule,
             }
         )
     return pd.DataFrame(rows, columns=GROUP_COLUMNS)
@@ -216,7 +270,7 @@ GROUP_COLUMNS: tuple[str, ...] = (
     "fingerprint", "count", "count_baseline", "first_seen", "last_seen", "job_types", "branches",
     "sample_trace", "exception_type", "message", "test_ids", "sample_run_ids", "top_frame_file",
     "top_frame_function", "daily_counts", "flaky", "redactions", "new_this_week", "regressed",
-    "keywords",
+    "keywords", "flaky_count", "message_variants", "grouping_rule",
 )  # fmt: skip
 
 
@@ -245,6 +299,12 @@ def groups_from_frame(frame: pd.DataFrame) -> list[GroupStats]:
                 first_seen_ever_in_window=bool(row["new_this_week"]),
                 regressed=bool(row["regressed"]),
                 keywords=tuple(json.loads(row["keywords"])),
+                flaky_count=int(row.get("flaky_count") or 0),
+                message_variants=tuple(
+                    (str(m), int(n))
+                    for m, n in json.loads(text(row.get("message_variants")) or "[]")
+                ),
+                grouping_rule=text(row.get("grouping_rule")),
             )
         )
     return out

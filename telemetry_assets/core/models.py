@@ -144,7 +144,15 @@ class GroupStats:
     daily_counts: tuple[int, ...] = ()
     """Occurrences per day over the 14 days D-13..D, oldest first."""
     flaky: bool = False
+    """Likely flaky: failed then passed on a retry, or the same test passed elsewhere in the
+    window."""
     redactions: tuple[tuple[str, int], ...] = ()
+    flaky_count: int = 0
+    """Report-week occurrences that failed and then passed on a retry in the same run."""
+    message_variants: tuple[tuple[str, int], ...] = ()
+    """Report-week (else window) occurrences per parameterised message, most frequent first."""
+    grouping_rule: str | None = None
+    """The repository grouping rule that shaped this group's fingerprint, if one did."""
     first_seen_ever_in_window: bool = False
     """No occurrence before the report week within the 14-day window (a new group)."""
     regressed: bool = False

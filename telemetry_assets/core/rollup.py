@@ -71,6 +71,10 @@ def notes_for(t: TriagedGroup) -> str:
     if phrase:
         pieces[0] = f"sanitized; {phrase}"
     pieces.extend(t.flags.labels())
+    if t.stats.flaky_count:
+        pieces.append(f"{t.stats.flaky_count} flaky on retry")
+    if t.stats.grouping_rule:
+        pieces.append(f"grouping rule '{t.stats.grouping_rule}' applied")
     return "; ".join(pieces)
 
 

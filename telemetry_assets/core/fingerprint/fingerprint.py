@@ -1,8 +1,9 @@
 """The versioned fingerprint: one sanitized Failure in, one explainable Fingerprint out.
 
 :func:`fingerprint` tries the strategies of :data:`STRATEGIES` in order and the first that applies
-decides: ``frames`` (exception type, its chain, quoted identifiers of the message, and in-app
-frames), ``message`` (exception type, parameterised message, test file) or ``test`` (the test id).
+decides: ``frames`` (exception type, its chain and the top in-app frames; no message text),
+``message`` (exception type, parameterised message, test file; only for failures without frames)
+or ``test`` (the test id).
 Frame rule (:func:`select_frames`): walk the in-app frames innermost first; a frame in test or
 harness code, or a program entry point (:data:`~.normalise.ROUTE_RULES`: ``tests/``, ``*.spec.*``,
 ``*_test.go``, ``conftest.py``, smoke scripts, ``FooTest``/``FooIT`` classes, Rust ``mod tests``,
@@ -10,6 +11,16 @@ harness code, or a program entry point (:data:`~.normalise.ROUTE_RULES`: ``tests
 the route to the bug, not the bug; when the innermost in-app frames are themselves test code (the
 assertion is in the test) they are kept. The first :data:`TOP_FRAMES` of what remains are hashed,
 so two bugs with the same type and top frame but different *application* callers still differ.
+When every hashed frame is an anonymous function, a test body (Jest's ``Object.<anonymous>``,
+mocha's ``Context.<anonymous>``, a Playwright or Deno test callback), the frames say only "some
+test in this file", so the test's name is hashed too (:func:`~.normalise.canonical_test_name`,
+parametrisation removed).
+The message never enters the hash when frames decide: the same bug prints other keys, ids and
+values from run to run, and report formats shorten it differently; what it says is kept per group
+as *variants* (:func:`message_variant`). A repository can ask for more with
+:class:`GroupingRule` entries (its policy's ``grouping.rules``): the first rule matching the
+failure's type, a hashed frame's function or path adds the parameterised message (or a named
+field) for those failures only.
 The hashed input is the ordered ``components`` tuple, whose first entry is always
 :data:`FINGERPRINT_VERSION`, so a change of normalisation rules is a change of version and never
 silently regroups history. Line and column numbers never reach the hash. :func:`explain` renders
@@ -21,15 +32,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from telemetry_assets.core.fingerprint.normalise import (
+    canonical_test_name,
+    display_test_id,
+    is_anonymous_function,
     is_in_app,
     is_meaningful_message,
     library_rule_for,
-    message_identifiers,
     message_rules_applied,
     normalise_exception_type,
     normalise_frame,
@@ -39,12 +53,16 @@ from telemetry_assets.core.fingerprint.normalise import (
 )
 from telemetry_assets.core.models import Failure, Fingerprint, Frame
 
-FINGERPRINT_VERSION = "fp-2026-11-26.2"
+FINGERPRINT_VERSION = "fp-2026-12-06"
 """Bump (to the date of the change) whenever a rule in :mod:`normalise` or here changes output.
 
+``fp-2026-12-06``: the message's quoted identifiers are no longer hashed with the frames (they
+vary between occurrences of one bug, and a JUnit ``message`` attribute may drop them, so the
+report and the raw log of one failure hashed apart); frames made only of anonymous functions
+(test bodies) add the test's name; repository grouping rules (:class:`GroupingRule`) may add
+the message back for the failures they match.
 ``fp-2026-11-26.2``: test/harness/entry-point callers end the frame walk (``ROUTE_RULES``); Rust
-runtime frames (``rust_begin_unwind``, ``/rustc/<redacted>/library/``) and V8 builtins
-(``new Promise (<anonymous>)``) are library frames. Same-day second change, hence ``.2``."""
+runtime frames and V8 builtins are library frames."""
 
 TOP_FRAMES = 5
 """In-app frames hashed, innermost first: enough to tell callers apart, few enough that a
@@ -55,6 +73,82 @@ PATH_TAIL_SEGMENTS = 2
 of a laptop or container cannot always be recognised, and the tail is what stays the same."""
 
 _SEPARATOR = "\x1f"
+
+
+# --------------------------------------------------------------------------------------------
+# Grouping rules (from the repository policy)
+# --------------------------------------------------------------------------------------------
+
+RULE_FIELDS: tuple[str, ...] = ("message", "test_id", "test_file", "kind", "source_format")
+"""What a grouping rule may add to the hash. ``message`` is the parameterised first line
+(:func:`message_variant`), ``test_id`` the test's name without parametrisation, ``test_file`` the
+normalised path; the others are the failure's field as the parser set it."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingRule:
+    """Add ``add`` to the hash of the failures this rule matches; every given condition must hold.
+
+    ``exception_type`` is a glob on the type as printed and as normalised (``*Error``,
+    ``subprocess.CalledProcessError``); ``function`` and ``path`` are globs on the *hashed*
+    frames (``run_command``, ``*/proc.py``; ``*`` crosses ``/``), so a rule about a helper's
+    frame applies wherever that helper is among the frames that decide the group. A rule with no
+    condition matches nothing (a typo must not regroup everything).
+    """
+
+    name: str
+    add: str = "message"
+    exception_type: str | None = None
+    function: str | None = None
+    path: str | None = None
+
+    def matches(self, failure: Failure, frames: Sequence[Frame]) -> bool:
+        if self.exception_type is None and self.function is None and self.path is None:
+            return False
+        if self.exception_type is not None:
+            printed = (failure.exception_type or "").strip()
+            if not (
+                fnmatchcase(printed, self.exception_type)
+                or fnmatchcase(normalise_exception_type(printed), self.exception_type)
+            ):
+                return False
+        if self.function is not None and not any(
+            f.function and fnmatchcase(f.function, self.function) for f in frames
+        ):
+            return False
+        if self.path is not None:
+            pattern = self.path.removeprefix("**/")
+            if not any(
+                where and (fnmatchcase(where, pattern) or fnmatchcase(where, "*/" + pattern))
+                for f in frames
+                for where in (f.file, f.module)
+            ):
+                return False
+        return True
+
+    def value(self, failure: Failure) -> str:
+        if self.add == "message":
+            return message_variant(failure)
+        if self.add == "test_id":
+            return canonical_test_name(failure.test_id or "")
+        if self.add == "test_file":
+            return normalise_path(failure.test_file) if failure.test_file else ""
+        if self.add == "kind":
+            return failure.kind
+        return failure.source_format
+
+
+def matching_rule(
+    failure: Failure, rules: Sequence[GroupingRule], frames: Sequence[Frame] | None = None
+) -> GroupingRule | None:
+    """The first rule matching ``failure`` (on its hashed frames), ``None`` when none does."""
+    if not rules:
+        return None
+    hashed = select_frames(failure).frames if frames is None else frames
+    for rule in rules:
+        if rule.matches(failure, hashed):
+            return rule
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,6 +226,16 @@ def hashed_frames(failure: Failure, limit: int = TOP_FRAMES) -> tuple[tuple[Fram
     return selection.frames, selection.origin
 
 
+def only_anonymous_test_bodies(frames: Sequence[Frame]) -> bool:
+    """Every hashed frame is an anonymous function: the frames name a file, not a test.
+
+    That is a test body (Jest's ``Object.<anonymous>``, mocha's ``Context.<anonymous>``, a
+    Playwright or Deno test callback) whether or not the file is named like a test: a named
+    application frame anywhere among the hashed ones makes this false.
+    """
+    return bool(frames) and all(is_anonymous_function(f.function) for f in frames)
+
+
 def exception_chain(failure: Failure) -> str:
     """The other exception types of a chain, in the parser's order (outermost first).
 
@@ -140,6 +244,36 @@ def exception_chain(failure: Failure) -> str:
     Messages of chained exceptions are not hashed: they carry the most run-specific data.
     """
     return " > ".join(normalise_exception_type(t) or "?" for t, _ in failure.chained)
+
+
+_TYPE_PREFIX = re.compile(
+    r"^(?:Uncaught\s+)?[\w$.]*(?:Error|Exception|Failure|Panic|Warning)\b:\s*"
+)
+
+
+@lru_cache(maxsize=65536)
+def _variant_of(message: str, exception_type: str) -> str:
+    first = normalise_message(message).split("\n", 1)[0].strip()
+    # A JUnit ``message`` attribute repeats the type (``KeyError: 'sku'``) where a log's
+    # exception line is split into type and message; the variant must read the same in both.
+    if exception_type and first.startswith(exception_type + ":"):
+        first = first[len(exception_type) + 1 :].strip()
+    else:
+        short = normalise_exception_type(exception_type)
+        if short and first.startswith(short + ":"):
+            first = first[len(short) + 1 :].strip()
+        else:
+            first = _TYPE_PREFIX.sub("", first, count=1)
+    return first
+
+
+def message_variant(failure: Failure) -> str:
+    """The parameterised first line of the message, without a repeated exception type.
+
+    Not hashed when frames decide; groups count their occurrences per variant so a reader sees
+    that ``reading 'id'`` and ``reading 'name'`` both happen in one code path.
+    """
+    return _variant_of(failure.message, (failure.exception_type or "").strip())
 
 
 def _frames_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
@@ -151,11 +285,11 @@ def _frames_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
     ]
     if failure.chained:
         parts.append(("exception_chain", exception_chain(failure)))
-    identifiers = message_identifiers(failure.message)
-    if identifiers:
-        # Only the quoted names, not the message: the rest of it carries run-specific data.
-        parts.append(("message_identifiers", ",".join(identifiers)))
     parts.extend((f"frame[{i}]:{origin}", frame_key(f)) for i, f in enumerate(frames))
+    if origin == "in_app" and only_anonymous_test_bodies(frames):
+        name = canonical_test_name(failure.test_id or "")
+        if name:
+            parts.append(("test_name", name))
     return tuple(parts)
 
 
@@ -199,11 +333,19 @@ def _digest(components: tuple[tuple[str, str], ...]) -> str:
     return "sha256-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def fingerprint(failure: Failure) -> Fingerprint:
-    """The fingerprint of a sanitized failure (deterministic; no line/column in the hash)."""
+def fingerprint(failure: Failure, rules: Sequence[GroupingRule] = ()) -> Fingerprint:
+    """The fingerprint of a sanitized failure (deterministic; no line/column in the hash).
+
+    ``rules`` are the repository's grouping rules; the first that matches adds its field as
+    ``grouping_rule`` and ``rule:<field>`` components, and no other failure's hash changes.
+    """
     for strategy in STRATEGIES:
         parts = strategy.components(failure)
         if parts is not None:
+            rule = matching_rule(failure, rules)
+            if rule is not None:
+                added = (("grouping_rule", rule.name), (f"rule:{rule.add}", rule.value(failure)))
+                parts = (*parts, *added)
             components = (("version", FINGERPRINT_VERSION), *parts)
             return Fingerprint(
                 value=_digest(components),
@@ -215,13 +357,18 @@ def fingerprint(failure: Failure) -> Fingerprint:
     raise AssertionError("unreachable: the test strategy always applies")
 
 
+def grouping_rule_of(fp: Fingerprint) -> str | None:
+    """The name of the grouping rule that shaped ``fp``, if one did."""
+    return next((v for k, v in fp.components if k == "grouping_rule"), None)
+
+
 # --------------------------------------------------------------------------------------------
 # Explanation
 # --------------------------------------------------------------------------------------------
 
 _WHY = {
-    "frames": "the failure has stack frames; the exception type and the innermost in-app frames "
-    "up to the first test/harness/entry-point caller decide",
+    "frames": "the failure has stack frames; the exception type, its chain and the innermost "
+    "in-app frames up to the first test/harness/entry-point caller decide (the message does not)",
     "message": "no stack frames; exception type, parameterised message and test file (else id)",
     "test": "neither frames nor a meaningful message; only the test id is left",
 }
@@ -244,19 +391,26 @@ def explain(fp: Fingerprint) -> str:
             note = "  (language-agnostic: last dotted name)"
         elif name == "message":
             note = "  (numbers, ids, times, durations, ports, temp paths replaced)"
-        elif name == "message_identifiers":
-            note = "  (quoted names from the message: which key/attribute was missing)"
+        elif name == "test_name":
+            note = "  (every hashed frame is an anonymous function; parametrisation removed)"
+        elif name == "grouping_rule":
+            note = "  (repository policy grouping rule: applies to matching failures only)"
+        elif name.startswith("rule:"):
+            note = "  (added by that rule)"
         lines.append(f"  {name} = {value!r}{note}")
     lines.append(
-        "not hashed: line and column numbers, path prefixes, chained messages, and in-app "
-        "frames from the first test/harness/entry-point caller up (the route to the bug)"
+        "not hashed: the message (kept as a variant of the group), line and column numbers, "
+        "path prefixes, chained messages, and in-app frames from the first "
+        "test/harness/entry-point caller up (the route to the bug)"
+        if fp.strategy == "frames"
+        else "not hashed: line and column numbers, path prefixes, chained messages"
     )
     return "\n".join(lines)
 
 
-def explain_failure(failure: Failure) -> str:
+def explain_failure(failure: Failure, rules: Sequence[GroupingRule] = ()) -> str:
     """:func:`explain` plus the per-frame and per-message rules that fired for ``failure``."""
-    fp = fingerprint(failure)
+    fp = fingerprint(failure, rules)
     selection = select_frames(failure)
     lines = [explain(fp), "frames (innermost first):"]
     stopped = False
@@ -273,6 +427,7 @@ def explain_failure(failure: Failure) -> str:
         lines.append(f"  {frame_key(norm)}  {verdict}")
     fired = message_rules_applied(failure.message)
     lines.append("message rules applied: " + (", ".join(fired) if fired else "none"))
+    lines.append(f"message variant: {message_variant(failure)!r}")
     return "\n".join(lines)
 
 
@@ -288,7 +443,8 @@ _LOG_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s")
 # path separator. Lines are cut to DISPLAY_LINE_CHARS first, which bounds the backtracking on a
 # long separator-less word; :func:`_sub_path` keeps only tokens with a file extension.
 _TOKEN = re.compile(r"""[^\s()"'\[\],]*[/\\][^\s()"'\[\],]*""")
-_POSITION_SUFFIX = re.compile(r"(?::\d{1,7}){1,2}$")
+# A trailing ``:`` is Rust's ``panicked at src/lib.rs:5:9:``; it is kept, not part of the position.
+_POSITION_SUFFIX = re.compile(r"(?::\d{1,7}){1,2}(?=:?$)")
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
 _PY_LINE = re.compile(r'(File\s"[^"]+",\s)line\s\d+')
 _GO_OFFSET = re.compile(r"\s\+0x[0-9a-f]+$")
@@ -296,6 +452,18 @@ _GOROUTINE = re.compile(r"^goroutine\s\d+\s")
 # ``node:internal/process/task_queues:95:5)``: line and column after an extension-less module.
 # Requires both numbers, so ``host:5432`` ports are left alone.
 _BARE_POSITION = re.compile(r"(?<=\w):\d+:\d+(?=\)?$)")
+# A position after a bare source file name, no directory: Java's ``(TokenView.java:42)``, Kotlin,
+# Scala, a Rust ``lib.rs:7:5``. Only source extensions, so ``api.example.com:443`` stays a port.
+_BARE_SOURCE_POSITION = re.compile(
+    r"""(?<![\w/\\.-])([\w$.-]+\.(?:java|kt|kts|scala|groovy|rs|go|py|pyx|js|jsx|mjs|cjs|ts|tsx
+        |mts|cts|vue|svelte|rb|cs|fs|swift|c|cc|cpp|h|hpp|m|mm|php|ex|exs|erl|dart|clj|lua))
+        :\d{1,7}(?::\d{1,7})?\b""",
+    re.VERBOSE,
+)
+# Headers that say nothing about the failure; the exception line is shown first instead.
+_TRACE_HEADERS = re.compile(
+    r"^(?:Traceback\s\(most\srecent\scall\slast\):|Stack\s?trace:?|stack\sbacktrace:)$"
+)
 
 
 def _sub_path(match: re.Match[str]) -> str:
@@ -308,7 +476,8 @@ def _sub_path(match: re.Match[str]) -> str:
     if not has_extension and not (pos and pos.group(0).count(":") == 2):
         # ``http://<HOST>:8080``: a port, not a source position; leave the token alone.
         return token
-    return normalise_path(path) + (":LINE" if pos else "")
+    tail = token[pos.end() :] if pos else ""
+    return normalise_path(path) + (":LINE" if pos else "") + tail
 
 
 @lru_cache(maxsize=65536)
@@ -323,7 +492,25 @@ def _display_line(line: str) -> str:
         line = _GOROUTINE.sub("goroutine N ", line)
     if "/" in line or "\\" in line:
         line = _TOKEN.sub(_sub_path, line)
-    return _BARE_POSITION.sub(":LINE", line) if ":" in line else line
+    if ":" in line:
+        line = _BARE_SOURCE_POSITION.sub(r"\1:LINE", line)
+        line = _BARE_POSITION.sub(":LINE", line)
+    return line
+
+
+_BLANK, _HEADER, _TEXT = 0, 1, 2
+
+
+@lru_cache(maxsize=65536)
+def _classified_line(raw: str) -> tuple[str, int]:
+    """The display form of a trace line and whether it is blank, a bare header, or text."""
+    if not raw.strip():
+        return "", _BLANK
+    shown = _display_line(raw)
+    stripped = shown.strip()
+    if not stripped:
+        return "", _BLANK
+    return shown, _HEADER if _TRACE_HEADERS.match(stripped) else _TEXT
 
 
 def _frame_line(frame: Frame) -> str:
@@ -333,33 +520,74 @@ def _frame_line(frame: Frame) -> str:
     return f"  at {norm.function or '<anonymous>'} ({where}{suffix})"
 
 
+def exception_line(failure: Failure) -> str:
+    """``Type: first message line`` (either part alone when the other is missing), normalised."""
+    head = next((ln.strip() for ln in failure.message.splitlines() if ln.strip()), "")
+    exc = (failure.exception_type or "").strip()
+    if exc and head and not head.startswith(exc) and not head.startswith(exc.rsplit(".", 1)[-1]):
+        first = f"{exc}: {head}"
+    else:
+        first = head or exc
+    return _display_line(first) if first else ""
+
+
+# A line that already is an exception line, whichever exception of a chain it names: Java's
+# outer exception before its ``Caused by:``, ``panic: ...``, Rust's ``thread '...' panicked``.
+_EXCEPTION_LINE = re.compile(
+    r"""^\s*(?:Uncaught\s+)?(?:[\w$.]*(?:Error|Exception|Failure|Panic|Timeout)\b
+        |panic:|thread\s'[^']*'\spanicked|Caused\sby:)""",
+    re.VERBOSE,
+)
+
+
+def _mentions_exception(line: str, failure: Failure) -> bool:
+    exc = normalise_exception_type(failure.exception_type)
+    if (exc and exc in line) or _EXCEPTION_LINE.match(line):
+        return True
+    head = next((ln.strip() for ln in failure.message.splitlines() if ln.strip()), "")
+    return bool(head) and line.strip().startswith(_display_line(head)[:40])
+
+
 def display_trace(failure: Failure, max_lines: int = 12) -> str:
     """The sanitized trace for humans: ``file.ext:LINE``, no workspace roots, at most ``max_lines``.
 
-    Uses the trace text when there is one, else the exception line plus the frames innermost
-    first. Lines beyond the limit are dropped with a ``...`` marker.
+    Every language reads the same way: the exception line first (a Python traceback's closing
+    line is moved up and its ``Traceback (most recent call last):`` header dropped; a trace that
+    opens with code or a log line gets the exception line put in front), then the trace text,
+    else the frames innermost first. Never empty: with no trace, frames or message, the test id
+    is shown. Lines beyond the limit are dropped with a ``...`` marker.
     """
     lines: list[str] = []
     truncated = False
+    header = False
     # Only as many lines as shown are normalised: traces can be thousands of lines long.
     for raw in failure.trace.splitlines() if failure.trace else ():
-        if not raw.strip():
+        shown, kind = _classified_line(raw)
+        if kind == _BLANK:
             continue
-        shown = _display_line(raw)
-        if not shown.strip():
+        if kind == _HEADER:
+            header = True
             continue
-        if len(lines) == max_lines:
+        if len(lines) == max_lines + 1:
             truncated = True
             break
         lines.append(shown)
-    if truncated:
-        lines = [*lines[: max_lines - 1], "  ..."]
-    if not lines:
-        head = failure.message.splitlines()[0] if failure.message else ""
-        exc = failure.exception_type
-        first = f"{exc}: {head}" if exc and head else (exc or head)
+    first = exception_line(failure)
+    if lines:
+        closing = next(
+            (i for i in range(len(lines) - 1, 0, -1) if not lines[i][:1].isspace()), None
+        )
+        if header and not truncated and closing is not None:
+            # A Python traceback prints the exception last: show it first, once.
+            lines.insert(0, lines.pop(closing))
+        elif failure.exception_type and first and not _mentions_exception(lines[0], failure):
+            # The trace opens with code (pytest's long format) or a log line.
+            lines.insert(0, first)
+    else:
         lines = [first] if first else []
         lines.extend(_frame_line(f) for f in reversed(failure.frames))
-        if len(lines) > max_lines:
-            lines = [*lines[: max_lines - 1], "  ..."]
+    if not lines and failure.test_id:
+        lines = [display_test_id(failure.test_id.strip())]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], "  ..."]
     return "\n".join(ln[:DISPLAY_LINE_CHARS] for ln in lines)

@@ -12,8 +12,10 @@ which the fingerprint stops at. Every rule is a small named unit in an explicit 
 :data:`ROUTE_RULES`); the names are public because
 :func:`~telemetry_assets.core.fingerprint.fingerprint.explain_failure` prints them. Changing any
 rule changes fingerprints, so it must come with a new ``FINGERPRINT_VERSION`` (the route rules and
-the Rust-runtime/V8-builtin library rules came with ``fp-2026-11-26.2``). Pure: no I/O, no
-Dagster; regexes are compiled once at import.
+the Rust-runtime/V8-builtin library rules came with ``fp-2026-11-26.2``;
+:func:`canonical_test_name` and :func:`is_anonymous_function` with ``fp-2026-12-06``).
+:func:`display_test_id` makes test ids repository-relative for reports (never hashed). Pure:
+no I/O, no Dagster; regexes are compiled once at import.
 """
 
 from __future__ import annotations
@@ -433,8 +435,8 @@ def _id_like(match: re.Match[str]) -> str:
 # Order: (1) compound shapes that contain digits (timestamps, UUIDs, hex, paths, source
 # positions, durations, ports, key=value, retry counts) before the bare-number rule, which would
 # otherwise shred them into several ``<NUM>`` and lose the rule name; (2) ``<NUM>`` last.
-# Quoted identifiers (``'user_id'`` vs ``'email'``) are deliberately left alone: they name
-# different bugs.
+# Quoted identifiers (``'user_id'`` vs ``'email'``) are deliberately left alone: they are what
+# a message variant shows (the message is hashed only for frame-less failures).
 MESSAGE_RULES: tuple[Rule, ...] = (
     # ``2026-11-20T10:11:12.123Z``, ``2026-11-20 10:11:12``, ``2026-11-20``, ``10:11:12.5``.
     _rule(
@@ -547,26 +549,73 @@ def is_meaningful_message(normalised: str) -> bool:
     )
 
 
-# A quoted identifier in a message: ``'user_id'``, ``"coupon"``, ``'id'``. Not quoted phrases
-# with spaces, paths, or values already replaced by placeholders (``'<ID>'``).
-_QUOTED_IDENTIFIER = re.compile(r"""(['"])([A-Za-z_][\w.$-]{0,63})\1""")
-MAX_MESSAGE_IDENTIFIERS = 3
+# --------------------------------------------------------------------------------------------
+# Test identity
+# --------------------------------------------------------------------------------------------
+
+_ANONYMOUS_FUNCTION = re.compile(
+    r"""^(?: | \? | anonymous | <anonymous> | <lambda>
+           | (?:new\s)?[\w$]+(?:\.[\w$]+)*\.<anonymous> )$""",
+    re.VERBOSE,
+)
+"""A function with no name of its own: Jest's ``Object.<anonymous>``, mocha's
+``Context.<anonymous>``, a Playwright callback (no function at all), Python's ``<lambda>``.
+Not ``<module>`` (a script's top level is a place) nor named arrow functions."""
+
+
+def is_anonymous_function(function: str | None) -> bool:
+    """True for frames whose function names nothing (see :data:`_ANONYMOUS_FUNCTION`)."""
+    return _ANONYMOUS_FUNCTION.match((function or "").strip()) is not None
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+[>›»]\s+|::")
+_PARAMETERS = re.compile(
+    r"""(?:\s*\[[^\[\]]*\])+$
+        | \((?:[A-Za-z_][\w.$<>]*(?:\[\])?(?:,\s?[A-Za-z_][\w.$<>]*(?:\[\])?)*)?\)
+          (?:\[[^\[\]]*\])?$""",
+    re.VERBOSE,
+)
+"""Trailing parametrisation: pytest ``[1-a]``, Playwright ``[chromium]``, a JUnit 5 signature
+and case ``(String, int)[2]``. Not brackets inside a title (``renders [x] icon``) nor a title
+ending in a call with values (``exit(0)``, ``exit(1)`` are two tests)."""
+_FILE_LIKE = re.compile(r"[/\\]|\.[A-Za-z]{1,5}(?::\d+){0,2}$")
+_BRACKETS_ONLY = re.compile(r"^\[[^\]]*\]$")
+_WORKSPACE_PREFIX = re.compile(r"^(?:/|[A-Za-z]:[/\\])\S*?(?=\s+[>›»]\s+|::|$)")
 
 
 @lru_cache(maxsize=65536)
-def message_identifiers(message: str) -> tuple[str, ...]:
-    """Quoted identifiers of the normalised message's first line, in order, deduplicated.
+def canonical_test_name(test_id: str) -> str:
+    """A test's name the same way in every report format, without file or parametrisation.
 
-    They name *which* key, attribute or variable was missing (``KeyError: 'user_id'`` vs
-    ``'email'``; ``reading 'id'`` vs ``reading 'name'``): two different bugs that can share the
-    exception type, the function and the caller, and differ only in a line number we may not hash.
+    ``/home/runner/work/shop/shop/src/ui/Table.test.tsx > Table > renders rows`` (Jest JSON) and
+    ``Table › renders rows`` (Jest's console) both give ``Table > renders rows``;
+    ``[chromium] › cart.spec.ts:12:5 › shows the total`` and ``cart.spec.ts > shows the total
+    [chromium]`` give ``shows the total``; ``tests/test_x.py::test_y[2]`` gives ``test_y`` and
+    the JUnit ``tests.test_x.test_y[2]`` gives ``test_y`` too (a single dotted name keeps its
+    last part). Parametrised cases of one test share the name on purpose.
     """
-    first = normalise_message(message).split("\n", 1)[0]
-    found: list[str] = []
-    for match in _QUOTED_IDENTIFIER.finditer(first):
-        name = match.group(2)
-        if name not in found:
-            found.append(name)
-        if len(found) == MAX_MESSAGE_IDENTIFIERS:
-            break
-    return tuple(found)
+    parts = [p.strip() for p in _TITLE_SEPARATOR.split(test_id.strip()) if p.strip()]
+    titles = [
+        _PARAMETERS.sub("", p).strip()
+        for p in parts
+        if not _FILE_LIKE.search(p) and not _BRACKETS_ONLY.match(p)
+    ]
+    titles = [t for t in titles if t]
+    if not titles:
+        return ""
+    if len(parts) == 1 and not re.search(r"\s", titles[0]) and "." in titles[0]:
+        return titles[0].rsplit(".", 1)[-1]
+    return " > ".join(titles)
+
+
+def display_test_id(test_id: str) -> str:
+    """The test id with an absolute CI workspace prefix made repository-relative, for reports.
+
+    ``/home/runner/work/shop/shop/src/ui/Table.test.tsx > Table > renders rows`` becomes
+    ``src/ui/Table.test.tsx > Table > renders rows``; ids without an absolute path are returned
+    unchanged (``tests/test_auth.py::test_login``, ``com.acme.FooTest.bar``).
+    """
+    match = _WORKSPACE_PREFIX.match(test_id)
+    if match is None:
+        return test_id
+    return normalise_path(match.group(0)) + test_id[match.end() :]

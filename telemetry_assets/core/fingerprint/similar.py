@@ -2,25 +2,28 @@
 
 Input is one representative sanitized Failure per fingerprint (``{fingerprint: failure}``);
 output is a deterministic list of :class:`SimilarPair` naming two fingerprints and why they look
-related. Two signals, as data in :data:`SIGNALS` (checked in order, the first that fires names
+related. Three signals, as data in :data:`SIGNALS` (checked in order, the first that fires names
 the pair): the same innermost in-app frames (as the fingerprint selects them: up to the first
 test/harness caller) with a different exception type or message (one code path, several
-symptoms), and parameterised messages that are nearly equal (difflib ratio or token Jaccard at or
-above ``threshold``). This never changes a fingerprint: grouping stays exact and explainable, and
-similarity is advice printed next to it. Pure; no I/O.
+symptoms); a message variant the two groups share (the parameterised messages a group's
+occurrences printed, which the fingerprint does not hash when frames decide); and parameterised
+messages that are nearly equal (difflib ratio or token Jaccard at or above ``threshold``).
+This never changes a fingerprint: grouping stays exact and explainable, and similarity is
+advice printed next to it. Pure; no I/O.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from telemetry_assets.core.fingerprint.fingerprint import (
     fingerprint,
     frame_key,
     hashed_frames,
+    message_variant,
 )
 from telemetry_assets.core.fingerprint.normalise import (
     is_meaningful_message,
@@ -49,6 +52,8 @@ class _Profile:
     frames: tuple[str, ...]
     meaningful: bool
     """``is_meaningful_message(message)``, decided once per profile rather than once per pair."""
+    variants: frozenset[str]
+    """Meaningful message variants of the group (its own representative's included)."""
     matcher: difflib.SequenceMatcher[str] = field(compare=False, repr=False)
     """Holds this message as its second sequence: difflib indexes the second sequence, and that
     index is reused for every pair in which this profile is ``q``, instead of once per pair."""
@@ -57,9 +62,10 @@ class _Profile:
 _TOKEN = re.compile(r"<[A-Z_]+>|[A-Za-z_][\w.$]*|\S")
 
 
-def _profile(key: str, failure: Failure, top_n: int) -> _Profile:
+def _profile(key: str, failure: Failure, top_n: int, variants: Iterable[str] = ()) -> _Profile:
     frames, origin = hashed_frames(failure, limit=top_n)
     message = normalise_message(failure.message)
+    own = {message_variant(failure), *variants}
     return _Profile(
         key=key,
         exception_type=normalise_exception_type(failure.exception_type),
@@ -69,6 +75,7 @@ def _profile(key: str, failure: Failure, top_n: int) -> _Profile:
         # only in-app frames say "same code path".
         frames=tuple(frame_key(f) for f in frames) if origin == "in_app" else (),
         meaningful=is_meaningful_message(message),
+        variants=frozenset(v for v in own if v and is_meaningful_message(v)),
         matcher=difflib.SequenceMatcher(None, "", message, autojunk=False),
     )
 
@@ -80,6 +87,15 @@ def _same_frames(
         return None
     differs = "exception type" if p.exception_type != q.exception_type else "message"
     return f"same top-{len(p.frames)} in-app frames, different {differs}", 1.0
+
+
+def _shared_variant(
+    p: _Profile, q: _Profile, top_n: int, threshold: float
+) -> tuple[str, float] | None:
+    shared = sorted(p.variants & q.variants)
+    if not shared:
+        return None
+    return f"shared message variant {shared[0][:60]!r}", 0.95
 
 
 def _similar_message(
@@ -108,19 +124,28 @@ Signal = Callable[[_Profile, _Profile, int, float], tuple[str, float] | None]
 # signals fire; message similarity is the fallback for frame-less failures.
 SIGNALS: tuple[tuple[str, Signal], ...] = (
     ("same_frames", _same_frames),
+    ("shared_variant", _shared_variant),
     ("similar_message", _similar_message),
 )
 
 
 def similar_groups(
-    representatives: Mapping[str, Failure], *, top_n: int = 3, threshold: float = 0.9
+    representatives: Mapping[str, Failure],
+    *,
+    top_n: int = 3,
+    threshold: float = 0.9,
+    variants: Mapping[str, Iterable[str]] | None = None,
 ) -> list[SimilarPair]:
     """Pairs of distinct fingerprints that look related, highest score first, then by ids.
 
-    ``representatives`` maps a fingerprint value to one failure of that group. Two keys whose
+    ``representatives`` maps a fingerprint value to one failure of that group; ``variants``
+    optionally maps it to every message variant its occurrences printed. Two keys whose
     failures fingerprint identically (the caller passed duplicates) are not reported.
     """
-    profiles = [_profile(k, representatives[k], top_n) for k in sorted(representatives)]
+    more = variants or {}
+    profiles = [
+        _profile(k, representatives[k], top_n, more.get(k, ())) for k in sorted(representatives)
+    ]
     values = {p.key: fingerprint(representatives[p.key]).value for p in profiles}
     pairs: list[SimilarPair] = []
     for i, p in enumerate(profiles):

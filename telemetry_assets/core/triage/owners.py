@@ -20,9 +20,17 @@ Contract: :func:`resolve_owner` maps a group's top in-app frame file to an
    then job type (:data:`TEAM_RULES`).
 
 Frame paths may carry a build prefix the repository does not have (``app/src/ui/Table.tsx`` for
-``src/ui/Table.tsx``): the longest suffix that exists in the repository is used. When no suffix
-exists, every suffix is tried and the CODEOWNERS line that matches latest (the most specific by
-the file's own rule) wins, ties going to the longer suffix.
+``src/ui/Table.tsx``): the longest suffix that exists in the repository is used. Frames may also
+name less than the repository path: a JVM class gives its package path
+(``com/acme/billing/TokenView.java`` lives at ``src/main/java/com/acme/billing/TokenView.java``),
+a Python dotted module ``acme/billing/tokens.py`` lives under ``src/``, a Go import path carries
+the module's host prefix, and a bundle under ``/app/dist/`` or ``webpack://`` names ``ui/Table.js``
+for ``src/ui/Table.tsx``. Those are found in the repository tree (:meth:`RepoFacts.list_files`:
+``git ls-files`` or a directory walk; the fixture twin's file list): the longest suffix of the
+frame path that some repository file ends with wins, among several files the shortest path
+(then the first in order), with compiled JavaScript also matched against its TypeScript/JSX
+source names. When nothing is found, every suffix is tried and the CODEOWNERS line that matches
+latest (the most specific by the file's own rule) wins, ties going to the longer suffix.
 """
 
 from __future__ import annotations
@@ -68,6 +76,17 @@ class RepoFacts(Protocol):
 
     def file_exists(self, path: str) -> bool: ...
 
+    def list_files(self) -> Sequence[str]:
+        """Repository-relative paths of the tracked (else present) files, ``/``-separated."""
+        ...
+
+
+MAX_LISTED_FILES = 200_000
+"""A walk stops here: enough for a large monorepo, bounded for a mis-set root like ``/``."""
+
+_WALK_SKIP = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "target"})
+"""Folders a directory walk does not enter: dependencies, caches and build output."""
+
 
 def _is_person_name(name: str) -> bool:
     # "@" and "<" catch addresses typed into user.name; bots own nothing a human can act on.
@@ -91,6 +110,7 @@ class GitRepoFacts:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._is_toplevel: bool | None = None
+        self._files: tuple[str, ...] | None = None
 
     def _own_checkout(self, env: Mapping[str, str]) -> bool:
         """History is read only when ``root`` is the top of its own checkout: a plain folder
@@ -132,6 +152,42 @@ class GitRepoFacts:
     def file_exists(self, path: str) -> bool:
         target = self._inside(path)
         return target is not None and target.is_file()
+
+    def list_files(self) -> Sequence[str]:
+        """``git ls-files`` in the repository's own checkout, else a bounded directory walk."""
+        if self._files is None:
+            self._files = self._git_files() or self._walk_files()
+        return self._files
+
+    def _git_files(self) -> tuple[str, ...]:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+        if not self._own_checkout(env):
+            return ()
+        try:
+            done = subprocess.run(
+                ["git", "ls-files", "-z"],
+                cwd=self.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ()
+        if done.returncode != 0:
+            return ()
+        return tuple(sorted(p for p in done.stdout.split("\0") if p)[:MAX_LISTED_FILES])
+
+    def _walk_files(self) -> tuple[str, ...]:
+        found: list[str] = []
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if d not in _WALK_SKIP)
+            rel = Path(folder).relative_to(self.root).as_posix()
+            found.extend(name if rel == "." else f"{rel}/{name}" for name in sorted(files))
+            if len(found) >= MAX_LISTED_FILES:
+                break
+        return tuple(sorted(found[:MAX_LISTED_FILES]))
 
     def last_committers(self, path: str, limit: int = 2) -> list[str]:
         if self._inside(path) is None:
@@ -204,6 +260,9 @@ class FixtureRepoFacts:
     def file_exists(self, path: str) -> bool:
         return path in self._files
 
+    def list_files(self) -> Sequence[str]:
+        return sorted(self._files)
+
     def last_committers(self, path: str, limit: int = 2) -> list[str]:
         return _distinct_names(self._committers.get(path, ()), limit)
 
@@ -217,12 +276,12 @@ class OwnerSuggestion:
 
     @property
     def display(self) -> str:
-        """``@org/ui`` or ``owner: unknown; suggested team: ui`` for tables and actions."""
+        """``@org/ui``, or ``unknown (suggested: ui)`` / ``unknown`` for tables and actions."""
         if self.source != "unknown":
             return self.owner
         if self.suggested_team:
-            return f"owner: {UNKNOWN_OWNER}; suggested team: {self.suggested_team}"
-        return f"owner: {UNKNOWN_OWNER}"
+            return f"{UNKNOWN_OWNER} (suggested: {self.suggested_team})"
+        return UNKNOWN_OWNER
 
 
 # --- paths ---------------------------------------------------------------------------------
@@ -251,12 +310,75 @@ def path_suffixes(path: str) -> list[str]:
     return ["/".join(parts[i:]) for i in range(len(parts)) if parts[i]]
 
 
+_COMPILED_JS = re.compile(r"\.(?:m|c)?js$")
+_JS_SOURCE_EXTENSIONS: tuple[str, ...] = (".ts", ".tsx", ".jsx", ".mts", ".cts", ".vue")
+"""What a bundled ``.js`` may have been written as; tried after the ``.js`` name itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TreeIndex:
+    by_name: Mapping[str, tuple[str, ...]]
+    """File name -> repository paths with that name, shortest first."""
+
+
+@lru_cache(maxsize=8)
+def _tree_index(files: tuple[str, ...]) -> _TreeIndex:
+    by_name: dict[str, list[str]] = {}
+    for path in files:
+        by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+    return _TreeIndex(
+        {k: tuple(sorted(v, key=lambda p: (p.count("/"), p))) for k, v in by_name.items()}
+    )
+
+
+def _alternative_names(path: str) -> list[str]:
+    if not _COMPILED_JS.search(path):
+        return [path]
+    stem = _COMPILED_JS.sub("", path)
+    return [path, *(stem + ext for ext in _JS_SOURCE_EXTENSIONS)]
+
+
+def find_in_tree(path: str, files: Sequence[str]) -> str | None:
+    """The repository file a frame path names: the longest suffix some file ends with.
+
+    ``com/acme/billing/TokenView.java`` -> ``src/main/java/com/acme/billing/TokenView.java``;
+    ``app/dist/ui/Table.js`` -> ``src/ui/Table.tsx``. Among several files ending with the same
+    suffix the shortest path wins (then the first in order): a copy under ``vendor/`` or a
+    fixture folder is deeper than the source. A bare file name matches only a file whose name
+    is unique in the repository. ``None`` when nothing matches.
+    """
+    if not files:
+        return None
+    index = _tree_index(tuple(files))
+    for candidate in _alternative_names(clean_path(path)):
+        suffixes = path_suffixes(candidate)
+        if not suffixes:
+            continue
+        named = index.by_name.get(suffixes[-1], ())
+        for suffix in suffixes:  # longest first
+            if suffix == suffixes[-1] and len(named) > 1:
+                break  # the bare file name of several files says nothing about which one
+            for repo_path in named:
+                if repo_path == suffix or repo_path.endswith("/" + suffix):
+                    return repo_path
+    return None
+
+
 def repo_path_candidates(path: str, facts: RepoFacts) -> tuple[list[str], bool]:
-    """The longest suffix that exists in the repo, or all suffixes; and whether one existed."""
+    """The repository file a frame path names, or all its suffixes; and whether one was found.
+
+    First the longest suffix that exists as it is; then the repository tree (see
+    :func:`find_in_tree`) for frames that name less than the path (package paths, build
+    prefixes, compiled names).
+    """
     suffixes = path_suffixes(path)
     for suffix in suffixes:
         if facts.file_exists(suffix):
             return [suffix], True
+    listed = getattr(facts, "list_files", None)
+    found = find_in_tree(path, listed()) if callable(listed) else None
+    if found is not None:
+        return [found], True
     return suffixes, False
 
 

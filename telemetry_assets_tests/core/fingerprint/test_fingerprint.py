@@ -13,6 +13,7 @@ from telemetry_assets.core.fingerprint.fingerprint import (
     explain,
     explain_failure,
     fingerprint,
+    message_variant,
 )
 from telemetry_assets.core.models import Failure, Frame
 
@@ -66,12 +67,16 @@ SAME_GROUP = [
     ("other test file", py_failure(test=("tests/api/test_sessions.py", "test_resume"))),
     ("smoke script instead of a test", py_failure(test=("shop/smoke/__main__.py", "check_login"))),
     ("a job's entry point instead of a test", py_failure(test=("shop/jobs/nightly.py", "main"))),
+    # The message is a variant of the group, never hashed with frames (fp-2026-12-06).
+    ("other missing key, same code path", py_failure(message="'email'")),
+    ("report format repeats the type", py_failure(message="KeyError: 'user_id'")),
+    ("report format drops the message", py_failure(message="")),
 ]
 
 
 @pytest.mark.parametrize(("name", "failure"), SAME_GROUP, ids=[c[0] for c in SAME_GROUP])
 def test_same_bug_same_fingerprint(name: str, failure: Failure) -> None:
-    # With frames, only the message's quoted identifiers are hashed, never its numbers or ids.
+    # With frames, the message is never hashed: not its numbers, ids, nor quoted names.
     assert fingerprint(failure).value == fingerprint(BASE).value
 
 
@@ -80,7 +85,6 @@ OTHER_GROUP = [
     ("other failing function", py_failure(inner="load_settings")),
     ("other caller", py_failure(caller="handle_signup")),
     ("chained", py_failure(chained=(("acme.errors.ConfigError", "bad config"),))),
-    ("other missing key, same code path", py_failure(message="'email'")),
     # Hard negative: the same test reaching another app caller is another bug.
     ("same test, other app caller", py_failure(caller="handle_sso")),
 ]
@@ -97,7 +101,6 @@ def test_frames_strategy_components_innermost_first() -> None:
     assert fp.components == (
         ("version", FINGERPRINT_VERSION),
         ("exception_type", "KeyError"),
-        ("message_identifiers", "user_id"),
         ("frame[0]:in_app", "acme/profile.py:load_profile"),
         ("frame[1]:in_app", "acme/auth.py:handle_login"),
     )
@@ -354,7 +357,7 @@ def test_explain_names_strategy_and_components() -> None:
     text = explain(fingerprint(BASE))
     assert "strategy 'frames'" in text
     assert "acme/profile.py:load_profile" in text
-    assert "not hashed: line and column numbers" in text
+    assert "not hashed: the message" in text and "line and column numbers" in text
 
 
 def test_explain_failure_names_library_rule_and_message_rules() -> None:
@@ -387,7 +390,66 @@ DISPLAY_CASES = [
             '  File "/home/<USER>/shop/src/a.py", line 7, in f\n'
             "KeyError: 'id'",
         ),
-        "Traceback (most recent call last):\n  File \"src/a.py\", line LINE, in f\nKeyError: 'id'",
+        "KeyError: 'id'\n  File \"src/a.py\", line LINE, in f",
+    ),
+    (
+        "pytest long format opens with code: the exception line goes first",
+        Failure(
+            "junit-xml",
+            "KeyError: 'sku'",
+            "    def price_of(sku):\n>       return PRICES[sku]\nE       KeyError: 'sku'\n\n"
+            "/home/runner/work/shop/shop/src/cart/catalog.py:12: KeyError",
+            "KeyError",
+        ),
+        "KeyError: 'sku'\n    def price_of(sku):\n>       return PRICES[sku]\n"
+        "E       KeyError: 'sku'\nsrc/cart/catalog.py:LINE: KeyError",
+    ),
+    (
+        "java frames keep no line numbers",
+        Failure(
+            "junit-xml",
+            "boom",
+            "java.lang.IllegalStateException: boom\n"
+            "\tat com.acme.billing.TokenView.render(TokenView.java:42)\n"
+            "\tat com.acme.billing.TokenView$Row.lambda$draw$0(TokenView.kt:7)",
+            "java.lang.IllegalStateException",
+        ),
+        "java.lang.IllegalStateException: boom\n"
+        "\tat com.acme.billing.TokenView.render(TokenView.java:LINE)\n"
+        "\tat com.acme.billing.TokenView$Row.lambda$draw$0(TokenView.kt:LINE)",
+    ),
+    (
+        "rust panic line and backtrace keep no line numbers",
+        Failure(
+            "plain-log",
+            "called `Option::unwrap()` on a `None` value",
+            "thread 'cart::tests::total' panicked at src/cart.rs:42:18:\n"
+            "called `Option::unwrap()` on a `None` value\n"
+            "   3: shop::cart::Cart::total\n             at ./src/cart.rs:42:18\n"
+            "   4: lib.rs:7:5",
+            "panicked",
+        ),
+        "thread 'cart::tests::total' panicked at src/cart.rs:LINE:\n"
+        "called `Option::unwrap()` on a `None` value\n"
+        "   3: shop::cart::Cart::total\n             at src/cart.rs:LINE\n"
+        "   4: lib.rs:LINE",
+    ),
+    (
+        "ports after a host name are not source positions",
+        Failure(
+            "plain-log", "x", "ConnectionError: api.example.com:443 refused", "ConnectionError"
+        ),
+        "ConnectionError: api.example.com:443 refused",
+    ),
+    (
+        "nothing but a test id: the id, repository-relative",
+        Failure(
+            "jest-json",
+            "",
+            "",
+            test_id="/home/runner/work/shop/shop/src/ui/Table.test.tsx > Table > renders rows",
+        ),
+        "src/ui/Table.test.tsx > Table > renders rows",
     ),
     (
         "go panic",
@@ -430,3 +492,120 @@ def test_fingerprint_carries_display_trace() -> None:
     assert fingerprint(
         Failure("plain-log", "x", JS_TRACE, "TypeError")
     ).normalised_trace.startswith("TypeError: Cannot read")
+
+
+def spec_failure(test_id: str, *, spec: str = "e2e/cart.spec.ts", message: str = "") -> Failure:
+    """A Playwright assertion inside an anonymous test callback: the only in-app frame."""
+    return Failure(
+        "playwright-json",
+        message or "expect(locator).toHaveText(expected)",
+        "",
+        "Error",
+        (
+            Frame(f"/home/runner/work/shop/shop/{spec}", None, 14, 5),
+            Frame("/home/runner/work/shop/shop/node_modules/playwright/lib/expect.js", "check", 9),
+        )[::-1],
+        test_id=test_id,
+        test_file=spec,
+        language="javascript",
+    )
+
+
+# (name, a, b, same group?)
+TEST_IDENTITY_CASES = [
+    (
+        "distinct tests in one spec file stay apart",
+        spec_failure("cart.spec.ts > shows the discounted total [chromium]"),
+        spec_failure("cart.spec.ts > shows the shipping fee [chromium]"),
+        False,
+    ),
+    (
+        "one test in two browsers is one group",
+        spec_failure("cart.spec.ts > shows the discounted total [chromium]"),
+        spec_failure("cart.spec.ts > shows the discounted total [firefox]"),
+        True,
+    ),
+    (
+        "parametrised cases of one test at one place merge",
+        spec_failure("cart.spec.ts > rounds totals [1]"),
+        spec_failure("cart.spec.ts > rounds totals [2]"),
+        True,
+    ),
+    (
+        "JSON title and console title of one test agree",
+        spec_failure("/home/runner/work/shop/shop/e2e/cart.spec.ts > Cart > shows the total"),
+        spec_failure("Cart › shows the total"),
+        True,
+    ),
+    (
+        "amounts in the assertion message do not split a test",
+        spec_failure(
+            "cart.spec.ts > shows the total", message='Expected: "$12.00" Received: "$11"'
+        ),
+        spec_failure("cart.spec.ts > shows the total", message='Expected: "$9.00" Received: "$8"'),
+        True,
+    ),
+    (
+        "same test name in two spec files stays apart",
+        spec_failure("cart.spec.ts > loads", spec="e2e/cart.spec.ts"),
+        spec_failure("checkout.spec.ts > loads", spec="e2e/checkout.spec.ts"),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "a", "b", "same"), TEST_IDENTITY_CASES, ids=[c[0] for c in TEST_IDENTITY_CASES]
+)
+def test_anonymous_test_bodies_are_told_apart_by_test_name(
+    name: str, a: Failure, b: Failure, same: bool
+) -> None:
+    assert (fingerprint(a).value == fingerprint(b).value) is same
+    assert ("test_name", "") not in fingerprint(a).components
+
+
+def test_named_app_frames_do_not_hash_the_test_name() -> None:
+    assert not any(k == "test_name" for k, _ in fingerprint(BASE).components)
+
+
+VARIANT_CASES = [
+    ("bare message", py_failure(message="'user_id'"), "'user_id'"),
+    ("junit message repeats the type", py_failure(message="KeyError: 'user_id'"), "'user_id'"),
+    ("numbers parameterised", py_failure(message="order 4411 not found"), "order <NUM> not found"),
+    ("first line only", py_failure(message="'sku'\n  during checkout 12"), "'sku'"),
+    (
+        "qualified type repeated",
+        py_failure(
+            exc="requests.exceptions.ConnectionError",
+            message="requests.exceptions."
+            "ConnectionError: HTTPConnectionPool(host='<HOST>', port=8081)",
+        ),
+        "HTTPConnectionPool(host=<VAL>, port=<VAL>)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "failure", "expected"), VARIANT_CASES, ids=[c[0] for c in VARIANT_CASES]
+)
+def test_message_variant(name: str, failure: Failure, expected: str) -> None:
+    assert message_variant(failure) == expected
+
+
+def deno_failure(name: str) -> Failure:
+    """Deno: ``Deno.test("...", () => {...})`` in ``main.ts``, a file not named like a test."""
+    return Failure(
+        "plain_log",
+        "",
+        "",
+        "Error",
+        (Frame("/home/runner/work/app/app/main.ts", None, 3, 9),),
+        test_id=name,
+        language="typescript",
+    )
+
+
+def test_anonymous_bodies_in_any_file_are_told_apart_by_test_name() -> None:
+    values = {fingerprint(deno_failure(f"test {i}")).value for i in range(3)}
+    assert len(values) == 3
+    assert fingerprint(deno_failure("exit(0)")).value != fingerprint(deno_failure("exit(1)")).value

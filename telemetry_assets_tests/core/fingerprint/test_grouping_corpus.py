@@ -1,9 +1,11 @@
 """Grouping quality on the labelled corpus: one fingerprint per bug, never two bugs per group.
 
 The corpus (``inputs/grouping/``) renders each bug several times through different formats,
-runners, workspaces, line numbers and ids, plus hard negatives (distinct bugs sharing the
-exception type and the top frame). It goes through the real parsers and redactor via
-``benchmarks/grouping_quality.py``, whose scoring functions these tests import.
+runners, workspaces, line numbers, ids and message parameters (``cross-format/`` holds one
+failure as a structured report and as a raw log for each language), plus hard negatives
+(distinct bugs sharing the exception type and the top frame, or an anonymous test body). It
+goes through the real parsers and redactor via ``benchmarks/grouping_quality.py``, whose scoring
+functions these tests import.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def test_every_artifact_is_labelled_and_every_label_exists() -> None:
         b for v in labels["artifacts"].values() if isinstance(v, dict) for b in v.values()
     }
     assert used == set(labels["bugs"])
-    assert 12 <= len(labels["bugs"]) <= 20
+    assert 12 <= len(labels["bugs"]) <= 30
 
 
 def test_every_artifact_parses_and_every_failure_is_labelled(
@@ -126,6 +128,12 @@ ROUTE_CASES = [
     ),
     ("only the test route differs (jest, Playwright helper, smoke script)", "js-cart-row-null-sku",
      None, True),
+    ("anonymous test bodies in one spec file: the test name tells them apart",
+     "pw-cart-total-text", "pw-cart-shipping-fee", False),
+    ("same panic message and runtime frames, other function", "go-nil-map-additem",
+     "go-nil-map-ledger-post", False),
+    ("same code path, the missing key varies: one group", "py-keyerror-user-id-login", None, True),
+    ("same code path, the property read varies: one group", "js-table-reading-id", None, True),
 ]  # fmt: skip
 
 
@@ -146,3 +154,15 @@ def test_test_routes_do_not_split_or_merge_bugs(
     assert len(fingerprints[bug]) == 1, f"{bug} split"
     if other is not None:
         assert (fingerprints[bug] == fingerprints[other]) is same
+
+
+def test_message_variants_of_one_group_are_counted(
+    corpus: tuple[list[object], list[str]],
+) -> None:
+    items, _ = corpus
+    variants = Counter(
+        GQ.message_variant(i.failure)  # type: ignore[attr-defined]
+        for i in items
+        if i.bug == "py-keyerror-user-id-login"  # type: ignore[attr-defined]
+    )
+    assert set(variants) == {"'user_id'", "'locale'"}

@@ -10,6 +10,9 @@ from telemetry_assets.core.fingerprint.normalise import (
     NAME_RULES,
     PATH_RULES,
     ROUTE_RULES,
+    canonical_test_name,
+    display_test_id,
+    is_anonymous_function,
     is_in_app,
     is_meaningful_message,
     library_rule_for,
@@ -367,3 +370,61 @@ def test_gopath_project_code_is_in_app() -> None:
     assert is_in_app(frame)
     assert not is_in_app(Frame(file="/usr/local/go/src/testing/testing.go", function="tRunner"))
     assert not is_in_app(Frame(file="x.go", module="testing", function="tRunner.func1"))
+
+
+TEST_NAME_CASES = [
+    ("jest json: file dropped",
+     "/home/runner/work/shop/shop/src/ui/Table.test.tsx > Table > renders rows",
+     "Table > renders rows"),
+    ("jest console separator", "Table › renders rows", "Table > renders rows"),
+    ("playwright console: project and position dropped",
+     "[chromium] › cart.spec.ts:12:5 › shows the total", "shows the total"),
+    ("playwright json: project suffix dropped", "cart.spec.ts > shows the total [firefox]",
+     "shows the total"),
+    ("pytest parametrisation", "tests/test_cart.py::test_round[2-half-up]", "test_round"),
+    ("pytest class", "tests/test_cart.py::TestCart::test_round[1]", "TestCart > test_round"),
+    ("junit dotted name keeps its last part", "tests.test_cart.test_round[3]", "test_round"),
+    ("junit 5 signature and case", "com.acme.CartTest.rounds(String, int)[2]", "rounds"),
+    ("a call with values is part of the name", "exit(0)", "exit(0)"),
+    ("brackets inside a title stay", "renders [x] icon", "renders [x] icon"),
+    ("nothing but a file", "src/ui/Table.test.tsx", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "test_id", "expected"), TEST_NAME_CASES,
+                         ids=[c[0] for c in TEST_NAME_CASES])  # fmt: skip
+def test_test_name(name: str, test_id: str, expected: str) -> None:
+    assert canonical_test_name(test_id) == expected
+
+
+DISPLAY_ID_CASES = [
+    ("gha workspace", "/home/runner/work/shop/shop/web/src/a.test.ts > A > b",
+     "web/src/a.test.ts > A > b"),
+    ("gitlab builds", "/builds/acme/shop/web/src/a.test.ts > A > b", "web/src/a.test.ts > A > b"),
+    ("windows runner", "D:\\a\\shop\\shop\\web\\src\\a.test.ts > A > b",
+     "web/src/a.test.ts > A > b"),
+    ("relative pytest id unchanged", "tests/test_a.py::test_b", "tests/test_a.py::test_b"),
+    ("junit id unchanged", "com.acme.ATest.b", "com.acme.ATest.b"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "test_id", "expected"), DISPLAY_ID_CASES,
+                         ids=[c[0] for c in DISPLAY_ID_CASES])  # fmt: skip
+def test_display_test_id(name: str, test_id: str, expected: str) -> None:
+    assert display_test_id(test_id) == expected
+
+
+ANONYMOUS_CASES = [
+    ("jest wrapper", "Object.<anonymous>", True),
+    ("mocha wrapper", "Context.<anonymous>", True),
+    ("no function at all", None, True),
+    ("python lambda", "<lambda>", True),
+    ("named function", "render", False),
+    ("script top level is a place", "<module>", False),
+]
+
+
+@pytest.mark.parametrize(("name", "function", "expected"), ANONYMOUS_CASES,
+                         ids=[c[0] for c in ANONYMOUS_CASES])  # fmt: skip
+def test_is_anonymous_function(name: str, function: str | None, expected: bool) -> None:
+    assert is_anonymous_function(function) is expected

@@ -99,3 +99,19 @@ def test_identical_fingerprints_are_not_reported() -> None:
 
 def test_pair_is_a_value() -> None:
     assert SimilarPair("a", "b", "r", 1.0) == SimilarPair("a", "b", "r", 1.0)
+
+
+def test_a_shared_message_variant_pairs_two_groups() -> None:
+    # Each representative printed another message; their groups' occurrences share one.
+    reps = {
+        "fa": with_frames("ConnectionError", message="upstream billing refused the connection"),
+        "fb": with_frames("TimeoutError", OTHER_STACK, message="read timed out after 3 tries"),
+    }
+    variants = {
+        "fa": ["upstream billing refused the connection", "upstream ledger unavailable"],
+        "fb": ["read timed out after <NUM> tries", "upstream ledger unavailable"],
+    }
+    assert similar_groups(reps) == []
+    assert similar_groups(reps, variants=variants) == [
+        SimilarPair("fa", "fb", "shared message variant 'upstream ledger unavailable'", 0.95)
+    ]

@@ -1,11 +1,14 @@
-"""The registry picks the right structured parser for each fixture, in its declared order."""
+"""The registry picks the right structured parser for each fixture, in its declared order.
+
+The registry is imported at module level: a parser module that fails to import is a collection
+error (a failure), never a skipped test.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from telemetry_assets.core.parsers import registry
 from telemetry_assets_tests.core.parsers._report_helpers import INPUTS
 
 CASES = [
@@ -22,30 +25,20 @@ CASES = [
 ]
 
 
-def _registry() -> Any:
-    try:
-        from telemetry_assets.core.parsers import registry
-    except ImportError as err:
-        pytest.skip(f"parser registry not importable yet: {err}")
-    return registry
-
-
 @pytest.mark.parametrize(("name", "fixture", "parser"), CASES, ids=[c[0] for c in CASES])
 def test_parser_for(name: str, fixture: str, parser: str) -> None:
     raw = (INPUTS / fixture).read_bytes()
-    chosen = _registry().parser_for(raw[:8192].decode("utf-8", errors="replace"), fixture)
+    chosen = registry.parser_for(raw[:8192].decode("utf-8", errors="replace"), fixture)
     assert chosen is not None and chosen.name == parser
 
 
 def test_unknown_json_goes_past_structured_parsers() -> None:
-    registry = _registry()
     chosen = registry.parser_for('{"coverage": {"lines": 81}}', "coverage.json")
     structured = {p.name for p in registry.PARSERS[:-1]}
     assert chosen is None or chosen.name not in structured
 
 
 def test_bracket_timestamped_log_is_read_not_quarantined() -> None:
-    registry = _registry()
     fixture = "grouping/plain-logs/worker-timeout.log"
     text = (INPUTS / fixture).read_text(encoding="utf-8")
     parser = registry.parser_for(text[:8192], fixture)

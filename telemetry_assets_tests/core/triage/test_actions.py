@@ -148,7 +148,7 @@ def test_render_format_and_owner() -> None:
 def test_unknown_owner_is_said_with_a_team() -> None:
     action = actions_for(tg(top_frame_file="src/api/client.py"))[0]
     assert "find an owner in protocol" in action.text
-    assert action.owner == "owner: unknown; suggested team: protocol"
+    assert action.owner == "unknown (suggested: protocol)"
 
 
 def test_top_five_primary_actions_of_the_worst_groups_first() -> None:

@@ -17,6 +17,7 @@ from telemetry_assets.core.triage.owners import (
     FixtureRepoFacts,
     GitRepoFacts,
     clean_path,
+    find_in_tree,
     resolve_owner,
     suggest_team,
 )
@@ -190,7 +191,7 @@ UNKNOWN_CASES = [
 def test_unknown_owner_with_suggested_team(name: str, g: GroupStats, team: str | None) -> None:
     got = resolve_owner(g, FixtureRepoFacts(None, {}))
     assert (got.owner, got.source, got.suggested_team) == ("unknown", "unknown", team)
-    assert got.display.startswith("owner: unknown")
+    assert got.display.startswith("unknown")
 
 
 @pytest.mark.parametrize(
@@ -285,3 +286,111 @@ def test_git_facts_outside_a_repository_know_nothing(tmp_path: Path, git_env: No
     facts = GitRepoFacts(tmp_path / "plain")
     assert facts.codeowners_text() is None
     assert facts.last_committers("src/app.py") == []
+
+
+# --- frames that name less than the repository path ------------------------------------------
+
+TREE_FILES = [
+    "CODEOWNERS",
+    "billing/src/main/java/com/acme/billing/TokenView.java",
+    "billing/src/main/kotlin/com/acme/billing/Ledger.kt",
+    "billing/src/test/java/com/acme/billing/TokenViewTest.java",
+    "services/cart/internal/cart/cart.go",
+    "src/acme/payments/tokens.py",
+    "web/src/ui/Table.tsx",
+    "web/src/ui/admin/Table.tsx",
+    "web/src/ui/Grid.jsx",
+    "services/cart/testdata/internal/cart/cart.go",
+]
+TREE_CODEOWNERS = """\
+/billing/ @acme/billing
+/services/cart/ @acme/cart
+/src/acme/payments/ @acme/payments
+/web/src/ui/ @acme/ui-team
+/web/src/ui/admin/ @acme/admin
+"""
+TREE_FACTS = FixtureRepoFacts(TREE_CODEOWNERS, {}, TREE_FILES)
+
+# (name, top frame path as occurrences store it, expected repository file, expected owner)
+TREE_CASES = [
+    (
+        "JVM class by package path",
+        "com/acme/billing/TokenView.java",
+        "billing/src/main/java/com/acme/billing/TokenView.java",
+        "@acme/billing",
+    ),
+    (
+        "Kotlin file by package path",
+        "com/acme/billing/Ledger.kt",
+        "billing/src/main/kotlin/com/acme/billing/Ledger.kt",
+        "@acme/billing",
+    ),
+    (
+        "Go import path, module prefix not in the repo; a testdata copy is deeper",
+        "github.com/acme/shop/internal/cart/cart.go",
+        "services/cart/internal/cart/cart.go",
+        "@acme/cart",
+    ),
+    (
+        "Python dotted module under src/",
+        "acme/payments/tokens.py",
+        "src/acme/payments/tokens.py",
+        "@acme/payments",
+    ),
+    (
+        "bundle under /app/dist/ names the compiled file",
+        "app/dist/ui/Table.js",
+        "web/src/ui/Table.tsx",
+        "@acme/ui-team",
+    ),
+    (
+        "webpack scheme",
+        "webpack://shop/./src/ui/admin/Table.tsx",
+        "web/src/ui/admin/Table.tsx",
+        "@acme/admin",
+    ),
+    ("compiled jsx", "dist/ui/Grid.js", "web/src/ui/Grid.jsx", "@acme/ui-team"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "repo_file", "owner"), TREE_CASES, ids=[c[0] for c in TREE_CASES]
+)
+def test_frames_are_found_in_the_repository_tree(
+    name: str, path: str, repo_file: str, owner: str
+) -> None:
+    assert find_in_tree(path, TREE_FILES) == repo_file
+    got = resolve_owner(at(path), TREE_FACTS)
+    assert (got.owner, got.source) == (owner, "codeowners")
+    assert repo_file in got.reason
+
+
+NOT_IN_TREE = [
+    ("a bare name shared by two files is ambiguous", "Table.tsx"),
+    ("no file of that name", "com/acme/orders/OrderService.java"),
+]
+
+
+@pytest.mark.parametrize(("name", "path"), NOT_IN_TREE, ids=[c[0] for c in NOT_IN_TREE])
+def test_tree_lookup_does_not_guess(name: str, path: str) -> None:
+    assert find_in_tree(path, TREE_FILES) is None
+
+
+def test_module_map_applies_to_the_file_found_in_the_tree() -> None:
+    facts = FixtureRepoFacts(None, {}, TREE_FILES)
+    got = resolve_owner(at("com/acme/billing/TokenView.java"), facts, {"billing/": "@acme/money"})
+    assert (got.owner, got.source) == ("@acme/money", "module_map")
+
+
+def test_git_facts_list_tracked_files_and_walk_plain_folders(
+    history_repo: Path, tmp_path: Path
+) -> None:
+    facts = GitRepoFacts(history_repo)
+    assert "src/sync/retry.py" in facts.list_files()
+    plain = tmp_path / "plain" / "src" / "main" / "java" / "com" / "acme"
+    plain.mkdir(parents=True)
+    (plain / "TokenView.java").write_text("class TokenView {}\n", encoding="utf-8")
+    (tmp_path / "plain" / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "plain" / "node_modules" / "x" / "TokenView.java").write_text("", "utf-8")
+    walked = GitRepoFacts(tmp_path / "plain").list_files()
+    assert list(walked) == ["src/main/java/com/acme/TokenView.java"]
