@@ -290,6 +290,11 @@ def _frames_strategy(failure: Failure) -> tuple[tuple[str, str], ...] | None:
         name = canonical_test_name(failure.test_id or "")
         if name:
             parts.append(("test_name", name))
+        elif failure.test_id is None:
+            # A crash outside any test whose frames name a file but no code (a Rust panic
+            # printed without a backtrace, ``at /app/x.js:3:9``): two panics in one file are
+            # two bugs unless they say the same thing.
+            parts.append(("message_variant", message_variant(failure)))
     return tuple(parts)
 
 

@@ -609,3 +609,39 @@ def test_anonymous_bodies_in_any_file_are_told_apart_by_test_name() -> None:
     values = {fingerprint(deno_failure(f"test {i}")).value for i in range(3)}
     assert len(values) == 3
     assert fingerprint(deno_failure("exit(0)")).value != fingerprint(deno_failure("exit(1)")).value
+
+
+@pytest.mark.parametrize(
+    ("name", "message_a", "message_b", "same"),
+    [
+        (
+            "two different panics of one file without a backtrace are two bugs",
+            "called `Result::unwrap()` on an `Err` value: Timeout { after_ms: 5000 }",
+            "index out of bounds: the len is 0 but the index is 0",
+            False,
+        ),
+        (
+            "the same panic with other numbers is one bug",
+            "index out of bounds: the len is 0 but the index is 0",
+            "index out of bounds: the len is 3 but the index is 7",
+            True,
+        ),
+    ],
+)
+def test_a_crash_whose_frames_name_no_code_is_told_apart_by_its_message(
+    name: str, message_a: str, message_b: str, same: bool
+) -> None:
+    def panic(message: str, line: int) -> Failure:
+        frame = Frame(file="src/worker.rs", function=None, line=line, in_app=True)
+        return Failure(
+            source_format="plain_log",
+            message=message,
+            trace=f"thread 'worker-1' panicked at src/worker.rs:{line}:9:\n{message}",
+            exception_type="panic",
+            frames=(frame,),
+            language="rust",
+            kind="crash",
+        )
+
+    a, b = fingerprint(panic(message_a, 57)), fingerprint(panic(message_b, 91))
+    assert (a.value == b.value) is same
