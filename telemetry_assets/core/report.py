@@ -28,6 +28,11 @@ class SeverityParts(_Model):
     raw: float
 
 
+class MessageVariant(_Model):
+    message: str
+    count: int
+
+
 class ReportGroup(_Model):
     fingerprint: str
     sample_trace: str
@@ -54,8 +59,15 @@ class ReportGroup(_Model):
     regressed: bool = False
     rising: bool = False
     likely_flaky: bool = False
+    """The same test failed and passed in the window (another run, or a retry)."""
     similar_to: list[str] = Field(default_factory=list)
     fingerprint_strategy: str | None = None
+    flaky_count: int = 0
+    """Occurrences this week that failed and then passed on a retry in the same run."""
+    message_variants: list[MessageVariant] = Field(default_factory=list)
+    """Occurrences per parameterised message, most frequent first (not part of the hash)."""
+    grouping_rule: str | None = None
+    """The repository grouping rule that added a field to this group's fingerprint, if any."""
 
 
 class Action(_Model):
@@ -74,6 +86,14 @@ class PrivacyAudit(_Model):
     residual_pii_check: str = "passed"
     raw_logs_written: bool = False
     statement: str = ""
+    withheld_artifacts: int = 0
+    """Artifacts the privacy gate withheld: a residual finding after redaction, none of their
+    text kept (each is listed under ``quarantined`` with ``withheld: true``)."""
+    withheld_by_detector: dict[str, int] = Field(default_factory=dict)
+    """Detector -> withheld artifacts with at least one finding of it."""
+    reviewed_findings_allowed: int = 0
+    """Findings the repository policy lists as reviewed and harmless, so not withheld."""
+    reviewed_by_detector: dict[str, int] = Field(default_factory=dict)
 
 
 class SkippedSummary(_Model):
@@ -85,6 +105,10 @@ class QuarantinedArtifact(_Model):
     path: str
     run_id: str
     reason: str
+    withheld: bool = False
+    """Quarantined by the privacy gate (``reason`` starts with ``withheld: residual finding``)."""
+    detectors: list[str] = Field(default_factory=list)
+    """For a withheld artifact: the detectors that found something (no digests or text here)."""
 
 
 class Sources(_Model):
@@ -119,6 +143,8 @@ class Report(_Model):
     baseline_window: Window | None = None
     total_groups: int = 0
     top_severity: float = 0.0
+    flaky_errors: int = 0
+    """Errors of the report week that failed and then passed on a retry in the same run."""
     fingerprint_version: str | None = None
     actions: list[Action] = Field(default_factory=list)
     sources: Sources | None = None

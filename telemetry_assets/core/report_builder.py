@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -17,8 +17,15 @@ from telemetry_assets.core.cells import text
 from telemetry_assets.core.fingerprint.fingerprint import FINGERPRINT_VERSION
 from telemetry_assets.core.manifest import Manifest
 from telemetry_assets.core.models import GroupStats
+from telemetry_assets.core.privacy import (
+    WithheldArtifact,
+    is_withheld,
+    reviewed_counts,
+    withheld_artifacts,
+)
 from telemetry_assets.core.report import (
     Action,
+    MessageVariant,
     PrivacyAudit,
     QuarantinedArtifact,
     Report,
@@ -40,6 +47,7 @@ TOP_GROUPS_IN_JSON = 50
 """The JSON lists the 50 highest-ranked groups; the Parquet file has every occurrence."""
 
 NOT_OPTED_IN_REASONS = frozenset({"not opted in", "no run.json", "unreadable run.json"})
+_NONE = WithheldArtifact(path="", run_id="", detectors={}, digests=())
 
 
 def triaged_from_tables(groups: Sequence[GroupStats], scored: pd.DataFrame) -> list[TriagedGroup]:
@@ -137,6 +145,11 @@ def build_report(
                 rising=t.flags.rising,
                 likely_flaky=t.flags.flaky,
                 similar_to=similar_map.get(g.fingerprint, []),
+                flaky_count=g.flaky_count,
+                message_variants=[
+                    MessageVariant(message=m, count=n) for m, n in g.message_variants
+                ],
+                grouping_rule=g.grouping_rule,
             )
         )
     ok = artifacts[artifacts["status"] == "ok"] if not artifacts.empty else artifacts
@@ -146,11 +159,22 @@ def build_report(
         counts = json.loads(value) if value else {}
         rule_matches.update(counts)
         redacted_artifacts += 1 if counts else 0
+    withheld = {(w.path, w.run_id): w for w in withheld_artifacts(artifacts)}
     quarantined = [
-        QuarantinedArtifact(path=r["artifact"], run_id=r["run_id"], reason=str(r["reason"]))
+        QuarantinedArtifact(
+            path=r["artifact"],
+            run_id=r["run_id"],
+            reason=str(r["reason"]),
+            withheld=is_withheld(r["reason"]),
+            detectors=sorted(withheld.get((r["artifact"], r["run_id"]), _NONE).detectors),
+        )
         for r in artifacts.to_dict("records")
         if r["status"] != "ok"
     ]
+    withheld_by_detector: Counter[str] = Counter(
+        name for w in withheld.values() for name in w.detectors
+    )
+    reviewed = reviewed_counts(ok)
     formats: Counter[str] = Counter(str(f) for f in ok.get("format", []) if f)
     runs_without_opt_in: Counter[str] = Counter(
         (s.provider or "unknown")
@@ -177,7 +201,7 @@ def build_report(
         SimilarGroups(a=r["a"], b=r["b"], reason=r["reason"], score=round(float(r["score"]), 3))
         for r in similar.to_dict("records")
     ]
-    limitations = _limitations(manifest, quarantined, sources, total_errors)
+    limitations = _limitations(manifest, quarantined, sources, total_errors, window.report_date)
     limitations.extend(extra_limitations)
     return Report(
         generated_at=generated_at,
@@ -188,6 +212,7 @@ def build_report(
         groups=groups,
         total_groups=len(ranked),
         top_severity=max((t.severity.score for t in ranked), default=0.0),
+        flaky_errors=sum(t.stats.flaky_count for t in ranked),
         fingerprint_version=FINGERPRINT_VERSION,
         privacy_audit=PrivacyAudit(
             rule_matches=dict(sorted(rule_matches.items())),
@@ -199,7 +224,17 @@ def build_report(
                 "Raw log text was read in memory only. Every persisted value (intermediate "
                 "tables, this report, the Parquet file) passed the independent residual-PII "
                 "check before it was written."
+                + (
+                    f" {len(withheld)} artifact(s) still held a residual finding after "
+                    "redaction and were withheld: none of their text was kept."
+                    if withheld
+                    else ""
+                )
             ),
+            withheld_artifacts=len(withheld),
+            withheld_by_detector=dict(sorted(withheld_by_detector.items())),
+            reviewed_findings_allowed=sum(reviewed.values()),
+            reviewed_by_detector=dict(sorted(reviewed.items())),
         ),
         actions=[
             Action(
@@ -216,7 +251,7 @@ def build_report(
         quarantined=quarantined,
         similar_groups=similar_models,
         limitations=limitations,
-        next_steps=_next_steps(sources, quarantined),
+        next_steps=_next_steps(sources, quarantined, window.report_date),
         policy=dict(policy),
         issue_templates=list(issue_templates),
     )
@@ -233,15 +268,25 @@ def _limitations(
     quarantined: Sequence[QuarantinedArtifact],
     sources: Sources,
     total_errors: int,
+    report_date: date,
 ) -> list[str]:
     out = []
     if not manifest.runs:
         out.append("No opt-in sources found for this window: nothing was collected.")
     elif total_errors == 0:
         out.append("Opted-in runs were found, but none of them holds a failure in the report week.")
-    if quarantined:
+    withheld = [q for q in quarantined if q.withheld]
+    unreadable = len(quarantined) - len(withheld)
+    if unreadable:
+        out.append(f"{unreadable} artifact(s) were quarantined and not analysed (see the list).")
+    if withheld:
+        detectors = Counter(name for q in withheld for name in q.detectors)
+        named = ", ".join(f"{k} ({v})" for k, v in sorted(detectors.items()))
         out.append(
-            f"{len(quarantined)} artifact(s) were quarantined and not analysed (see the list)."
+            f"{len(withheld)} artifact(s) were withheld by the privacy gate: the independent "
+            f"detector still found something after redaction ({named}). None of their text was "
+            f"kept and their failures are not counted; privacy-audit-request-{report_date}.md "
+            "lists them with the findings' digests."
         )
     for provider, n in sources.runs_without_opt_in.items():
         out.append(
@@ -253,17 +298,25 @@ def _limitations(
     return out
 
 
-def _next_steps(sources: Sources, quarantined: Sequence[QuarantinedArtifact]) -> list[str]:
+def _next_steps(
+    sources: Sources, quarantined: Sequence[QuarantinedArtifact], report_date: date
+) -> list[str]:
     steps = []
     if sources.runs_without_opt_in:
         steps.append(
             "File the ready-made opt-in requests (issues/D/opt-in-<provider>.md) with the "
             "providers listed above."
         )
-    if quarantined:
+    if any(not q.withheld for q in quarantined):
         steps.append(
             "Check the quarantined artifacts' producers: a corrupt or unknown report format "
             "hides failures from this rollup."
+        )
+    if any(q.withheld for q in quarantined):
+        steps.append(
+            f"Review the withheld artifacts (privacy-audit-request-{report_date}.md): fix the "
+            "redaction rule for a real secret, or list a harmless finding's digest under "
+            "`privacy.reviewed_findings` in the repository policy, then re-materialize."
         )
     if "plain-log" in sources.formats and len(sources.formats) == 1:
         steps.append(

@@ -18,7 +18,21 @@ ignored: a typo in ``enabled`` must not turn telemetry back on. Example::
     {"enabled": true,
      "automation": {"issues": false, "pull_request": true},
      "collection": {"allow_placement_opt_in": true, "providers": ["github-actions"],
-                    "job_types": ["unit", "visual"]}}
+                    "job_types": ["unit", "visual"]},
+     "privacy": {"reviewed_findings": [
+         {"digest": "fd1:<hex>", "reason": "fuzz corpus id, not a secret"}]}}
+
+``privacy.reviewed_findings`` lists residual-detector findings a maintainer looked at and found
+harmless, by digest (a hash of the detector's name and the matched value, printed by
+``telemetry-sanitize --explain`` and by the privacy audit request; never the value itself). A
+finding with a listed digest does not withhold its artifact; it is counted as reviewed.
+
+``grouping.rules`` adds a field to the fingerprint of the failures a rule matches, for those
+failures only (every other group keeps its fingerprint), e.g. the errors of a generic
+process-runner helper, which share their frames whatever command failed::
+
+    {"grouping": {"rules": [{"name": "runner-commands", "function": "run_command",
+                             "path": "*/tools/proc.py", "add": "message"}]}}
 
 Gates (:func:`telemetry_gate`, :func:`issues_gate`, :func:`pull_request_gate`,
 :func:`collection_gate`) return a :class:`Gate` with a reason the report can print verbatim.
@@ -32,10 +46,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from telemetry_assets.core.fingerprint.fingerprint import GroupingRule
 from telemetry_assets.core.models import JOB_TYPES
 
 POLICY_JSON = "telemetry.policy.json"
@@ -69,11 +84,103 @@ class Collection(_Strict):
         return value
 
 
+FINDING_DIGEST = re.compile(r"fd1:[0-9a-f]{64}")
+"""A residual finding's digest as the detector writes it: ``fd1:`` and 64 lowercase hex digits."""
+
+
+class ReviewedFinding(_Strict):
+    digest: str
+    reason: str
+    """Why this is not personal data or a secret; required, so the review is on record."""
+
+    @field_validator("digest")
+    @classmethod
+    def _digest_format(cls, value: str) -> str:
+        if not FINDING_DIGEST.fullmatch(value):
+            raise ValueError("a finding digest is 'fd1:' followed by 64 lowercase hex digits")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say why the finding is harmless (the reason is empty)")
+        return value
+
+
+class Privacy(_Strict):
+    reviewed_findings: list[ReviewedFinding] = []
+
+    @property
+    def reviewed_digests(self) -> frozenset[str]:
+        return frozenset(f.digest for f in self.reviewed_findings)
+
+
+class GroupingRuleModel(_Strict):
+    """One grouping rule: the failures it matches get ``add`` in their fingerprint's hash.
+
+    ``exception_type`` (a glob on the type as printed or as its last dotted name), ``function``
+    and ``path`` (globs on the frames that decide the group) must all hold; at least one is
+    required. ``add`` is ``message`` (the parameterised first line) or a named field.
+    """
+
+    name: str
+    add: Literal["message", "test_id", "test_file", "kind", "source_format"] = "message"
+    exception_type: str | None = None
+    function: str | None = None
+    path: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_given(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][\w.-]{0,63}", value):
+            raise ValueError("a rule name is 1-64 letters, digits, '.', '_' or '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_condition(self) -> GroupingRuleModel:
+        if self.exception_type is None and self.function is None and self.path is None:
+            raise ValueError(
+                f"grouping rule {self.name!r} needs exception_type, function or path "
+                "(a rule without one would regroup every failure)"
+            )
+        return self
+
+    def to_rule(self) -> GroupingRule:
+        return GroupingRule(
+            name=self.name,
+            add=self.add,
+            exception_type=self.exception_type,
+            function=self.function,
+            path=self.path,
+        )
+
+
+class Grouping(_Strict):
+    rules: list[GroupingRuleModel] = []
+    """Checked in order; the first rule that matches a failure applies (like server-side
+    fingerprint rules), and failures no rule matches keep their default fingerprint."""
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_names(cls, value: list[GroupingRuleModel]) -> list[GroupingRuleModel]:
+        names = [r.name for r in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"grouping rule names must be unique: {duplicates}")
+        return value
+
+    def fingerprint_rules(self) -> tuple[GroupingRule, ...]:
+        return tuple(r.to_rule() for r in self.rules)
+
+
 class TelemetryPolicy(_Strict):
     enabled: bool = True
     """``false`` forbids telemetry outright: the run stops and the report says why."""
     automation: Automation = Automation()
     collection: Collection = Collection()
+    privacy: Privacy = Privacy()
+    grouping: Grouping = Grouping()
 
 
 class PolicyError(ValueError):
