@@ -60,8 +60,11 @@ MAX_MESSAGE_VARIANTS = 5
 MAX_SAMPLE_RUNS = 5
 MAX_TEST_IDS = 10
 
-# Words that route a group to security review when they appear in its frames or message.
-_KEYWORD = re.compile(r"[a-z][a-z0-9]{2,}")
+# Words that route a group to security review or a team when they appear in its frames or
+# message. Deliberately not kept: hash-like runs (two or more digits, or longer than 24 letters):
+# they name no subject, and the stored keyword list must not carry fragments of digests or ids.
+_KEYWORD = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]{2,23}(?![a-z0-9])")
+_MAX_KEYWORD_DIGITS = 1
 
 
 def empty_occurrences() -> pd.DataFrame:
@@ -76,7 +79,11 @@ def _keywords(texts: Iterable[str | None]) -> tuple[str, ...]:
     words: set[str] = set()
     for value in texts:
         if value:
-            words.update(_KEYWORD.findall(value.lower()))
+            words.update(
+                w
+                for w in _KEYWORD.findall(value.lower())
+                if sum(c.isdigit() for c in w) <= _MAX_KEYWORD_DIGITS
+            )
     return tuple(sorted(words))
 
 
