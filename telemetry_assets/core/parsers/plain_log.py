@@ -217,17 +217,19 @@ def _iter_lines(text: str) -> Iterator[str]:
 
 
 def _summary_matches(section_id: str, summary_id: str) -> bool:
-    """``TestCart.test_total`` (section header) vs ``tests/test_cart.py::TestCart::test_total``."""
+    """``TestCart.test_total`` (section header) vs ``tests/test_cart.py::TestCart::test_total``;
+    a plugin's item may title its section in its own words, ending with the item's name
+    (``usecase: apply_coupon`` for ``specs/test_coupons.yaml::apply_coupon``)."""
     if section_id == summary_id:
         return True
     parts = summary_id.split("::")
-    return section_id in (".".join(parts[1:]), parts[-1])
+    return section_id in (".".join(parts[1:]), parts[-1]) or section_id.endswith(" " + parts[-1])
 
 
 def _failure(found: FoundTrace) -> Failure:
     info = found.info
     test_id = info.test_id
-    test_file = None
+    test_file = info.test_file
     if info.language == "python" and test_id and "::" in test_id:
         test_file = test_id.split("::", 1)[0]  # a pytest node id starts with its file
     kind: FailureKind = info.kind or ("failure" if test_id else "crash")
@@ -244,6 +246,56 @@ def _failure(found: FoundTrace) -> Failure:
         occurred_at=found.stamp,
         chained=info.chained,
     )
+
+
+def _failures_of(found: FoundTrace) -> list[Failure]:
+    """One failure per test the trace names: itself, then each test it was shared with."""
+    failure = _failure(found)
+    return [failure, *(replace(failure, test_id=t) for t in found.info.shared_with)]
+
+
+def _drop_repeats(traces: list[FoundTrace]) -> list[FoundTrace]:
+    """Jest reprints every failed test under ``Summary of all failing tests``: a JavaScript
+    failure with the same test id, exception, message and frames as an earlier one is that
+    reprint. Likewise a JavaScript error printed with ``console.log`` and then thrown uncaught
+    (Deno's ``error: Uncaught``, a crash the parser marks as such) is one event, the crash: an
+    earlier trace with the same exception, message and frames outside any test is dropped.
+    Other languages are left alone: a log of two runs of a suite holds two failures."""
+    crashes = {
+        (t.info.exception_type, t.info.message, t.info.frames): i
+        for i, t in enumerate(traces)
+        if t.info.language == "javascript" and t.info.kind == "crash" and t.info.frames
+    }
+    seen: set[tuple[object, ...]] = set()
+    kept: list[FoundTrace] = []
+    for i, trace in enumerate(traces):
+        info = trace.info
+        key = (info.test_id, info.exception_type, info.message, info.frames)
+        if info.language == "javascript":
+            if info.test_id and key in seen:
+                continue
+            if not info.test_id and crashes.get(key[1:], i) > i:
+                continue  # logged before the same error escaped
+        seen.add(key)
+        kept.append(trace)
+    return kept
+
+
+# Runners that re-enter a test and print one block per pass (doctest runs a test case once per
+# subcase path): consecutive traces of the same test are one failure, the first pass's.
+_REENTERED_LANGUAGES = frozenset({"cpp"})
+
+
+def _merge_reentered(traces: list[FoundTrace]) -> list[FoundTrace]:
+    kept: list[FoundTrace] = []
+    for trace in traces:
+        info = trace.info
+        if kept and info.test_id and info.language in _REENTERED_LANGUAGES:
+            last = kept[-1].info
+            if last.language == info.language and last.test_id == info.test_id:
+                continue
+        kept.append(trace)
+    return kept
 
 
 def _merge_summaries(traces: list[FoundTrace]) -> list[FoundTrace]:
@@ -365,7 +417,8 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     if cut:
         notes.append(f"{cut} lines longer than {MAX_LINE_CHARS} characters were cut")
     if found:
-        failures = [_failure(t) for t in _merge_summaries(found)]
+        merged = _merge_reentered(_drop_repeats(_merge_summaries(found)))
+        failures = [f for t in merged for f in _failures_of(t)]
     else:
         failures = errors.finish() if errors is not None else []
         if failures:

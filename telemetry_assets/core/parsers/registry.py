@@ -16,16 +16,22 @@ from telemetry_assets.core.parsers import (
     mocha_json,
     plain_log,
     playwright_json,
+    teamcity,
+    trx,
 )
 from telemetry_assets.core.parsers.base import FunctionParser, Parser
 
 PARSERS: tuple[Parser, ...] = (
+    # Before JUnit, which claims any XML document: TRX and xUnit v2 are .NET's own.
+    FunctionParser(trx.NAME, trx.sniff, trx.parse),
     FunctionParser(junit.NAME, junit.sniff, junit.parse),
     FunctionParser(playwright_json.NAME, playwright_json.sniff, playwright_json.parse),
     FunctionParser(jest_json.NAME, jest_json.sniff, jest_json.parse),
     FunctionParser(mocha_json.NAME, mocha_json.sniff, mocha_json.parse),
     FunctionParser(go_test_json.NAME, go_test_json.sniff, go_test_json.parse),
     FunctionParser(go_test_text.NAME, go_test_text.sniff, go_test_text.parse),
+    # Before the plain log: a TeamCity stream is text whose service messages carry the structure.
+    FunctionParser(teamcity.NAME, teamcity.sniff, teamcity.parse),
     # Last: accepts any text.
     FunctionParser(plain_log.NAME, plain_log.sniff, plain_log.parse, plain_log.parse_lines),
 )

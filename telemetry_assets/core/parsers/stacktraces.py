@@ -23,7 +23,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from telemetry_assets.core.models import FailureKind
-from telemetry_assets.core.parsers.languages import go, java, node, python, rust
+from telemetry_assets.core.parsers.languages import (
+    cpp,
+    dart,
+    deno,
+    dotnet,
+    elixir,
+    go,
+    java,
+    js_runners,
+    jvm_runners,
+    node,
+    php,
+    python,
+    ruby,
+    rust,
+    service_messages,
+    swift,
+)
 from telemetry_assets.core.parsers.languages.base import (
     Language,
     Reader,
@@ -53,8 +70,19 @@ LANGUAGES: tuple[Language, ...] = (
     python.LANGUAGE,
     go.LANGUAGE,
     rust.LANGUAGE,
+    dotnet.LANGUAGE,  # .NET ``at`` frames (spaces or `` in path:line``): before Java's
+    jvm_runners.LANGUAGE,  # Gradle/Spock/MUnit/ANR blocks hold JVM frames: before Java
     java.LANGUAGE,
+    deno.LANGUAGE,  # before Node: its ERRORS entries hold V8 frames
+    *js_runners.LANGUAGES,  # AVA, Vitest, TAP: before Node and PHP (AVA's ``✘`` lines)
     node.LANGUAGE,
+    dart.LANGUAGE,
+    swift.LANGUAGE,
+    php.LANGUAGE,
+    cpp.LANGUAGE,
+    ruby.LANGUAGE,
+    elixir.LANGUAGE,
+    service_messages.LANGUAGE,
 )
 
 _ALIASES = {
@@ -95,10 +123,39 @@ class FoundTrace:
 # Deliberately not matched: ``at`` anywhere but first on the line, lowercase ``failed``.
 _MAY_OPEN = re.compile(
     r"""(?:
-        \s*(?:at\ |---\ FAIL:\ |Traceback|\+|●)   # frames, go test FAIL, Python headers, Jest
+        \s*+(?:at\ |---\ FAIL:\ |Traceback|\+|●  # frames, go test FAIL, Python headers, Jest
+          | \d+\)\ | \*\*\ \( | ✘ | from\ | (?:FAILED|ERROR)\ \  | Scenario: | \[\ RUN\ 
+          | not\ ok\  | FAIL\s | Uncaught\ exception\ in\  | Unhandled\ rejection\ in\ 
+          | Condition\ not\ satisfied: | APPLICATION\ FAILED | thread\ ' | File\ ")
+          # numbered entries (PHPUnit, RSpec, ExUnit), Elixir ``** (E)``, testdox, Ruby ``from``
+          # frames, Pest blocks, doctest BDD scenarios, GoogleTest tests; TAP results, Vitest
+          # failures, AVA crashes, Spock messages, Spring Boot's analysis, Rust panics (indented
+          # by old cargo test), Python's bare ``File "x", line N``. One possessive ``\s*+``
+          # group for the indented openers: every separate group, and every retry of a shorter
+          # indentation, costs each line of the log another pass.
       | ___ | FAILED\  | ERROR\                   # pytest section headers and summary lines
       | panic:\  | fatal\ error:\  | goroutine\    # Go crashes and goroutine dumps
-      | thread\ ' | ----\                         # Rust panics and cargo test output headers
+      | ----\                                      # cargo test output headers
+      | note:\ (?:test|the\ test)                   # libtest failures without a panic
+      | test\ \S+\ \.\.\.\ error:\                    # Miri's report on libtest's test line
+      | E\                                         # pytest report fragments
+      | (?=[-e(\[=])(?:error:\ | expected:< | \[AggregateError | \(Use\ `node\  | ==>\ X\ 
+          | -----\ pid\ )
+        # Deno errors, Kotest messages, Node's uncaught AggregateError or value, MUnit failures,
+        # Android ANRs (behind a first-character test: a line starting otherwise costs one step)
+      | \ {4}[\w$.]++\ at\                         # Gradle's short ``Type at File.java:21``
+      | TEST\ CASE: | PHP(?:Unit)?\ | Fatal\ error: | Parse\ error: | exception\ '
+      | An\ error\ occurred\  | \[\d\d-[A-Z][a-z][a-z]-\d{4}\ [^]]*\]\ PHP\ 
+      | \#\#teamcity\[testFailed\  | \[-{10}\]\ 
+        # doctest test cases, PHP errors (bare, in PHP's error_log) and PHPUnit's header, RSpec
+        # errors outside examples, TeamCity test failures further down a log, GoogleTest's lines
+        # between tests (suite set-up and environment failures)
+      | [A-Z][\w:]*+(?<=Error|ption)\ \( | \ [A-Z][\w:]*+(?<=Error|ption)\ \(
+        # Rails ``NoMethodError (msg):`` (possessive: a long first word costs one pass)
+      | \[xUnit\.net\  | Unhandled\ [Ee]xception: | Test\ [Cc]ase\ '
+      | [^\w\s]{1,4}\s*Test\  | ::error\ ::
+        # xUnit console blocks, Dart VM crashes, XCTest cases, Swift Testing results (also as
+        # xcbeautify renders them for GitHub Actions)
     )""",
     re.VERBOSE,
 )
@@ -184,7 +241,11 @@ class TraceScanner:
         """Take a cleaned ``line`` only if it is ordinary: no trace is open and no language could
         start one or name a test at it (the hot path of a log scan: one match, two appends).
         ``False``: nothing was done and the line must go to :meth:`feed_clean`."""
-        if self._block is not None or _MAY_OPEN.match(line) is not None or "<<< " in line:
+        if (
+            self._block is not None
+            or _MAY_OPEN.match(line) is not None
+            or "<<< " in line
+        ):
             return False
         if self._context is not None:
             self._context_age += 1

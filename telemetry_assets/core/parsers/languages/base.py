@@ -40,6 +40,11 @@ class TraceInfo:
     test_id: str | None = None
     kind: FailureKind | None = None
     summary: bool = False
+    test_file: str | None = None
+    """The file of the test the trace names, when the runner prints it (``./spec/x_spec.rb``)."""
+    shared_with: tuple[str, ...] = ()
+    """Further tests that failed with this very error, printed once under several test names
+    (Vitest's merged identical errors): each is one more failure with the same trace."""
 
 
 class Reader(Protocol):
@@ -145,7 +150,7 @@ _BOUNDARY = re.compile(
       | _{3,}\ .*\ _{3,}$           # pytest test section header
       | (?:FAILED|ERROR|PASSED)\ \S+::
       | panic:\ | fatal\ error:\ | goroutine\ \d+\ 
-      | thread\ '[^']*'\ panicked\ at
+      | thread\ '[^']*'(?:\ \([^)\s]*\))?\ panicked\ at
       | \#\#\[ | ::(?:error|warning|group|endgroup)
       | ---\ (?:FAIL|PASS):\ | ===\ RUN
       | test\ \S+\ \.\.\.\ 
