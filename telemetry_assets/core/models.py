@@ -55,7 +55,8 @@ class Failure:
     test_file: str | None = None
     kind: FailureKind = "failure"
     language: str | None = None
-    """``python``, ``java``, ``javascript``, ``go``, ``rust`` or ``None`` when unknown."""
+    """``python``, ``java``, ``javascript``, ``go``, ``rust``, ``csharp``, ``swift``, ``dart``,
+    ``php``, ``cpp``, ``ruby``, ``elixir``, or ``None`` when unknown."""
     occurred_at: datetime | None = None
     """Timezone-aware UTC when the format carries a timestamp, else ``None``."""
     flaky: bool = False
