@@ -126,11 +126,13 @@ _MAY_OPEN = re.compile(
         \s*+(?:at\ |---\ FAIL:\ |Traceback|\+|●  # frames, go test FAIL, Python headers, Jest
           | \d+\)\ | \*\*\ \( | ✘ | from\ | (?:FAILED|ERROR)\ \  | Scenario: | \[\ RUN\ 
           | not\ ok\  | FAIL\s | Uncaught\ exception\ in\  | Unhandled\ rejection\ in\ 
-          | Condition\ not\ satisfied: | APPLICATION\ FAILED | thread\ ' | File\ ")
+          | Condition\ not\ satisfied: | APPLICATION\ FAILED | thread\ ' | File\ "
+          | Failed\ \S)
           # numbered entries (PHPUnit, RSpec, ExUnit), Elixir ``** (E)``, testdox, Ruby ``from``
           # frames, Pest blocks, doctest BDD scenarios, GoogleTest tests; TAP results, Vitest
           # failures, AVA crashes, Spock messages, Spring Boot's analysis, Rust panics (indented
-          # by old cargo test), Python's bare ``File "x", line N``. One possessive ``\s*+``
+          # by old cargo test), Python's bare ``File "x", line N``, VSTest's ``Failed X [1 ms]``.
+          # One possessive ``\s*+``
           # group for the indented openers: every separate group, and every retry of a shorter
           # indentation, costs each line of the log another pass.
       | ___ | FAILED\  | ERROR\                   # pytest section headers and summary lines

@@ -66,6 +66,24 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
         ],
     ),
     (
+        "vstest-console-logger-failed-blocks-without-their-captured-output",
+        "dotnet/vstest-console.log",
+        [
+            {
+                "test_id": "Acme.Checkout.Tests.PaymentTests.DeclinedCardThrows",
+                "exception_type": "System.InvalidOperationException",
+                "message": "Gateway returned 502",
+                "functions": ["InvokeMethod", "DeclinedCardThrows", "Charge"],
+                "in_app": [False, True, True],
+            },
+            {
+                "test_id": "Acme.Checkout.Tests.CartTests.TotalsInEuro",
+                "exception_type": "Assert.Equal",
+                "innermost": ("/src/tests/Acme.Checkout.Tests/CartTests.cs", "TotalsInEuro"),
+            },
+        ],
+    ),
+    (
         "dart-async-crash-with-source-excerpt",
         "dart/unhandled-async.log",
         [

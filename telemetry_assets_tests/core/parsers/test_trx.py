@@ -17,6 +17,7 @@ INPUTS = Path(__file__).resolve().parents[2] / "inputs"
 TRX = INPUTS / "dotnet" / "checkout-tests.trx"
 XUNIT = INPUTS / "dotnet" / "checkout-tests.xunit.xml"
 CONSOLE = INPUTS / "plain_log" / "dotnet" / "xunit-console.log"
+VSTEST = INPUTS / "plain_log" / "dotnet" / "vstest-console.log"
 
 
 def _failures(path: Path) -> dict[str, Failure]:
@@ -80,7 +81,7 @@ def test_exception_and_frames_read_as_the_console_prints_them() -> None:
         (
             "an exception in app code",
             "Acme.Checkout.Tests.PaymentTests.DeclinedCardThrows",
-            [TRX, XUNIT, CONSOLE],
+            [TRX, XUNIT, CONSOLE, VSTEST],
         ),
         (
             "an assertion in the test body",
@@ -93,7 +94,7 @@ def test_one_failure_one_fingerprint_from_report_or_console(
     name: str, test_id: str, paths: list[Path]
 ) -> None:
     def read(path: Path) -> dict[str, Failure]:
-        if path == CONSOLE:
+        if path in (CONSOLE, VSTEST):
             text = path.read_text("utf-8")
             return {f.test_id or "": f for f in plain_log.parse(text, path.name).failures}
         return _failures(path)

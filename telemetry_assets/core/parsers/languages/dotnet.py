@@ -38,6 +38,7 @@ from telemetry_assets.core.parsers.languages.base import (
 NAME = "csharp"
 _MAX_HEADER_LOOKBACK = 6
 _MAX_DETAIL_LOOKBACK = 12
+_MAX_MESSAGE_LINES = 40
 
 # ``at Ns.Class.Method(args) [0x00007] in path:line 12`` / ``... in path:12``. The parameter
 # list is empty or holds a space (``String key``) or the frame says ``in <path>``: a JVM frame's
@@ -62,6 +63,11 @@ _END_INNER = "--- End of inner exception stack trace ---"
 _END_ASYNC = "--- End of stack trace from previous location"
 _XUNIT_PREFIX = re.compile(r"^\[xUnit\.net\ \d\d:\d\d:\d\d\.\d\d\]\s?")
 _XUNIT_FAIL = re.compile(r"^\s*(?P<id>[\w.]+(?:\([^)]*\))?)\ \[FAIL\]\s*$")
+# VSTest's console logger (``dotnet test`` at its default verbosity): ``  Failed Ns.Class.Test
+# [12 ms]`` then ``Error Message:`` / ``Stack Trace:`` sections, then captured output.
+_VSTEST_FAILED = re.compile(r"^\s*Failed\ (?P<id>\S.*?)\ \[[\d.,]+\ ?(?:ms|s|m|h)\]\s*$")
+_VSTEST_SECTIONS = ("Error Message:", "Stack Trace:")
+_VSTEST_OUTPUT = ("Standard Output Messages:", "Standard Error Messages:", "Debug Trace:")
 _LIBRARY_ROOTS = ("System.", "Microsoft.", "Xunit.", "NUnit.", "Mono.")
 
 
@@ -113,7 +119,33 @@ class _FailBlockReader:
         return bool(body.strip()) and len(body) - len(body.lstrip(" ")) > self.indent
 
 
+class _VstestReader:
+    """The indented ``Error Message:``/``Stack Trace:`` block under a VSTest ``Failed`` line,
+    up to its captured output (not part of the failure) or the next result line."""
+
+    def __init__(self) -> None:
+        self.section = ""
+        self.message_lines = 0
+
+    def feed(self, line: str) -> bool:
+        stripped = line.strip()
+        if stripped in _VSTEST_OUTPUT or _VSTEST_FAILED.match(line):
+            return False
+        if stripped in _VSTEST_SECTIONS:
+            self.section = stripped
+            return True
+        if self.section == "Error Message:" and self.message_lines < _MAX_MESSAGE_LINES:
+            # An assertion's further lines (``Expected:``/``Actual:``) start at column 0.
+            self.message_lines += 1
+            return not stripped.startswith(("Failed!", "Passed!", "Total tests:"))
+        return not line or line[0] in " \t" or not stripped
+
+
 def open_dotnet(line: str, lookback: Sequence[str]) -> Opening | None:
+    if "Failed " in line[:12]:
+        vstest = _VSTEST_FAILED.match(line)
+        if vstest:
+            return Opening(_VstestReader(), test_id=vstest["id"], kind="failure")
     body = _strip_xunit(line)
     if body.strip() == "Stack Trace:":
         back = 0
@@ -231,7 +263,33 @@ def _parse_xunit(lines: Sequence[str]) -> TraceInfo | None:
     )
 
 
+def _parse_vstest(lines: Sequence[str], test_id: str) -> TraceInfo:
+    message: list[str] = []
+    stack: list[str] = []
+    section = ""
+    for line in lines[1:]:
+        stripped = line.strip()
+        if stripped in _VSTEST_SECTIONS:
+            section = stripped
+        elif section == "Error Message:" and stripped:
+            message.append(stripped)
+        elif section == "Stack Trace:" and stripped:
+            stack.append(line)
+    exc_type, rest = test_exception(message)
+    return TraceInfo(
+        exc_type,
+        "\n".join(rest).strip(),
+        stack_frames(stack),
+        NAME,
+        test_id=test_id,
+        kind="failure",
+    )
+
+
 def parse_dotnet(lines: Sequence[str]) -> TraceInfo | None:
+    vstest = _VSTEST_FAILED.match(lines[0]) if lines else None
+    if vstest:
+        return _parse_vstest(lines, vstest["id"])
     failed = _XUNIT_FAIL.match(_strip_xunit(lines[0])) if lines else None
     if failed:
         details = _parse_xunit(lines[1:]) if len(lines) > 1 else None
