@@ -14,15 +14,34 @@ a dotted quad right after ``v``/``version``/``==``/``@`` is a version, not an IP
 unspecified addresses are not reported; well-known CI service accounts (``runner``, ``jenkins``
 ...) in home directories are not people; 32+ hex after hash/commit/digest words is an
 identifier. Pure: no Dagster, no filesystem, no global detect-secrets settings.
+
+Precision on real build output (measured by ``benchmarks/detector_precision.py`` on compiler,
+linter, crash, lockfile and CI text holding no secret) comes from validators and context, not
+allow-lists: a Cookie header is parsed as RFC 6265 pairs (so ``cookie`` in minified JavaScript
+is no header); a secret-named key must assign a value (not be a file name before a position
+such as ``token.go:LINE`` or ``token.rs:711:11``, also JSON-escaped; not a Rust/C++ ``::`` path;
+not a code expression, a version requirement, a count, a mode word or public material such as
+``PublicKeyToken``), and a bare ``key`` must hold opaque key material of 24+ characters;
+high-entropy runs are not reported when they are digests or ids by their context (hash, id and
+fuzzing-unit words, ``@``/``#`` revision pins, revision ranges, lockfile checksums, ``base64,``
+data URIs, a path component or a file named by its hash) or by their shape (a composed name
+whose pieces are words, numbers, hex digests or git-describe suffixes; an alphabet table; a
+mangled C++ symbol); Luhn-valid numbers must fit an issuer's IIN range and length and not be a
+signed integer or a name's tail; an ``int``/``corp`` label needs a host that ends in a TLD.
+
+Each :class:`Finding` carries a digest of (detector, matched value) computed by
+:func:`finding_digest` (PBKDF2), so a reviewed false alarm can be allowed by digest without the
+value ever being written down.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import re2
@@ -63,22 +82,44 @@ from telemetry_assets.core.redaction.detector_checks import (
 )
 from telemetry_assets.core.redaction.detector_vendors import VENDOR_TOKENS
 
-__all__ = ["Finding", "ResidualPiiDetector"]
+__all__ = ["Finding", "ResidualPiiDetector", "finding_digest"]
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """Where a probe found residual PII. Deliberately holds no matched text."""
+    """Where a probe found residual PII. Deliberately holds no matched text.
+
+    A finding is identified by (detector, line, column): two findings there are equal whatever
+    their digests, which derive from the value and add no identity of their own.
+    """
 
     detector: str
     line: int
     """1-based line within the scanned text."""
     column: int
     """1-based column (in characters) within that line."""
+    digest: str = field(default="", compare=False)
+    """:func:`finding_digest` of (detector, matched value): lets a maintainer mark a reviewed
+    false alarm as benign without ever writing the value down. ``""`` when built by hand."""
 
 
-# A probe yields (finding name, absolute offset) pairs for one whole text.
-_Hits = Iterator[tuple[str, int]]
+_DIGEST_SALT: Final = b"telemetry_assets/finding/v1/"
+_DIGEST_ROUNDS: Final = 20_000
+
+
+def finding_digest(detector: str, value: str) -> str:
+    """The stable digest of a finding: ``fd1:`` + PBKDF2-HMAC-SHA256 of the matched value, salted
+    with the detector name. PBKDF2 (not one hash) so that guessing a short value (a PIN, a
+    4-digit serial) from a published digest costs real time per guess; the value itself never
+    appears in it."""
+    salt = _DIGEST_SALT + detector.encode("utf-8")
+    raw = hashlib.pbkdf2_hmac("sha256", value.encode("utf-8"), salt, _DIGEST_ROUNDS)
+    return "fd1:" + raw.hex()
+
+
+# A probe yields (finding name, start, end) of every matched value in one whole text: the span
+# names the value a finding digest is computed from (the value, never a wider context).
+_Hits = Iterator[tuple[str, int, int]]
 
 
 def _before(text: str, offset: int, width: int) -> str:
@@ -160,7 +201,7 @@ def _find_emails(text: str) -> _Hits:
             continue
         if match.group().lower().startswith("git@"):
             continue
-        yield "email", match.start()
+        yield "email", match.start(), match.end()
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,7 +238,7 @@ def _find_ipv4(text: str) -> _Hits:
         ):
             continue
         if ip_is_reportable(match.group()):
-            yield "ipv4", match.start()
+            yield "ipv4", match.start(), match.end()
 
 
 _IPV6: Final = re.compile(
@@ -223,7 +264,7 @@ def _find_ipv6(text: str) -> _Hits:
         if not any(c.isdigit() for c in literal) or not _IPV6_GROUP.search(literal):
             continue
         if ip_is_reportable(literal):
-            yield "ipv6", match.start()
+            yield "ipv6", match.start(), match.end()
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,15 +287,15 @@ def _find_macs(text: str) -> _Hits:
     for match in _MAC.finditer(text):
         compact = match.group().replace(":", "").replace("-", "").lower()
         if compact not in ("000000000000", "ffffffffffff"):
-            yield "mac", match.start()
+            yield "mac", match.start(), match.end()
     for match in _MAC_DOTTED.finditer(text):  # Cisco notation 0012.3456.789a
-        yield "mac", match.start()
+        yield "mac", match.start(), match.end()
 
 
 def _find_uuids(text: str) -> _Hits:
     for match in _UUID.finditer(text):
         if match.group().strip("0-"):  # the nil UUID names nothing
-            yield "uuid", match.start()
+            yield "uuid", match.start(), match.end()
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,28 +317,38 @@ _CARD: Final = re.compile(
 
 
 def _card_prefix_fits(digits: str) -> bool:
-    """Issuer ranges by length; keeps 13-digit epoch milliseconds (1...) and ids out."""
-    first, length = digits[0], len(digits)
+    """Issuer (IIN) ranges by length; keeps 13-digit epoch milliseconds (1...), 19-digit
+    signed 64-bit values and ids out: Mastercard (51-55, 2221-2720) is 16 digits, Amex (34,
+    37) 15, JCB 3528-3589, Diners 300-305/309/36/38/39 (the lengths issued: 14, 16, 19)."""
+    first, length, two = digits[0], len(digits), int(digits[:2])
     if first == "1":
         return length == 15  # UATP
     if first == "2":
         return length == 16 and 2221 <= int(digits[:4]) <= 2720
     if first == "3":
-        return digits[:2] in ("34", "37", "30", "36", "38", "39", "35") and length in (
-            14, 15, 16, 19,
-        )  # fmt: skip
+        if two in (34, 37):
+            return length == 15
+        if two == 35:
+            return 3528 <= int(digits[:4]) <= 3589 and length in (16, 19)
+        if two == 30:
+            return (int(digits[:3]) <= 305 or digits[:3] == "309") and length in (14, 16, 19)
+        return two in (36, 38, 39) and length in (14, 16, 19)
     if first == "4":
         return length in (13, 16, 19)
+    if 51 <= two <= 55:
+        return length == 16
     if first in "56":
-        return 16 <= length <= 19
+        return 16 <= length <= 19  # Maestro 50/56-69, Discover 6011/644-65, UnionPay 62
     return False
 
 
 def _find_cards(text: str) -> _Hits:
     for match in _CARD.finditer(text):
+        if text[match.start() - 1 : match.start()] in ("-", "+", "_"):
+            continue  # a signed integer (`"free_storage": -3749...`) or a name's tail
         digits = re.sub(r"[ -]", "", match.group())
         if len(set(digits)) > 1 and _card_prefix_fits(digits) and luhn_is_valid(digits):
-            yield "card", match.start()
+            yield "card", match.start(), match.end()
 
 
 _SSN: Final = re.compile(
@@ -312,7 +363,10 @@ _SSN: Final = re.compile(
     """,
     re.VERBOSE,
 )
-_SSN_CONTEXT: Final = re.compile(r"(?i)(?:\bssn|social[ _-]?security(?:[ _-]?(?:number|no))?)")
+# Not the redactor's `<SSN>` placeholder: a number after it is whatever followed the SSN.
+_SSN_CONTEXT: Final = re.compile(
+    r"(?i)(?:(?<!<)\bssn(?!>)|social[ _-]?security(?:[ _-]?(?:number|no))?)"
+)
 _NINE_DIGITS: Final = re.compile(r"(?<![\w.-])\d{9}(?![\w]|[.-]\d)")
 
 
@@ -321,15 +375,17 @@ def _find_ssns(text: str) -> _Hits:
         area = match.group("a") or match.group("a2") or match.group("a3")
         group = match.group("g") or match.group("g2") or match.group("g3")
         serial = match.group("s") or match.group("s2") or match.group("s3")
+        if match.group("sep") == " " and text[match.start() - 1 : match.start()].isalpha():
+            continue  # `a652 39 1003 8`: a hex address and numbers (Breakpad symbol lines)
         if ssn_is_plausible(area, group, serial):
-            yield "ssn", match.start()
+            yield "ssn", match.start(), match.end()
     # A bare 9-digit run is an SSN only when the line says so: alone it is any id or count.
     for match in _NINE_DIGITS.finditer(text):
         digits = match.group()
         if _SSN_CONTEXT.search(_before(text, match.start(), 40)) and ssn_is_plausible(
             digits[:3], digits[3:5], digits[5:]
         ):
-            yield "ssn", match.start()
+            yield "ssn", match.start(), match.end()
 
 
 _IBAN: Final = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?!\w)")
@@ -338,7 +394,7 @@ _IBAN: Final = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-
 def _find_ibans(text: str) -> _Hits:
     for match in _IBAN.finditer(text):
         if iban_is_valid(match.group()):
-            yield "iban", match.start()
+            yield "iban", match.start(), match.end()
 
 
 # Phones are matched conservatively: only shapes that are hard to confuse with counts, ids,
@@ -363,11 +419,13 @@ def _find_phones(text: str) -> _Hits:
         digits = sum(c.isdigit() for c in match.group())
         if match.group().startswith("+") and not 9 <= digits <= 15:
             continue
-        yield "phone", match.start()
+        if len(set(re.sub(r"\D", "", match.group()))) <= 2:
+            continue  # `+111110111`: a binary literal or a filler, no subscriber number
+        yield "phone", match.start(), match.end()
     for word in _PHONE_WORD.finditer(text):
         after = _PHONE_AFTER_WORD.match(text, word.end())
         if after and 7 <= sum(c.isdigit() for c in after.group()) <= 15:
-            yield "phone", after.start()
+            yield "phone", after.start(), after.end()
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,7 +483,7 @@ def _find_home_users(text: str) -> _Hits:
         user = match.group("user")
         if is_placeholder(user) or user.lower() in _SERVICE_ACCOUNTS or user.startswith("$"):
             continue
-        yield "home_user", match.start("user")
+        yield "home_user", match.start("user"), match.end("user")
 
 
 _HOST: Final = re.compile(
@@ -448,6 +506,14 @@ _HOST_HINT_BEFORE: Final = re.compile(
     r"|lookup|proxy|endpoint|url|uri|addr(?:ess)?|dns|smtp|from|to)\b[ \t:=\"']{0,3})$"
 )
 _MODULE_CONTEXT: Final = re.compile(r"(?:\bimport|\bfrom|\bat|\bpackage)[ \t]+$")
+# A host under a public domain ends in a TLD: a country code (two letters) or a generic one.
+# A Java package (`com.acme.env.internal.ui.actions`) reads the other way round and ends in a
+# word, so an `int`/`corp` label in it names a package, not a network.
+_GENERIC_TLDS: Final = frozenset(
+    {"com", "net", "org", "edu", "gov", "mil", "int", "io", "dev", "app", "cloud", "ai", "biz",
+     "info", "name", "pro", "tech", "online", "site", "xyz", "systems", "services", "network",
+     "solutions", "company", "zone", "host", "space", "team", "tools", "works"}
+)  # fmt: skip
 
 
 def _find_internal_hosts(text: str) -> _Hits:
@@ -466,9 +532,13 @@ def _find_internal_hosts(text: str) -> _Hits:
                 or re.match(r":\d{2,5}\b", text[match.end() : match.end() + 6])
             )
             if hinted:
-                yield "internal_host", match.start()
-        elif len(labels) >= 3 and any(label in _INTERNAL_LABELS for label in labels[1:-1]):
-            yield "internal_host", match.start()
+                yield "internal_host", match.start(), match.end()
+        elif (
+            len(labels) >= 3
+            and any(label in _INTERNAL_LABELS for label in labels[1:-1])
+            and (len(labels[-1]) == 2 or labels[-1] in _GENERIC_TLDS)
+        ):
+            yield "internal_host", match.start(), match.end()
 
 
 _URL_CREDENTIALS: Final = re.compile(
@@ -480,7 +550,7 @@ def _find_url_credentials(text: str) -> _Hits:
     for match in _URL_CREDENTIALS.finditer(text):
         password = match.group("password")
         if not re.fullmatch(r"\$\{?\w+\}?|\*+|x+|X+|<[^>]*>|%[\w]+%|\{\{.*\}\}", password):
-            yield "url_credentials", match.start("user")
+            yield "url_credentials", match.start("user"), match.end("password")
 
 
 _CLI_USER: Final = re.compile(
@@ -496,7 +566,7 @@ def _find_cli_credentials(text: str) -> _Hits:
         if not colon or (is_placeholder(user) and is_placeholder(password or "x")):
             continue
         if (password and not is_placeholder(password)) or _looks_random(user):
-            yield "cli_credentials", match.start("value")
+            yield "cli_credentials", match.start("value"), match.end("value")
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,7 +590,8 @@ def _find_private_keys(text: str) -> _Hits:
             for raw_chunk in body.split("\\n"):
                 chunk = raw_chunk.strip().strip("\\")  # JSON doubles the backslash of `\\n`
                 if _KEY_MATERIAL.fullmatch(chunk) and not is_placeholder(chunk):
-                    yield "private_key", offset
+                    at = offset + raw_chunk.find(chunk)
+                    yield "private_key", at, at + len(chunk)
                     break
                 offset += len(raw_chunk) + 2
             continue
@@ -533,7 +604,8 @@ def _find_private_keys(text: str) -> _Hits:
                 break
             token = line.split()[-1] if line.split() else ""
             if _KEY_MATERIAL.fullmatch(token) and not is_placeholder(token):
-                yield "private_key", line_start + line.rfind(token)
+                at = line_start + line.rfind(token)
+                yield "private_key", at, at + len(token)
             line_start = line_end + 1
 
 
@@ -542,7 +614,7 @@ _JWT: Final = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\
 
 def _find_jwts(text: str) -> _Hits:
     for match in _JWT.finditer(text):
-        yield "jwt", match.start()
+        yield "jwt", match.start(), match.end()
 
 
 # Literal pieces of every vendor shape; the 50 shapes run only on a line that has one. RE2, as
@@ -568,7 +640,7 @@ def _find_vendor_tokens(text: str) -> _Hits:
         for match in pattern.finditer(text):
             token = match.group(match.lastindex or 0)
             if not is_placeholder(token):
-                yield name, match.start(match.lastindex or 0)
+                yield name, match.start(match.lastindex or 0), match.end(match.lastindex or 0)
 
 
 _AUTH_HEADER: Final = re.compile(
@@ -602,7 +674,7 @@ def _find_auth_headers(text: str) -> _Hits:
             or (has_digit and len(value) >= 8)
             or (len(value) >= 20)
         ):
-            yield "auth_header", match.start("value")
+            yield "auth_header", match.start("value"), match.end("value")
 
 
 _COOKIE: Final = re.compile(r"(?i)\b(?:set-)?cookie[\"']?[ \t]*[:=][ \t]*(?P<pairs>[^\n]+)")
@@ -621,20 +693,35 @@ _COOKIE_ATTRIBUTES: Final = frozenset(
     ]
 )
 _SESSION_COOKIE: Final = re.compile(r"(?i)sess|sid|token|auth|jwt|csrf|xsrf|remember|login")
+# One `name=value` of a Cookie / Set-Cookie header (RFC 6265 section 4.1.1): the name is an HTTP
+# token, the value cookie-octets, optionally double-quoted; pairs are joined by `;`. The first
+# pair that is not shaped so ends the header: in code (`_.cookie=r,!(o=o!=_.cookie))`) what
+# follows the keyword is an expression, whose "names" hold `(`, `,`, `+` or `"`.
+_COOKIE_OCTETS: Final = r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"
+_COOKIE_PAIR: Final = re.compile(
+    r"[ \t]*(?P<name>[!#$%&'*+.^_`|~0-9A-Za-z-]+)"
+    r"(?:=(?P<value>\"" + _COOKIE_OCTETS + r"\"|" + _COOKIE_OCTETS + r"))?[ \t]*"
+)
 
 
 def _find_cookies(text: str) -> _Hits:
     for match in _COOKIE.finditer(text):
-        offset = match.start("pairs")
-        for pair in match.group("pairs").split(";"):
-            name, equals, value = pair.partition("=")
-            value_offset = offset + len(name) + len(equals)
-            offset += len(pair) + 1
-            name, value = name.strip().lower(), value.strip().strip("\"'")
-            if not equals or name in _COOKIE_ATTRIBUTES or is_placeholder(value):
-                continue
-            if len(value) >= 16 or (_SESSION_COOKIE.search(name) and len(value) >= 8):
-                yield "cookie", value_offset + (len(pair) - len(pair.lstrip()))
+        position, end = match.start("pairs"), match.end("pairs")
+        if text[position : position + 1] in ("'", '"'):
+            position += 1  # a quoted header value: `document.cookie = "sid=..."`
+        while (pair := _COOKIE_PAIR.match(text, position, end)) is not None:
+            raw = pair.group("value")
+            if raw is not None and pair.group("name").lower() not in _COOKIE_ATTRIBUTES:
+                value = raw.strip('"')
+                if not is_placeholder(value) and (
+                    len(value) >= 16
+                    or (_SESSION_COOKIE.search(pair.group("name")) and len(value) >= 8)
+                ):
+                    start = pair.start("value") + (1 if raw.startswith('"') else 0)
+                    yield "cookie", start, start + len(value)
+            if text[pair.end() : pair.end() + 1] != ";":
+                break  # the header ends here (or it never was one)
+            position = pair.end() + 1
 
 
 # Secret-named fields. The keyword is found first, then the key around it and what follows.
@@ -760,14 +847,14 @@ _METADATA_SUFFIXES: Final = frozenset(
 )
 _AFTER_KEY: Final = re.compile(
     r"""
-    ["'`]?\]?[ \t]*
+    (?:\\?["'`])?\]?[ \t]*                      # `"key":`, `[key]=`, JSON-escaped `\"key\":`
     (?:
-        (?::=|=>|::|=(?![=~])|:(?![:/]))[ \t]*
+        (?P<op>:=|=>|::|=(?![=~])|:(?![:/]))[ \t]*   # `::` as in `::set-output name=token::v`
       | ["'][ \t]+value[ \t]*=[ \t]*            # <add key="Password" value="...">
-      | >(?=[^<\n]+</)                          # <password>...</password>
+      | (?P<xml>>)(?=[^<\n]+</)                 # <password>...</password>
       | [!=]==?[ \t]*(?=["'`])                  # if (db_pass !== "...")
     )
-    (?P<value>"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|[^\s'"`<]+)
+    (?P<value>\\"(?:[^"\\\n]|\\[^"])*\\"|"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|[^\s'"`<]+)
     """,
     re.VERBOSE,
 )
@@ -783,9 +870,14 @@ def _key_components(key: str) -> list[str]:
     return [part for part in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if part]
 
 
+# Qualifiers that make a secret word name something public: a .NET `PublicKeyToken`, a
+# publishable key, a sanitizer's `DEDUP_TOKEN` (the crash's stack signature).
+_PUBLIC_QUALIFIERS: Final = frozenset(["public", "publishable", "dedup"])
+
+
 def _is_secret_key(key: str) -> bool:
     parts = _key_components(key)
-    if not parts or parts[-1] in _METADATA_SUFFIXES:
+    if not parts or parts[-1] in _METADATA_SUFFIXES or _PUBLIC_QUALIFIERS.intersection(parts):
         return False
     for index, part in enumerate(parts):
         if part in _KEYWORD_COMPONENTS or part.startswith(("secret", "passw")):
@@ -865,6 +957,96 @@ def _value_is_real(raw: str) -> bool:
     return (len(value) >= 4 and varied) or len(value) >= 6
 
 
+# A source position after a file name (`token.go:LINE`, `splice-pat.scala:12:16`, also followed
+# by a JSON-escaped `\n` or `\"`): never a value.
+_POSITION: Final = re.compile(r"(?:\d+|LINE|NUM|<NUM>)(?::(?:\d+|LINE|NUM|<NUM>))*(?![A-Za-z0-9])")
+# Extensions of source, config and output files: `token.rs`, `secret_test.go`, `auth.py` are
+# files named after a secret word, and `name.ext:` starts a diagnostic, not a field.
+_SOURCE_EXTENSIONS: Final = frozenset(
+    {"go", "rs", "py", "pyi", "js", "mjs", "cjs", "ts", "tsx", "jsx", "java", "kt", "kts",
+     "scala", "sc", "sbt", "c", "cc", "cpp", "cxx", "h", "hh", "hpp", "hxx", "m", "mm", "swift",
+     "rb", "php", "cs", "fs", "vb", "dart", "ex", "exs", "erl", "hrl", "hs", "ml", "mli", "lua",
+     "pl", "pm", "r", "sh", "bash", "zsh", "ps1", "groovy", "gradle", "clj", "cljs", "elm", "vue",
+     "svelte", "json", "yaml", "yml", "toml", "xml", "txt", "log", "md", "html", "css", "scss",
+     "ini", "cfg", "conf", "properties", "lock", "snap", "out", "check", "stderr", "stdout",
+     "proto", "sql", "tf", "zig", "nim", "d", "jl", "cr", "v", "sol"}
+)  # fmt: skip
+# Values that are code, not data: an object/list/call opener, a negation, or a member chain
+# such as `item.id` / `exports[key]` (a JSX or Vue `key={index}` / `:key="item.id"`).
+_EXPRESSION_START: Final = re.compile(
+    r"[{(\[!&*^]|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[\[(^<]"  # `get(`, `x[`, `T.x^{`
+    r"|[A-Z][\w$]+\{"  # a Java/Kotlin `toString()`: `Token{d689ff1 ActivityRecord{...}}`
+)
+# A dependency's version requirement (`"js-tokens": "^4.0.0"`, `tokenizers = ">=0.13"`).
+_VERSION_REQUIREMENT: Final = re.compile(
+    r"(?:[\^~<>=!]=?|\*)?[ \t]*v?\d+(?:\.(?:\d+|[xX*]))+(?:[-+.\w]*)"
+)
+# A mode or a name spelt in words: the Fetch API's `credentials: "same-origin"`, prose.
+_LOWERCASE_WORDS: Final = re.compile(r"[A-Za-z][a-z]{2,7}|[A-Za-z][a-z]{1,11}(?:[-_ ][a-z]{2,12})+")
+_MEMBER_CHAIN: Final = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z_]*")
+_PASSWORD_PARTS: Final = frozenset(["password", "passwd", "passphrase", "pwd", "pass", "pin"])
+# A generic `key` (map key, JSX/Vue list key, plist `<key>`, i18n key) holds a secret only when
+# the value is one opaque token: the key-material alphabet, and random-looking.
+_KEY_MATERIAL_VALUE: Final = re.compile(r"[A-Za-z0-9+/=_~.-]{24,}")
+
+
+def _field_is_secret(key: str, after: re.Match[str], text: str, key_start: int) -> bool:
+    """Whether ``after`` (the separator and value following ``key``) assigns a real value."""
+    raw = after.group("value")
+    groups = after.groupdict()  # `--token VALUE` has neither an operator nor an element
+    op = groups.get("op")
+    parts = _key_components(key)
+    if groups.get("xml"):
+        # `<password>v</password>`: only an element, closed by the same name. A placeholder
+        # `<SECRET>` followed by prose and a later `</x>` is no element of its own.
+        closing = text.find("<", after.end("value") - 1)
+        if text[key_start - 1 : key_start] != "<" or not text.startswith("</" + key, closing):
+            return False
+    file_name = "." in key and key.rsplit(".", 1)[-1].lower() in _SOURCE_EXTENSIONS
+    if op == ":" and file_name:
+        return False  # `token.go: undefined: x`, `auth.py:LINE`: a diagnostic about a file
+    position = _POSITION.match(raw)
+    if position and (file_name or ":" in position.group() or not position.group().isdigit()):
+        return False  # `token.rs:711:11`, `LINE`; a bare number may still be a PIN
+    if raw.startswith('\\"'):
+        raw = raw[1:-2] + raw[-1:]  # JSON-escaped quotes around the value
+    quoted = raw[:1] in "\"'`" and raw[-1:] == raw[:1] and len(raw) >= 2
+    value = raw[1:-1] if quoted else raw
+    if op == "::" and ("::" in value or _IDENTIFIER.fullmatch(value.rstrip(")>,;"))):
+        return False  # a Rust/C++ path `Token::Name`, `auth::batch::sync_row`
+    if _EXPRESSION_START.match(value) or (not quoted and value[:1] in ("\\", "/")):
+        return False
+    if _VERSION_REQUIREMENT.fullmatch(value):
+        return False
+    # Only a password may be all digits (a PIN) or plain words; a token, key or secret is
+    # opaque, so `tokens="1586"` is a count and `credentials: "include"` a mode.
+    if not _PASSWORD_PARTS.intersection(parts) and (
+        value.isdigit() or _LOWERCASE_WORDS.fullmatch(value)
+    ):
+        return False
+    if parts == ["key"]:
+        opaque = value.rstrip(",;)]}>&")
+        return (
+            _KEY_MATERIAL_VALUE.fullmatch(opaque) is not None
+            and not _MEMBER_CHAIN.fullmatch(opaque)
+            and _looks_random(opaque)
+            and not is_placeholder(opaque)
+        )
+    return _value_is_real(raw)
+
+
+def _value_span(after: re.Match[str]) -> tuple[int, int]:
+    """The value without its quotes (plain or JSON-escaped): what a finding digest names."""
+    start, end = after.span("value")
+    raw = after.group("value")
+    if raw.startswith('\\"') and raw.endswith('\\"') and len(raw) >= 4:
+        return start + 2, end - 2
+    if raw[:1] in "\"'`" and raw[-1:] == raw[:1] and len(raw) >= 2:
+        return start + 1, end - 1
+    return start, end
+
+
 def _find_secret_fields(text: str) -> _Hits:
     seen_keys: set[int] = set()
     for word in _SECRET_WORD.finditer(text):
@@ -872,6 +1054,8 @@ def _find_secret_fields(text: str) -> _Hits:
         floor = max(0, key_start - _KEY_START_WINDOW)
         while key_start > floor and (text[key_start - 1].isalnum() or text[key_start - 1] in "_.-"):
             key_start -= 1
+        if text[key_start - 1 : key_start] == "\\" and text[key_start] in "ntr":
+            key_start += 1  # a JSON-escaped `\ntoken: ...`: the escape's letter is no key
         if key_start in seen_keys:
             continue
         key_end = _KEY_CHARS.match(text, word.end()).end()  # type: ignore[union-attr]
@@ -882,11 +1066,11 @@ def _find_secret_fields(text: str) -> _Hits:
         after = _AFTER_KEY.match(text, key_end)
         if not after and text.startswith("--", key_start):
             after = _AFTER_FLAG.match(text, key_end)  # `--token VALUE`
-        if after and _value_is_real(after.group("value")):
-            yield "secret_field", after.start("value")
+        if after and _field_is_secret(key, after, text, key_start):
+            yield "secret_field", *_value_span(after)
     for match in _REVERSED_COMPARISON.finditer(text):
         if _is_secret_key(match.group("key")) and _value_is_real(match.group("value")):
-            yield "secret_field", match.start("value")
+            yield "secret_field", match.start("value") + 1, match.end("value") - 1
 
 
 # High-entropy runs. Hashes, digests, commits and ids are named by the word before them.
@@ -895,9 +1079,40 @@ _HASH_CONTEXT: Final = re.compile(
     (?:commit|sha\d*|srcrev\w*|rev(?:ision)?|version|tree|parent|merge|head|checkout|ref
       |digest|hash|checksum|md5|fingerprint|etag|integrity|object|blob|h1|
       (?:trace|span|request|correlation|run|job|build|cache|session|x-request)[_-]?id|\bid
+      |corpus|\bunit|dedup_token|testcase|\bDE       # libFuzzer: `base unit: <sha1>`, `DE: "..."`
     )(?:\W{1,3}-{1,2}[a-z]+)*\W{0,4}$     # `git checkout -qf <sha>`
     """
 )
+# A key that names an identifier (`event_id`, `CODE_ID`, `revisionId`, `parentUid`,
+# `resolved_reference`): what it holds identifies an object, it grants nothing.
+_ID_KEY: Final = re.compile(
+    r"""(?x)
+    (?:(?<![A-Za-z])(?:id|ID|uid|UID|uuid|UUID|ref|REF|reference|REFERENCE)
+      |(?<=[a-z])(?:Id|ID|Uid|Uuid|Ref|Reference))
+    s?["']?[ \t]*[:=]?[ \t]*["']?$
+    """
+)
+# A lockfile's checksum map: the key is the file or URL the digest is of
+# (`"https://deno.land/std/path/mod.ts": "<sha256>"`, `"lib/x.js": "<sha1>"`).
+_FILE_KEY: Final = re.compile(r"""[/\\][^"'\s]*\.[A-Za-z0-9]{1,6}["'][ \t]*[:=][ \t]*["']?$""")
+# A Breakpad symbol file's `MODULE <os> <arch> <debug id> <name>` line.
+_BREAKPAD_MODULE: Final = re.compile(r"^MODULE [A-Za-z]+ \w+ $")
+# A revision pinned after `@` or `#`: `src.git@<sha>`, `x.tgz#<sha1>` (yarn), `git+...#<sha>`
+# (Cargo), `'@' + '<sha>'` (gclient DEPS).
+_PINNED: Final = re.compile(r"""[@#](?:["'][ \t]*\+[ \t]*["']?)?$|;base64,$""")
+# A revision range or pair (`<sha>..<sha>`, `<sha>...<sha>`, `<sha>:<sha>`) names two commits.
+_RANGE_AFTER: Final = re.compile(r"(?:\.\.\.?|:)[0-9a-fA-F]{7,}")
+_RANGE_BEFORE: Final = re.compile(r"(?:\.\.|[0-9a-fA-F]{7,}:)$")
+# After the run: a path separator or a file extension (`<sha256>.js`, `Crash_<sha1>.java`).
+_PATH_AFTER: Final = re.compile(r"[/\\]|\.[A-Za-z][A-Za-z0-9]{0,5}(?![A-Za-z0-9])")
+# Pieces of a composed name (path, file name, version, build directory): what separators cut.
+_NAME_SEPARATORS: Final = re.compile(r"[/\\._+=:-]+")
+_CASE_UNIFORM_HEX: Final = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+_GIT_DESCRIBE: Final = re.compile(r"g[0-9a-f]{7,40}")  # `0.6.1+5.3.0-1-g<sha>`
+# An alphabet spelt out (a base64 table, `string.printable`), never random.
+_ALPHABET: Final = re.compile(r"abcdefgh|ABCDEFGH|01234567")
+# An Itanium C++ ABI mangled symbol (`_ZN2v86Script3RunE...`): public, named by its code.
+_MANGLED: Final = re.compile(r"_{1,2}Z(?:N|L|St|\d)")
 _HEX_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_+/])")
 _B64_RUN: Final = re.compile(r"(?<![A-Za-z0-9_+/-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9_+/=-])")
 _HASH_PREFIX: Final = re.compile(r"(?i)(?:sha\d{1,3}|md5|blake2[bs]?|h1)[-:~_]")
@@ -906,14 +1121,68 @@ _OUR_DIGEST: Final = re.compile(r"sha256-[0-9a-f]{64}")
 _WORDY: Final = re.compile(r"[a-z]{4,}|[A-Z][a-z]{3,}")
 
 
+def _is_opaque_piece(piece: str) -> bool:
+    """A piece of a composed name that could be (part of) a random secret: long enough, mixing
+    character classes, and not a word, a case-uniform hex digest or a git-describe suffix.
+    Single-case pieces need more length: build ids (`ab7724335`, `MPEG1VIDEO`) look so."""
+    has_upper = any(c.isupper() for c in piece)
+    has_lower = any(c.islower() for c in piece)
+    has_digit = any(c.isdigit() for c in piece)
+    if has_upper + has_lower + has_digit < 2 or len(piece) < (10 if has_upper == has_lower else 16):
+        return False
+    if _CASE_UNIFORM_HEX.fullmatch(piece) or _GIT_DESCRIBE.fullmatch(piece):
+        return False
+    if not has_upper and sum(c in "0123456789abcdef" for c in piece) >= 0.9 * len(piece):
+        return False  # a digest with a word glued on (`<sha1>fuzz`): random base36 is ~45% hex
+    return not _is_wordy(piece) and not _MANGLED.match(piece)
+
+
+def _is_composed_name(run: str) -> bool:
+    """A run made of separated pieces none of which is opaque: a path
+    (`/centipede-shm1-3060030-139745253978816`), a file or build-directory name
+    (`chromium-browser-asan_win32-release_x64_<sha1>`), a version
+    (`5.10.43-android12-9-00106-g6c3417436a6f-ab7724335`) or a CLI flag. A random secret that
+    happens to hold a separator still has a long mixed piece and is judged as a whole."""
+    pieces = [p for p in _NAME_SEPARATORS.split(run) if p]
+    if not pieces or pieces == [run]:
+        return False
+    return not any(_is_opaque_piece(p) for p in pieces)
+
+
+def _is_path(run: str, text: str, end: int) -> bool:
+    """A run that is a path, not a token holding a `/`: two or more separators, or one and a
+    file extension after the run (`telemetry-optin/<run id>/TEST-com.example.Suite.xml`), with
+    a segment that is a word (`optin`, `reports`). Base64 puts `/` in ~1 of 64 characters and
+    its segments are never words."""
+    slashes = run.count("/")
+    if not slashes or (slashes < 2 and _PATH_AFTER.match(text, end) is None):
+        return False
+    return any(_is_wordy(s) or re.fullmatch(r"[a-z]{3,}", s) for s in re.split(r"[/_.-]", run))
+
+
+def _names_an_object(text: str, start: int, end: int) -> bool:
+    """Whether the context of the run ``text[start:end]`` says it identifies something: a hash,
+    commit, id or fuzzing-unit word before it, a pinned revision, or a place in a path."""
+    before = _before(text, start, 32)
+    if _HASH_CONTEXT.search(before[-24:]) or _ID_KEY.search(before) or _PINNED.search(before):
+        return True
+    if _RANGE_BEFORE.search(before) or _RANGE_AFTER.match(text, end):
+        return True
+    if _BREAKPAD_MODULE.match(before) or _FILE_KEY.search(_before(text, start, 200)):
+        return True
+    if "/" + text[start:end] in text:
+        return True  # the link text of a URL that holds it as a path component
+    return text[start - 1 : start] in ("/", "\\") or _PATH_AFTER.match(text, end) is not None
+
+
 def _find_high_entropy(text: str) -> _Hits:
     for match in _HEX_RUN.finditer(text):
         run = match.group()
         if run.isdigit() or run.isalpha() or shannon_entropy(run) < 3.0:
             continue
-        if _HASH_CONTEXT.search(_before(text, match.start(), 24)):
+        if _names_an_object(text, match.start(), match.end()):
             continue
-        yield "high_entropy_hex", match.start()
+        yield "high_entropy_hex", match.start(), match.end()
     for match in _B64_RUN.finditer(text):
         run = match.group().rstrip("=")
         if _OUR_DIGEST.fullmatch(run):
@@ -937,15 +1206,17 @@ def _find_high_entropy(text: str) -> _Hits:
             continue
         if run.count("/") > len(run) / 12 or run.count("_") > len(run) / 10:
             continue  # paths and snake_case identifiers
-        if run.count("/") >= 2 and any(re.fullmatch(r"[a-z]{3,}", s) for s in run.split("/")):
+        if _is_path(run, text, match.end()):
             continue
         if not has_lower and "_" in run:
             continue  # CONSTANT_NAMES_1
         if sum(c.isalpha() for c in run) < len(run) / 4:
             continue  # mostly digits: counters, sequential test values
-        if _HASH_CONTEXT.search(_before(text, match.start(), 24)):
+        if _is_composed_name(run) or _ALPHABET.search(run) or _MANGLED.match(run):
             continue
-        yield "high_entropy_base64", match.start()
+        if _names_an_object(text, match.start(), match.end()):
+            continue
+        yield "high_entropy_base64", match.start(), match.end()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1034,6 +1305,11 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
         if len(secret) < 24 or plugin.calculate_shannon_entropy(secret) <= plugin.entropy_limit:
             return False
         if _HASH_CONTEXT.search(line[max(0, at - 25) : max(0, at - 1)]):
+            return False
+        if _is_composed_name(secret) or _ALPHABET.search(secret) or _MANGLED.match(secret):
+            return False
+        # The plugins read a quoted run: the context is what stands outside its quotes.
+        if _names_an_object(line, at - 1, at + len(secret) + 1):
             return False
         return not _is_wordy(secret)
     if isinstance(plugin, BasicAuthDetector):
@@ -1128,8 +1404,9 @@ _LINE_GATE: Final = re2.compile(
 _CACHED_LINE_MAX: Final = 4096
 _LINE_CACHE_SIZE: Final = 65536
 
-_LineHits = tuple[tuple[str, int], ...]
-"""(finding name, 0-based column) of every finding on one line."""
+_LineHits = tuple[tuple[str, int, int], ...]
+"""(finding name, 0-based start, end) of every finding on one line."""
+_DIGEST_CACHE_SIZE: Final = 4096
 
 
 class ResidualPiiDetector:
@@ -1139,7 +1416,7 @@ class ResidualPiiDetector:
     ``_LINE_CACHE_SIZE``), so keep one per process rather than one per call.
     """
 
-    __slots__ = ("_ds", "_ds_hints", "_extra_domains", "_known", "detector_names")
+    __slots__ = ("_digests", "_ds", "_ds_hints", "_extra_domains", "_known", "detector_names")
 
     def __init__(self, *, extra_internal_domains: Iterable[str] = ()) -> None:
         self._extra_domains: tuple[str, ...] = tuple(
@@ -1154,6 +1431,9 @@ class ResidualPiiDetector:
         )
         # Per instance, since the extra internal domains change what a line yields.
         self._known: dict[str, _LineHits] = {}
+        # PBKDF2 costs milliseconds; a value found again (the same line in many artifacts) is
+        # hashed once. Bounded like the line memory.
+        self._digests: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:
         return f"ResidualPiiDetector(extra_internal_domains={len(self._extra_domains)})"
@@ -1176,7 +1456,7 @@ class ResidualPiiDetector:
         table = self._line_table([line for lines in split.values() for line in lines])
         counts: Counter[str] = Counter()
         for value, times in distinct.items():
-            for finding in self._findings(value, split[value], table):
+            for finding in self._findings(value, split[value], table, digests=False):
                 counts[finding.detector] += times
         return counts
 
@@ -1184,22 +1464,40 @@ class ResidualPiiDetector:
         """True when :meth:`scan` finds nothing."""
         return not self.scan(text)
 
-    def _findings(self, text: str, lines: list[str], table: dict[str, _LineHits]) -> list[Finding]:
-        findings: set[Finding] = set()
+    def _findings(
+        self, text: str, lines: list[str], table: dict[str, _LineHits], *, digests: bool = True
+    ) -> list[Finding]:
+        """The findings of one text; without ``digests`` (counting only) they carry none."""
+        findings: dict[tuple[str, int, int], Finding] = {}
         known = self._known
         for number, line in enumerate(lines, start=1):
             hits = table.get(line)
             if hits is None:
                 hits = known.get(line, ())
-            for name, offset in hits:
-                findings.add(Finding(name, number, offset + 1))
+            for name, start, end in hits:
+                if (name, number, start + 1) not in findings:
+                    digest = self.digest(name, line[start:end]) if digests else ""
+                    findings[name, number, start + 1] = Finding(name, number, start + 1, digest)
         if "PRIVATE KEY" in text:  # the only probe that reads across lines
             newlines = [i for i, c in enumerate(text) if c == "\n"]
-            for name, offset in _find_private_keys(text):
-                index = bisect.bisect_left(newlines, offset)
-                start = newlines[index - 1] + 1 if index else 0
-                findings.add(Finding(name, index + 1, offset - start + 1))
-        return sorted(findings, key=lambda f: (f.line, f.column, f.detector))
+            for name, start, end in _find_private_keys(text):
+                index = bisect.bisect_left(newlines, start)
+                line_start = newlines[index - 1] + 1 if index else 0
+                key = (name, index + 1, start - line_start + 1)
+                if key not in findings:
+                    digest = self.digest(name, text[start:end]) if digests else ""
+                    findings[key] = Finding(*key, digest)
+        return sorted(findings.values(), key=lambda f: (f.line, f.column, f.detector))
+
+    def digest(self, detector: str, value: str) -> str:
+        """:func:`finding_digest`, remembered per (detector, value) by this instance."""
+        key = (detector, value)
+        digest = self._digests.get(key)
+        if digest is None:
+            if len(self._digests) >= _DIGEST_CACHE_SIZE:
+                self._digests.clear()
+            digest = self._digests[key] = finding_digest(detector, value)
+        return digest
 
     def _line_table(self, lines: list[str]) -> dict[str, _LineHits]:
         """Findings of every line of ``lines`` that is not remembered; the remembered ones stay
@@ -1240,7 +1538,7 @@ class ResidualPiiDetector:
 
     def _scan_line(self, line: str) -> _LineHits:
         """Every finding on one line the gate points at, in probe order."""
-        hits: list[tuple[str, int]] = []
+        hits: list[tuple[str, int, int]] = []
         lowered = line.lower()
         digits = _MANY_DIGITS.search(_utf8(line)) is not None  # shared by four gates
         for _, probe, gate in _PROBES:
@@ -1263,7 +1561,7 @@ class ResidualPiiDetector:
         for match in _HOST.finditer(lowered):
             host = match.group()
             if any(host.endswith(d) or host == d[1:] for d in self._extra_domains):
-                yield "internal_host", match.start()
+                yield "internal_host", match.start(), match.end()
 
     def _detect_secrets_hits(self, line: str, lowered: str) -> _Hits:
         present = {hint for hint in self._ds_hints if hint in lowered}
@@ -1282,4 +1580,4 @@ class ResidualPiiDetector:
                     continue
                 at = line.find(secret)
                 if at >= 0 and _ds_candidate_is_real(entry.plugin, secret, line, at):
-                    yield name, at
+                    yield name, at, at + len(secret)

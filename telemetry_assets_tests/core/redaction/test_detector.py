@@ -2,20 +2,31 @@
 
 Read as tables: every category of residual PII is flagged bare and embedded in a log line, a
 JSON body, an XML attribute and a Python traceback; every placeholder form and a file of
-realistic sanitized traces is not flagged; the peer corpora are measured (positives must all be
-flagged, except the documented placeholder-shaped ones). Fake secrets are assembled from pieces
-so that this file itself does not look like a leak to a scanner; no test prints a secret.
+realistic sanitized traces is not flagged; every class of false alarm seen on real build output
+(minified JavaScript, files named after secret words, digests and ids in lockfiles, fuzzer and
+crash logs, composed names, Luhn-valid non-cards) is not flagged bare or in a line, while its
+near-misses still are; finding digests are stable, value-bound and opaque; the peer corpora are
+measured (positives must all be flagged, except the documented placeholder-shaped ones, and no
+category may fall below its recall floor). Fake secrets are assembled from pieces so that this
+file itself does not look like a leak to a scanner; no test prints a secret.
 """
 
 from __future__ import annotations
 
+import base64
 import collections
+import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from telemetry_assets.core.redaction.detector import Finding, ResidualPiiDetector
+from telemetry_assets.core.redaction.detector import (
+    Finding,
+    ResidualPiiDetector,
+    finding_digest,
+)
 
 INPUTS = Path(__file__).resolve().parents[2] / "inputs" / "detector"
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
@@ -224,6 +235,472 @@ def test_realistic_sanitized_traces_are_clean() -> None:
     assert not found, dict(found)
 
 
+# ------------------------------------------------------- precision on real benign text, by class
+# Each class of false alarm seen on real compiler, test, crash, lockfile and CI output (the
+# shared benign-ci corpus), as (name, bare form, the same thing embedded in a real-shaped line).
+# Hashes and ids are computed here or written fresh; nothing is copied from the corpus.
+
+SHA1 = hashlib.sha1(b"libass").hexdigest()
+SHA1_B = hashlib.sha1(b"fribidi").hexdigest()
+SHA256 = hashlib.sha256(b"corpus unit").hexdigest()
+MD5 = hashlib.md5(b"replay").hexdigest()
+B64_INTEGRITY = base64.b64encode(hashlib.sha512(b"left-pad").digest()).decode()
+
+BENIGN = [
+    # `cookie` inside minified JavaScript is a property, not a Cookie header.
+    (
+        "cookie_minified_js_property",
+        "_.cookie=r,!(o=o!=_.cookie))t:{for(t=L(t),o=0;o<t.length;o++)if(e==t[o]){o=!0;break t}",
+        'e&&(r+="; expires="+n.toGMTString()),_.cookie=r,!(o=o!=_.cookie))t:{for(t=L(t),o=0;'
+        "o<t.length;o++)if(e==t[o]){o=!0;break t}o=!1}return o},A=function(t){return h(t)}",
+    ),
+    (
+        "cookie_js_concatenation",
+        'document.cookie = name + "=" + value + "; path=/"',
+        '    at setConsent (bundle.js:LINE) document.cookie = name + "=" + value + "; path=/"',
+    ),
+    # A source file named after a secret word, followed by a position.
+    ("file_position_go", "token.go:LINE", "    /app/internal/auth/token.go:LINE +0x1d"),
+    (
+        "file_position_rust",
+        "src/auth/token.rs:711:11",
+        "thread 'main' panicked at src/auth/token.rs:711:11:\nindex out of bounds",
+    ),
+    (
+        "file_position_scala",
+        "tests/neg/secret-pat.scala:12:16",
+        "-- [E032] Syntax Error: tests/neg/secret-pat.scala:12:16 -------------------------",
+    ),
+    (
+        "file_diagnostic_python",
+        "auth/secrets.py: error: Name 'x' is not defined",
+        "src/app/auth/secrets.py: error: Name 'session_store' is not defined  [name-defined]",
+    ),
+    (
+        "file_position_json_escaped",
+        '"at Object.<anonymous> (src/token.ts:LINE)\\n"',
+        '{"failureMessages": ["Error: expired\\n    at refresh (src/auth/token.ts:LINE:NUM)\\n'
+        '    at Object.<anonymous> (src/auth/token.test.ts:LINE:NUM)"]}',
+    ),
+    # A generic `key` (map, JSX/Vue list, plist, i18n key) holding a name, not key material.
+    ("generic_key_otel_attribute", '"key": "http.request.method"', '          "key": "url.full",'),
+    ("generic_key_plist", "<key>clang_version</key>", " <key>diagnostics</key>"),
+    (
+        "generic_key_jsx",
+        "<Component key={index} />",
+        "    things.map((_, index) => <Item key={index} />)",
+    ),
+    (
+        "generic_key_vue",
+        ':key="item.id"',
+        '  <li v-for="item in items" :key="item.id">{{ item }}</li>',
+    ),
+    (
+        "generic_key_map_lookup",
+        'psm.m["key"] = psm.m["key"]',
+        '\tpsm.m["key"] = psm.m["key"] // deref',
+    ),
+    (
+        "generic_key_issue_id",
+        '"key": "AYx-3kLmQ8vtzPOIqHBa"',
+        '\t\t\t"key": "AYx-3kLmQ8vtzPOIqHBa",',
+    ),
+    (
+        "generic_key_minified",
+        "{key:t,ref:o,__k:null}",
+        "function y(n,i,t,o){var f={type:n,key:t,ref:o}}",
+    ),
+    # The redactor's own placeholder followed by text is not an XML element `<SECRET>...</x>`.
+    (
+        "placeholder_before_closing_tag",
+        '\\SOURCE\\<SECRET>.cpp">at line 152</SRCREF>',
+        '<ERROR><SRCREF file="D:\\ws\\trunk\\SOURCE\\<SECRET>.cpp">at line 152</SRCREF></ERROR>',
+    ),
+    # Rust / C++ paths: `::` there is a path separator, not an assignment.
+    (
+        "rust_path_token_variant",
+        "Some(Token::Name) = token",
+        "LL |   if let Some(Token::Name) = token {",
+    ),
+    (
+        "rust_path_module",
+        "auth::batch::sync_row",
+        "  at auth::batch::sync_row (src/auth/batch.rs:LINE)",
+    ),
+    # Values that are code or structure.
+    (
+        "toml_inline_table",
+        'SecretStorage = {version = ">=3.2"}',
+        'SecretStorage = {version = ">=3.2", markers = "sys_platform == \\"linux\\""}',
+    ),
+    (
+        "js_negation",
+        "o.withCredentials=!0",
+        'o.withCredentials=!0,o.setRequestHeader("Accept","*/*")',
+    ),
+    (
+        "java_to_string",
+        "token=Token{d689ff1 ActivityRecord{4b9fb98}}",
+        "W WindowManager: Attempting to destroy: AppWindowToken{badb7d6 token=Token{d689ff1 "
+        "ActivityRecord{4b9fb98 u0 com.example.app/.Main t43}}}",
+    ),
+    (
+        "scala_type_ascription",
+        "(Vault.this.secret : test6.Secret^{Vault.this})",
+        "   |Found:    (Vault.this.secret : test6.Secret^{Vault.this})",
+    ),
+    ("count_attribute", 'tokens="1586"', '<duplication lines="68" tokens="1586">'),
+    (
+        "public_key_token",
+        "PublicKeyToken=b77a5c561934e089",
+        "mscorlib, Version=<IP>, Culture=neutral, PublicKeyToken=b77a5c561934e089",
+    ),
+    ("version_requirement", '"js-tokens": "^4.0.0"', '        "js-tokens": "^4.0.0",'),
+    (
+        "fetch_credentials_mode",
+        'credentials: "same-origin"',
+        'fetch(u, {method: "GET", credentials: "include"})',
+    ),
+    # Digests and ids named by the word, key or place they stand in.
+    (
+        "fuzz_base_unit",
+        f"base unit: {SHA1}",
+        f"#1234  NEW    cov: 812 ft: 1903 corp: 97/2Kb MS: 1 base unit: {SHA1}",
+    ),
+    (
+        "fuzz_crash_file",
+        f"./crash-{SHA1}",
+        f"artifact_prefix='./'; Test unit written to ./crash-{SHA1}",
+    ),
+    (
+        "fuzz_reproducer_file",
+        f"./Crash_{SHA1}.java",
+        f"Java reproducer written to ./Crash_{SHA1}.java",
+    ),
+    ("fuzz_corpus_path", f"/corpus/{SHA256}", f"Running: /mnt/scratch0/fuzz/corpus/{SHA256}"),
+    ("fuzz_dedup_token", f"DEDUP_TOKEN: {SHA1}", f"==17==DEDUP_TOKEN: {SHA1}"),
+    (
+        "id_key_event",
+        f'"event_id": "{MD5}"',
+        f'{{"event_id":"{MD5}","sent_at":"2026-11-20T10:11:12Z"}}',
+    ),
+    ("id_key_camel", f'"revisionId": "{SHA1}"', f'            "revisionId": "{SHA1}",'),
+    (
+        "id_key_symbol_file",
+        f"INFO CODE_ID {SHA1.upper()}",
+        f"INFO CODE_ID {SHA1.upper()} libxul.so",
+    ),
+    ("id_key_reference", f'resolved_reference = "{SHA1}"', f'resolved_reference = "{SHA1}"  # git'),
+    (
+        "revision_range",
+        f"{SHA1}..{SHA1_B}",
+        f'<a href="https://src.example.org/+log/{SHA1}..{SHA1_B}">{SHA1}:{SHA1_B}</a>',
+    ),
+    (
+        "link_text_repeats_path",
+        f"/+/{SHA1}>{SHA1}",
+        f'<a href="https://src.example.org/+/{SHA1}">{SHA1}</a><br />',
+    ),
+    (
+        "git_pin_deps",
+        f"'@' + '{SHA1}'",
+        f"  Var('git') + '/external/breakpad/src.git' + '@' + '{SHA1}',",
+    ),
+    (
+        "git_pin_url",
+        f"src.git@{SHA1}",
+        f"    'url': 'https://chromium.example.org/src-internal.git@{SHA1}',",
+    ),
+    # Lockfile integrity and checksum lines.
+    (
+        "yarn_resolved",
+        f"left-pad-1.3.0.tgz#{SHA1}",
+        f'  resolved "https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz#{SHA1}"',
+    ),
+    ("yarn_integrity", f"sha512-{B64_INTEGRITY}", f"  integrity sha512-{B64_INTEGRITY}"),
+    ("cargo_checksum", f'checksum = "{SHA256}"', f'checksum = "{SHA256}"'),
+    (
+        "lockfile_checksum_map",
+        f'"https://deno.land/std@0.224.0/path/mod.ts": "{SHA256}"',
+        f'  "remote": {{"https://deno.land/std@0.224.0/path/mod.ts": "{SHA256}",',
+    ),
+    (
+        "cargo_git_source",
+        f"?rev={SHA1}#{SHA1}",
+        f'source = "git+https://github.com/acme/lib?rev={SHA1}#{SHA1}"',
+    ),
+    ("cargo_git_describe_version", f"5.3.0-1-g{SHA1}", f'version = "0.6.1+5.3.0-1-g{SHA1}"'),
+    (
+        "wheel_file_and_hash",
+        "pywin32-306-cp312-cp312-win_amd64.whl",
+        f'    {{file = "pywin32-306-cp312-cp312-win_amd64.whl", hash = "sha256:{SHA256}"}},',
+    ),
+    (
+        "pypi_url_digest_path",
+        f"packages/d4/dd/{SHA256[:60]}/aiohttp-3.9.1-cp312-cp312-manylinux_2_17_x86_64.whl",
+        f'    {{ url = "https://files.pythonhosted.org/packages/d4/dd/{SHA256[:60]}/aiohttp-3.9.1-'
+        f'cp312-cp312-manylinux_2_17_x86_64.whl", hash = "sha256:{SHA256}" }},',
+    ),
+    # Paths, file and build-directory names made of pieces.
+    (
+        "run_id_path",
+        "telemetry-optin/run-7Qm3xk9Lp2Rt4Zw8Nb1Hc6Jf0Gs5Ae/TEST-com.example.SuiteTest.xml",
+        "[INFO] reading telemetry-optin/run-7Qm3xk9Lp2Rt4Zw8Nb1Hc6Jf0Gs5Ae/"
+        "TEST-com.example.SuiteTest.xml (3 tests)",
+    ),
+    (
+        "bundler_chunk",
+        f"chunk-{MD5}.js",
+        f"    at render (webpack:///./static/chunks/<TOKEN>-{MD5}.js:LINE:NUM)",
+    ),
+    ("hash_named_file", f"{SHA256}.js", f"---- {SHA256}.js"),
+    (
+        "build_directory",
+        f"chromium-browser-asan_win32-release_x64_{SHA1}",
+        f"    #0 0x7ff7 in memset+0xe4 (C:\\bot\\builds\\chromium-browser-asan_win32-release_x64_"
+        f"{SHA1}\\symbolized\\release\\chrome.dll+0x1f)",
+    ),
+    (
+        "shared_memory_names",
+        "/centipede-shm1-3060030-139745253978816",
+        "arg1=/centipede-shm1-3060030-139745253978816:arg2=/centipede-shm2-3060030-139745253978816",
+    ),
+    (
+        "kernel_version",
+        "5.10.43-android12-9-00106-g6c3417436a6f-ab7724335",
+        "CPU: 1 PID: 30432 Comm: syz-executor Tainted: G O "
+        "5.10.43-android12-9-00106-g6c3417436a6f-ab7724335 #1",
+    ),
+    (
+        "cli_flag",
+        "'--with-pmix-symbol-rename=OPAL_MCA_PMIX2X_'",
+        "checking for subdir args...  '--disable-debug' "
+        "'--with-pmix-symbol-rename=OPAL_MCA_PMIX2X_'",
+    ),
+    (
+        "mangled_symbol",
+        "_ZN7content18RenderFrameHostImpl14OnMessageReceivedERKN3IPC7MessageE",
+        "#17 0x7f48b4b04ce5 "
+        "_ZN7content18RenderFrameHostImpl14OnMessageReceivedERKN3IPC7MessageE+0x1a3",
+    ),
+    (
+        "alphabet_table",
+        '"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"',
+        't[e]="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".charAt(t[e]||0)',
+    ),
+    (
+        "data_uri",
+        "data:image/png;base64," + base64.b64encode(bytes(range(60))).decode(),
+        '  "expected": "data:image/png;base64,'
+        + base64.b64encode(bytes(range(60))).decode()
+        + '",',
+    ),
+    # Luhn-valid numbers that are not cards: wrong issuer length, signed, or a name's tail.
+    (
+        "luhn_19_digits_mastercard_prefix",
+        '"fingerprint": "5530123456789012348"',
+        '    "fingerprint": "5530123456789012348",',
+    ),
+    (
+        "luhn_negative_integer",
+        "-3712345678901234561",
+        '            "free_storage": -3712345678901234561,',
+    ),
+    (
+        "luhn_testcase_name",
+        "testcase-minimized-4532015112830366",
+        "Running: ./clusterfuzz-testcase-minimized-4532015112830366",
+    ),
+    # Other near-misses.
+    (
+        "ssn_after_placeholder",
+        "<SSN> [    85: 178257920]",
+        "heap profile:     85: <SSN> [    85: 178257920] @ growthz",
+    ),
+    ("ssn_shape_after_hex", "a652 39 1003 8", "a652 39 1003 8\na65b 12 1004 8"),
+    ("phone_binary_literal", '" +111110111 "', 'parseInt(" +111110111 ", 2) === 503;'),
+    (
+        "java_package_internal",
+        "com.example.env.internal.ui.actions",
+        '<violation rule="EmptyCatchBlock" '
+        'package="com.example.env.internal.ui.actions" class="Run">',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "bare", "in_line"), BENIGN, ids=[case[0] for case in BENIGN])
+@pytest.mark.parametrize("form", ["bare", "in_line"])
+def test_benign_build_output_is_not_flagged(name: str, bare: str, in_line: str, form: str) -> None:
+    text = bare if form == "bare" else in_line
+    found = collections.Counter(f.detector for f in DETECTOR.scan(text))
+    assert not found, f"{name} ({form}): {dict(found)}"
+
+
+# The same shapes a step away: what the precision rules above must keep flagging.
+STILL_FLAGGED = [
+    (
+        "cookie_header_second_pair",
+        "Cookie: theme=dark; sessionid=" + "q8Wr2Lk5Zx9Mn3Bv7Cp1Ty6D",
+        "> GET /api HTTP/1.1\n> Cookie: theme=dark; sessionid=q8Wr2Lk5Zx9Mn3Bv7Cp1Ty6D",
+        {"cookie"},
+    ),
+    (
+        "cookie_assigned_in_js",
+        'document.cookie = "sid=' + 'Zf3D0LXCM3EIMbgJpUNnkRtO"',
+        '  at login (app.js:LINE) document.cookie = "sid=Zf3D0LXCM3EIMbgJpUNnkRtO; path=/"',
+        {"cookie"},
+    ),
+    (
+        "dotted_key_not_a_file",
+        "config.token: " + "7Hq2Lm9Pz4Rt8Vn3Wb6Xk",
+        "DEBUG loaded config.token: 7Hq2Lm9Pz4Rt8Vn3Wb6Xk from env",
+        {"secret_field"},
+    ),
+    (
+        "generic_key_key_material",
+        '"key": "' + 'q3Vx9Lm2Kp7Rt4Zw8Nb1Hc6Jf0Gs5AeYu"',
+        '{"name": "deploy", "key": "q3Vx9Lm2Kp7Rt4Zw8Nb1Hc6Jf0Gs5AeYu"}',
+        {"secret_field"},
+    ),
+    (
+        "numeric_password_pin",
+        'pin_password: "' + '482913"',
+        'E   AssertionError: login failed for pin_password: "482913"',
+        {"secret_field"},
+    ),
+    (
+        "hex_token_not_a_checksum",
+        '"api_token": "' + "9a3f7c21e4b86d05f1a2c3e4d5b6a798" + '"',
+        '{"service": "billing", "api_token": "9a3f7c21e4b86d05f1a2c3e4d5b6a798"}',
+        {"secret_field", "high_entropy_hex"},
+    ),
+    (
+        "unquoted_numeric_password",
+        "password=" + "482913",
+        "E   mysql: connecting as svc with password=482913 (attempt 2)",
+        {"secret_field"},
+    ),
+    (
+        "workflow_command_value",
+        "name=token::" + "a8F3kLm29QxZ7wP4",
+        'echo "::set-output name=token::a8F3kLm29QxZ7wP4"',
+        {"secret_field"},
+    ),
+    (
+        "escaped_json_password",
+        '\\"password\\": \\"' + 'Tr0ub4dor&3x\\"',
+        '{"log": "{\\"user\\": \\"svc\\", \\"password\\": \\"Tr0ub4dor&3x\\"}"}',
+        {"secret_field"},
+    ),
+    (
+        "b64_with_separator",
+        "payload " + "q3Vx9Lm2Kp7Rt4Zw8Nb1-Hc6Jf0Gs5AeYu2Di9Ok3Pl7Mn4Bv",
+        "ERROR sent payload q3Vx9Lm2Kp7Rt4Zw8Nb1-Hc6Jf0Gs5AeYu2Di9Ok3Pl7Mn4Bv upstream",
+        {"high_entropy_base64"},
+    ),
+    (
+        "b64_with_one_slash",
+        "sent " + "q3Vx9Lm2Kp7Rt4Zw8Nb1/Hc6Jf0Gs5AeYu2Di9Ok3Pl7Mn4Bv",
+        "ERROR upload of q3Vx9Lm2Kp7Rt4Zw8Nb1/Hc6Jf0Gs5AeYu2Di9Ok3Pl7Mn4Bv rejected",
+        {"high_entropy_base64"},
+    ),
+    (
+        "hex_without_context",
+        "key " + "9a3f7c21e4b86d05f1a2c3e4d5b6a7980c1d2e3f",
+        "WARN using 9a3f7c21e4b86d05f1a2c3e4d5b6a7980c1d2e3f for upload",
+        {"high_entropy_hex"},
+    ),
+    ("card_compact", "5555555555554444", "Card 5500000000000004 approved.", {"card"}),
+    ("card_grouped", "4111-1111-1111-1111", "charged 4111 1111 1111 1111 twice", {"card"}),
+    ("card_19_digit_visa", "4532015112830366", "card=4532015112830366;", {"card"}),
+    ("ssn_spaced", "219 09 9999", "employee ssn 219 09 9999 on file", {"ssn"}),
+    (
+        "ssn_glued_to_domain",
+        "acme.com219-09-9999",
+        "contact jane" + "@acme.com219-09-9999",
+        {"ssn"},
+    ),
+    ("phone_international", "+44 20 7946 0958", "call +44 20 7946 0958 after 5pm", {"phone"}),
+    (
+        "internal_host_under_tld",
+        "db1.int.acme.com",
+        "connect to db1.int.acme.com:5432 failed",
+        {"internal_host"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "bare", "in_line", "expected"), STILL_FLAGGED, ids=[case[0] for case in STILL_FLAGGED]
+)
+@pytest.mark.parametrize("form", ["bare", "in_line"])
+def test_near_misses_of_benign_classes_are_still_flagged(
+    name: str, bare: str, in_line: str, expected: set[str], form: str
+) -> None:
+    found = {f.detector for f in DETECTOR.scan(bare if form == "bare" else in_line)}
+    assert found & expected, f"{name} ({form}): got {sorted(found)}"
+
+
+def test_realistic_benign_build_outputs_are_clean() -> None:
+    text = (INPUTS / "benign-build-outputs.txt").read_text(encoding="utf-8")
+    found = collections.Counter(f.detector for f in DETECTOR.scan(text))
+    assert not found, dict(found)
+
+
+# --------------------------------------------------------------------------- finding digests
+
+DIGEST_VALUE = "ghp_" + "8fK2mQ9xL4vT7nB1cR5wY3zH6jD0sA2eG4uI"
+
+
+def test_finding_digest_is_the_documented_pbkdf2() -> None:
+    expected = hashlib.pbkdf2_hmac(
+        "sha256", b"10.1.2.3", b"telemetry_assets/finding/v1/ipv4", 20_000
+    ).hex()
+    assert finding_digest("ipv4", "10.1.2.3") == "fd1:" + expected
+    assert [f.digest for f in DETECTOR.scan("leak 10.1.2.3")] == ["fd1:" + expected]
+
+
+DIGEST_CASES = [
+    ("same_value_same_detector", ("ipv4", "10.1.2.3"), ("ipv4", "10.1.2.3"), True),
+    ("other_value", ("ipv4", "10.1.2.3"), ("ipv4", "10.1.2.4"), False),
+    ("other_detector", ("ipv4", "10.1.2.3"), ("ipv6", "10.1.2.3"), False),
+    ("case_matters", ("secret_field", "Tr0ub4dor"), ("secret_field", "tr0ub4dor"), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "left", "right", "equal"), DIGEST_CASES, ids=[c[0] for c in DIGEST_CASES]
+)
+def test_finding_digest_identity(
+    name: str, left: tuple[str, str], right: tuple[str, str], equal: bool
+) -> None:
+    assert (finding_digest(*left) == finding_digest(*right)) is equal, name
+
+
+def test_digest_names_the_matched_value_wherever_it_stands() -> None:
+    # The same token in two different lines and files gives one digest: the value, not the
+    # line around it, is what a maintainer reviews.
+    first = DETECTOR.scan(f"export GH={DIGEST_VALUE}")
+    second = ResidualPiiDetector().scan(f'{{"auth": "x", "note": "{DIGEST_VALUE}"}}\n')
+    assert first and second
+    assert {f.digest for f in first} & {f.digest for f in second}
+    assert finding_digest("github_token", DIGEST_VALUE) in {f.digest for f in first}
+
+
+def test_digest_never_reveals_the_value() -> None:
+    findings = DETECTOR.scan(f"token {DIGEST_VALUE}\nmail jane" + "@example.org")
+    assert findings and all(f.digest.startswith("fd1:") for f in findings)
+    for finding in findings:
+        assert DIGEST_VALUE not in finding.digest and "jane" not in finding.digest
+        assert DIGEST_VALUE not in repr(finding)
+
+
+def test_digest_does_not_change_what_a_finding_is() -> None:
+    # Findings are compared by (detector, line, column); counting never hashes.
+    assert DETECTOR.scan("ok\nleak 10.1.2.3") == [Finding("ipv4", 2, 6)]
+    assert DETECTOR.scan_many(["leak 10.1.2.3"]) == collections.Counter({"ipv4": 1})
+
+
 # ----------------------------------------------------------------------------------- API
 
 
@@ -237,7 +714,7 @@ def test_findings_never_carry_the_matched_text() -> None:
     findings = DETECTOR.scan(f"token {secret}")
     assert findings
     assert all(secret not in repr(f) and secret not in str(f) for f in findings)
-    assert set(Finding.__slots__) == {"detector", "line", "column"}
+    assert set(Finding.__slots__) == {"detector", "line", "column", "digest"}
     assert secret not in repr(DETECTOR)
 
 
@@ -306,7 +783,10 @@ ALLOWED_MISSES = {
 def _corpus(name: str) -> list[dict[str, object]]:
     path = SHARED / "peer-corpora" / name
     if not path.exists():
-        pytest.skip(f"shared corpus {path} is absent (expected beside the repository)")
+        message = f"shared corpus {path} is absent (expected beside the repository)"
+        if os.environ.get("CI"):  # in CI a missing corpus is a broken checkout
+            pytest.fail(message)
+        pytest.skip(message)
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
 
@@ -329,6 +809,35 @@ def test_every_positive_of_the_peer_corpus_is_flagged() -> None:
     print(f"missed: {sum(misses.values())}/{sum(totals.values())} {dict(misses)}")
     assert dict(misses) == {k: v for k, v in ALLOWED_MISSES.items() if misses[k]}
     assert all(misses[k] <= v for k, v in ALLOWED_MISSES.items())
+
+
+# Raw positives of the peer corpus the detector flagged when its precision rules were written
+# (690 of 706), per category. Precision work must never lower any of these: a rule that stops
+# flagging a positive is a recall regression, whatever it gains on benign text. Counts only;
+# the corpus itself stays outside the repository.
+RECALL_FLOOR = {
+    "auth-header": 29, "aws-key": 18, "cookie": 6, "credit-card": 39, "email": 45,
+    "github-token": 15, "google-api-key": 10, "high-entropy-blob": 13, "internal-url": 4,
+    "ipv4": 41, "ipv6": 52, "jwt": 40, "mac": 16, "pem-private-key": 4, "phone": 50,
+    "secret-field": 64, "slack-token": 60, "ssn": 20, "stripe-key": 10, "url-credentials": 18,
+    "uuid": 12, "vendor-token": 124,
+}  # fmt: skip
+RECALL_FLOOR_TOTAL = 690
+
+
+def test_peer_corpus_recall_does_not_regress() -> None:
+    flagged: collections.Counter[str] = collections.Counter()
+    for record in _corpus("secrets.jsonl"):
+        text, secret = str(record["text"]), str(record["secret"])
+        start = text.index(secret)
+        first = text.count("\n", 0, start) + 1
+        last = text.count("\n", 0, start + len(secret)) + 1
+        if any(first <= f.line <= last for f in DETECTOR.scan(text)):
+            flagged[str(record["category"])] += 1
+    assert set(flagged) == set(RECALL_FLOOR), "categories of the peer corpus changed"
+    below = {c: (flagged[c], floor) for c, floor in RECALL_FLOOR.items() if flagged[c] < floor}
+    assert not below, f"recall regressed (flagged, floor): {below}"
+    assert sum(flagged.values()) >= RECALL_FLOOR_TOTAL == sum(RECALL_FLOOR.values())
 
 
 def test_strict_negatives_false_positive_rate() -> None:
