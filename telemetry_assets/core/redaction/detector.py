@@ -36,6 +36,8 @@ value ever being written down.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
 import hashlib
 import re
@@ -1175,6 +1177,53 @@ def _names_an_object(text: str, start: int, end: int) -> bool:
     return text[start - 1 : start] in ("/", "\\") or _PATH_AFTER.match(text, end) is not None
 
 
+_SRI_SIZES: Final = {"sha1-": 20, "sha256-": 32, "sha384-": 48, "sha512-": 64}
+"""Subresource-integrity prefixes (npm, yarn, pnpm lockfiles and error messages) and the digest
+size their base64 value must decode to."""
+# A test comparing values: where encoded readable text is test data.
+_COMPARISON: Final = re.compile(
+    r"\bassert|\s[=!]==?\s|\b(?:[Ee]xpected|Received|Actual|mismatch|toBe|toEqual)\b"
+)
+_READABLE: Final = re.compile(r"[\w ,.!?#'\"()&/-]+")
+
+
+def _b64_bytes(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _is_benign_encoding(value: str, text: str, start: int) -> bool:
+    """A base64 run that is provably not key material: a subresource-integrity digest of the
+    right size (``sha512-<88 chars>``), or, on a line where a test compares values (``assert``,
+    ``==``, ``Expected``/``Received``), the encoding of ordinary readable text (test data such
+    as ``SGVsbG8sIHdvcmxk``: "Hello, world"). Deliberately kept as findings: such text anywhere
+    else (a bare or assigned blob is what secret scanners test on), text with ``:`` or ``=``
+    (``user:password`` Basic credentials, ``key=value`` pairs) and anything that does not
+    decode to printable UTF-8 with a space in it."""
+    run = value.rstrip("=")
+    for prefix, size in _SRI_SIZES.items():
+        if run.startswith(prefix):  # a quoted value read whole, prefix included
+            run, start, text = run[len(prefix) :], len(prefix), prefix
+        if text[max(0, start - len(prefix)) : start] == prefix:
+            decoded = _b64_bytes(run)
+            return decoded is not None and len(decoded) == size
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if _COMPARISON.search(line) is None:
+        return False  # a bare or assigned blob of text-like base64 stays a finding
+    decoded = _b64_bytes(run)
+    if decoded is None or len(decoded) < 8:
+        return False
+    try:
+        plain = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return " " in plain and _READABLE.fullmatch(plain) is not None
+
+
 def _find_high_entropy(text: str) -> _Hits:
     for match in _HEX_RUN.finditer(text):
         run = match.group()
@@ -1215,6 +1264,8 @@ def _find_high_entropy(text: str) -> _Hits:
         if _is_composed_name(run) or _ALPHABET.search(run) or _MANGLED.match(run):
             continue
         if _names_an_object(text, match.start(), match.end()):
+            continue
+        if _is_benign_encoding(match.group(), text, match.start()):
             continue
         yield "high_entropy_base64", match.start(), match.end()
 
@@ -1307,6 +1358,8 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
         if _HASH_CONTEXT.search(line[max(0, at - 25) : max(0, at - 1)]):
             return False
         if _is_composed_name(secret) or _ALPHABET.search(secret) or _MANGLED.match(secret):
+            return False
+        if _is_benign_encoding(secret, line, at):
             return False
         # The plugins read a quoted run: the context is what stands outside its quotes.
         if _names_an_object(line, at - 1, at + len(secret) + 1):

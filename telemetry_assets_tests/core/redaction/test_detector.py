@@ -519,6 +519,21 @@ BENIGN = [
     ),
     ("ssn_shape_after_hex", "a652 39 1003 8", "a652 39 1003 8\na65b 12 1004 8"),
     ("phone_binary_literal", '" +111110111 "', 'parseInt(" +111110111 ", 2) === 503;'),
+    # Subresource-integrity digests in an assertion (the lockfile's own form is covered above).
+    (
+        "sri_sha512_in_jest_assertion",
+        '"sha512-Y3PcnF9azdy3mf0w+8oU0PIbzicJMix5z9Oj+q1eA/+GBYOM7BfH2L3wqb+gGMFG'
+        'RDlkRmmrXMgoNlJKDEbBrA=="',
+        'Expected: "sha512-Y3PcnF9azdy3mf0w+8oU0PIbzicJMix5z9Oj+q1eA/+GBYOM7BfH2L3wqb+gGMFG'
+        'RDlkRmmrXMgoNlJKDEbBrA=="',
+    ),
+    # Base64 of readable text is test data, not key material.
+    (
+        "base64_of_a_sentence_in_an_assertion",
+        "encode_note(note) == b'SGVsbG8sIFBvbHljbyBpbnZvaWNlICM0MiE='",
+        "E       AssertionError: assert b'SGVsbG8sIFBvbHljbyBpbnZvaWNlICM0Ig==' == "
+        "b'SGVsbG8sIFBvbHljbyBpbnZvaWNlICM0MiE='",
+    ),
     (
         "java_package_internal",
         "com.example.env.internal.ui.actions",
@@ -538,6 +553,12 @@ def test_benign_build_output_is_not_flagged(name: str, bare: str, in_line: str, 
 
 # The same shapes a step away: what the precision rules above must keep flagging.
 STILL_FLAGGED = [
+    (
+        "base64_of_basic_credentials_is_not_readable_text",
+        "Authorization: Basic ZGVwbG95LWJvdDpXOHFMMnpSdDVYdjlO",
+        "curl -H 'Authorization: Basic ZGVwbG95LWJvdDpXOHFMMnpSdDVYdjlO' https://ci.example.org",
+        {"auth_header"},
+    ),
     (
         "cookie_header_second_pair",
         "Cookie: theme=dark; sessionid=" + "q8Wr2Lk5Zx9Mn3Bv7Cp1Ty6D",
@@ -860,3 +881,22 @@ def test_many_repeated_sanitized_traces_stay_clean() -> None:
     # Rates live in benchmarks/detector_throughput.py.
     text = (INPUTS / "sanitized-traces.txt").read_text(encoding="utf-8") * 200
     assert DETECTOR.is_clean(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "benign"),
+    [
+        ("a sentence", "SGVsbG8sIFBvbHljbyBpbnZvaWNlICM0MiE=", True),
+        ("user:password is a credential", "ZGVwbG95LWJvdDpXOHFMMnpSdDVYdjlO", False),
+        ("random key bytes", "q8Wr2Lk5Zx9Mn3Bv7Cp1Ty6DzX4cV8bN2mQ5wE7rT9y=", False),
+        ("key=value text", "dG9rZW49YWJjZGVmZ2hpams=", False),
+    ],
+)
+def test_only_base64_of_readable_text_counts_as_test_data(
+    name: str, value: str, benign: bool
+) -> None:
+    from telemetry_assets.core.redaction.detector import _is_benign_encoding
+
+    assert _is_benign_encoding(value, f"assert x == '{value}'", 13) is benign
+    # Outside a comparison the same text-like blob stays a finding.
+    assert _is_benign_encoding(value, f"SUPER_SECRET = '{value}'", 16) is False
