@@ -156,9 +156,20 @@ def _go_lines(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
         yield line, stamp
 
 
+# Other runtimes' traces in the same head: a job log that ran ``go test`` among other steps
+# (``ok pkg 0.2s`` lines of a monorepo) is a plain log, read by every language, not a go test
+# stream whose parser reads Go alone.
+_OTHER_TRACES = re.compile(
+    r"""^(?:Traceback\ \(most\ recent\ call\ last\):|Exception\ in\ thread\ "
+        |\s+at\ [\w$.<>]+\(|[A-Za-z]\w*Error:\ |FAILED\ \S+::|thread\ '[^']*'\ panicked)""",
+    re.VERBOSE | re.MULTILINE,
+)
+
+
 def sniff(head: str, path: str) -> bool:
     lines = [line for line, _ in _go_lines(complete_lines(head))]
-    return bool(_STRONG.search("\n".join(lines)))
+    text = "\n".join(lines)
+    return bool(_STRONG.search(text)) and _OTHER_TRACES.search(text) is None
 
 
 @dataclass

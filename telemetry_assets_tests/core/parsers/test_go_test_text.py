@@ -197,3 +197,28 @@ def test_console_corpus_go_failures_are_exact() -> None:
     """At least 95% of the real Go console outputs give exactly the expected failures."""
     rate, misses = exact_failure_rate("Go")
     assert rate >= 0.95, misses
+
+
+def test_a_job_log_that_also_ran_go_test_is_a_plain_log_read_for_every_language() -> None:
+    """A monorepo job prints ``ok pkg 0.2s`` for its Go packages and then a Python traceback:
+    the go test parser (which reads Go alone) must not claim it, or the traceback is lost."""
+    from telemetry_assets.core.parsers import registry
+
+    stamp = "2026-11-20T10:11:12.0000000Z "
+    log = "".join(
+        stamp + line + "\n"
+        for line in [
+            "ok  \tgithub.com/acme/shop/services/inventory/internal/ledger\t0.214s",
+            "?   \tgithub.com/acme/shop/services/inventory/cmd\t[no test files]",
+            "##[group]Run pytest -q --tb=native",
+            "Traceback (most recent call last):",
+            '  File "/home/runner/work/shop/shop/shop/cart/pricing.py", line 88, in total',
+            "    return sum(line.price for line in cart.lines)",
+            "AttributeError: 'NoneType' object has no attribute 'lines'",
+            "##[endgroup]",
+        ]
+    )
+    parser = registry.parser_for(log, "logs/1_test.txt")
+    assert parser is not None and parser.name == "plain_log"
+    [failure] = parser.parse(log, "logs/1_test.txt").failures
+    assert failure.exception_type == "AttributeError"
