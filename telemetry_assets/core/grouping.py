@@ -48,8 +48,12 @@ OCCURRENCE_COLUMNS: tuple[str, ...] = (
     "top_frame_file",
     "top_frame_function",
     "redactions",
+    "console_copies_folded",
 )
 """Columns of the ``fingerprints`` asset; the Parquet file of the report keeps a subset.
+
+``console_copies_folded``: console rows of the same run that restated this failure (or only
+said tests failed) and were folded into it, so one failure counts once per run.
 
 ``flaky``: failed and then passed on a retry in the same run (the rule every test tool uses);
 ``likely_flaky``: that, or the same test id passed in another run of the window."""
@@ -72,6 +76,7 @@ def empty_occurrences() -> pd.DataFrame:
     frame["occurred_at"] = pd.Series(dtype="datetime64[us, UTC]")
     frame["flaky"] = pd.Series(dtype="bool")
     frame["likely_flaky"] = pd.Series(dtype="bool")
+    frame["console_copies_folded"] = pd.Series(dtype="int64")
     return frame
 
 

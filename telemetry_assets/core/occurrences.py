@@ -7,12 +7,27 @@ passed somewhere in the window". The repository's grouping rules (its policy) ar
 where every failure is fingerprinted. ``top_frame_file`` is the innermost in-app frame as a
 repository path where the frame says more than its file: a JVM class's package path
 (``com/acme/billing/TokenView.java``) or a Python dotted module.
+
+One failure is one occurrence per run, however many artifacts of the run tell it: CI jobs keep
+the console log beside the structured report of the same tests (``dotnet test`` and its TRX,
+Maven's console and the Surefire XML, pytest and its JUnit XML, Jest and ``--json``). Before
+fingerprinting, :func:`fold_console_copies` drops, within each run, a console failure
+(:data:`CONSOLE_FORMATS`) that restates a failure a structured report of the same run holds (the
+same test after :func:`comparable_test_id`, or, for a console failure without a test id, the same
+exception type raised inside that test) and a console line without a trace that only says tests
+failed (:data:`TESTS_FAILED_LINE`) when the run has structured failures. The structured row that
+absorbed them counts them in ``console_copies_folded``. A crash outside any test and a build
+failure are never restatements. Only rows of the same run are compared, so purging or opting out
+a run changes no other run's rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -24,7 +39,11 @@ from telemetry_assets.core.fingerprint.fingerprint import (
     grouping_rule_of,
     message_variant,
 )
-from telemetry_assets.core.fingerprint.normalise import is_in_app, normalise_frame
+from telemetry_assets.core.fingerprint.normalise import (
+    is_in_app,
+    normalise_exception_type,
+    normalise_frame,
+)
 from telemetry_assets.core.grouping import OCCURRENCE_COLUMNS, empty_occurrences
 from telemetry_assets.core.models import Failure, Frame
 from telemetry_assets.core.sanitize import chained_from_json, frames_from_json
@@ -39,9 +58,12 @@ PARQUET_COLUMNS: tuple[str, ...] = (
 
 
 def passed_ids(artifacts: pd.DataFrame) -> set[str]:
+    """Every passed test id the artifacts table lists (only ids that fail somewhere)."""
     ids: set[str] = set()
-    for value in artifacts.get("passed_test_ids", pd.Series(dtype=object)):
-        if value:
+    column = artifacts.get("passed_test_ids", pd.Series(dtype=object))
+    # Distinct cells only: tens of thousands of artifacts, nearly all of them ``[]``.
+    for value in column.dropna().unique().tolist():
+        if value and value != "[]":
             ids.update(json.loads(value))
     return ids
 
@@ -82,6 +104,218 @@ def repository_path(frame: Frame) -> str | None:
     return file or None
 
 
+# --- one failure, one occurrence per run ---------------------------------------------------
+
+STRUCTURED_FORMATS: frozenset[str] = frozenset(
+    {"junit-xml", "dotnet-xml", "jest-json", "mocha-json", "playwright-json", "go-test-json"}
+)
+"""Reports written by the test tool itself: each test once, with its id. They win over the
+console copy of the same failure because their ids, types and traces are the tool's own."""
+
+CONSOLE_FORMATS: frozenset[str] = frozenset({"plain_log", "go-test-text", "teamcity"})
+"""What a job prints: the plain-log parser's languages, ``go test -v`` and TeamCity service
+messages (also printed to the console). A format in neither set is never folded."""
+
+TESTS_FAILED_LINE = re.compile(
+    r"""
+      There\ are\ test\ failures             # Maven Surefire/Failsafe: "Failed to execute goal"
+    | There\ were\ failing\ tests            # Gradle: "Execution failed for task ':test'"
+    | \btests?\ (?:run\ )?failed\b(?!\ to)   # npm "Test failed.", cargo "error: test failed",
+                                             # "Test run failed"; not "tests failed to start"
+    | \bsome\ tests\ failed\b
+    | \bexit(?:ed)?\ (?:with\ )?(?:exit\ )?code\ 1\b   # "Process completed with exit code 1"
+    | ^Failed!\s+-\s+Failed:                 # dotnet test's summary line
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+"""A console error line that only reports that tests failed: a consequence of the failures the
+structured report holds, not a failure of its own. Deliberately not matched: ``BUILD FAILURE``
+or ``Execution failed for task ':compileJava'`` alone (a build can fail before any test runs),
+and exit codes other than 1 (pytest's 2 is an interrupted run, make's 2 a failed recipe)."""
+
+_TITLE_SEPARATOR = re.compile(r"\s*[›»]\s*|\s+>\s+|::")
+"""Jest/Vitest ``A › b``, our JSON ids ``file > A > b``, pytest node ids ``file::Class::test``.
+A bare ``>`` only between spaces, so generics (``List<T>``) and arrows stay inside names."""
+
+_TRAILING_PARAMETERS = re.compile(
+    r"""(?:\s*\[[^\[\]]*\])+$                                  # pytest [eu-1], Gradle [1]
+    | \((?:\s*[A-Za-z_][\w.$<>]*(?:\[\])?\s*(?:,\s*[A-Za-z_][\w.$<>]*(?:\[\])?\s*)*)?\)
+      (?:\[[^\[\]]*\])?$                                       # JUnit 5 (String, int)[2], ()
+    """,
+    re.VERBOSE,
+)
+"""Parametrisation that one artifact prints and another omits. Not values in parentheses
+(``exit(0)`` and ``exit(1)`` are two tests) nor brackets inside a title."""
+
+_POSITION = re.compile(r"(?::(?:\d+|LINE))+$")
+_SOURCE_EXTENSION = re.compile(
+    r"""\.(?:py|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|java|kt|kts|scala|groovy|go|rs
+         |rb|cs|fs|vb|php|swift|dart|exs?|cpp|cc|cxx|hpp)$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+"""A test file's extension (``test_loader.py`` is the module ``test_loader``). Not one-letter
+extensions (``.c``, ``.m``): a dotted JVM id may end in a method named ``m``."""
+
+_NAME_SEPARATOR = re.compile(r"[./\\#]+")
+_QUALIFIED_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+"""A dotted name in a trace line (``Acme.Tests.CartTests.Total_IsSum``), read only when the
+parser kept no frames for a console failure."""
+
+MAX_TRACE_NAMES = 200
+"""Dotted names read from one trace: the test method sits near the top of a stack."""
+
+
+def _name_parts(part: str) -> tuple[str, ...]:
+    if re.search(r"\s", part):
+        return (" ".join(part.split()).casefold(),)  # a title: one segment, case-insensitive
+    bare = _SOURCE_EXTENSION.sub("", _POSITION.sub("", part))
+    return tuple(p.casefold() for p in _NAME_SEPARATOR.split(bare) if p)
+
+
+@lru_cache(maxsize=65536)
+def comparable_test_id(test_id: str | None) -> tuple[str, ...]:
+    """A test id as name segments every artifact of a run agrees on (``()`` for none).
+
+    ``tests/config/test_loader.py::test_load[eu]`` (pytest's console) and the JUnit
+    ``tests.config.test_loader.test_load[eu]`` both give ``("tests", "config", "test_loader",
+    "test_load")``; ``/w/src/OrderTable.test.tsx > OrderTable > renders rows`` (Jest JSON) ends
+    with ``("ordertable", "renders rows")``, which is Jest's console ``OrderTable › renders
+    rows``. Two ids name the same test when one is a suffix of the other (:func:`same_test`):
+    the console often leaves out the package or the file.
+    """
+    if not test_id:
+        return ()
+    out: list[str] = []
+    for raw in _TITLE_SEPARATOR.split(test_id.strip()):
+        part = _TRAILING_PARAMETERS.sub("", raw.strip()).strip()
+        if part:
+            out.extend(_name_parts(part))
+    return tuple(out)
+
+
+def same_test(a: Sequence[str], b: Sequence[str], at_least: int = 1) -> bool:
+    """One id is a suffix of the other, over ``at_least`` segments (or all of the shorter)."""
+    n = min(len(a), len(b))
+    return n >= 1 and n >= min(at_least, max(len(a), len(b))) and a[-n:] == b[-n:]
+
+
+def _names_in(failure: Failure) -> Iterator[tuple[str, ...]]:
+    """Where a console failure without a test id happened: its frames' qualified names, or the
+    dotted names of its trace when the parser kept no frames."""
+    for frame in failure.frames:
+        function = frame.function or ""
+        if frame.module:
+            yield comparable_test_id(f"{frame.module}.{function}")
+        if frame.file:
+            yield (*comparable_test_id(frame.file), *_name_parts(function))
+        yield _name_parts(function)
+    if not failure.frames:
+        for match in list(_QUALIFIED_NAME.finditer(failure.trace))[:MAX_TRACE_NAMES]:
+            yield _name_parts(match.group(0))
+
+
+@dataclass(slots=True)
+class _Structured:
+    index: int
+    test: tuple[str, ...]
+    exception_type: str
+
+
+@dataclass(slots=True)
+class Folding:
+    """What :func:`fold_console_copies` kept, and where each folded console row went."""
+
+    kept: list[int] = field(default_factory=list)
+    """Indexes of the rows kept, in input order."""
+    folded_into: dict[int, int] = field(default_factory=dict)
+    """Kept row index -> console rows folded into it."""
+    restated: int = 0
+    """Console failures that restated a structured failure of their run."""
+    consequences: int = 0
+    """Console lines that only said tests failed, in runs with structured failures."""
+
+
+def _restates(failure: Failure, structured: Sequence[_Structured]) -> _Structured | None:
+    test = comparable_test_id(failure.test_id)
+    if test:
+        return next((s for s in structured if same_test(test, s.test)), None)
+    if failure.kind in ("log", "build"):
+        return None
+    # No test id: the same exception raised inside one of the run's failed tests. A crash whose
+    # frames name no failed test happened outside the tests and stays.
+    kind = normalise_exception_type(failure.exception_type)
+    if not kind:
+        return None
+    candidates = [s for s in structured if s.exception_type == kind and s.test]
+    if not candidates:
+        return None
+    for name in _names_in(failure):
+        for s in candidates:
+            if same_test(name, s.test, at_least=2):
+                return s
+    return None
+
+
+def fold_console_copies(failures: Sequence[Failure], runs: Sequence[str]) -> Folding:
+    """Within each run, drop console failures a structured report of the run already holds.
+
+    ``failures[i]`` belongs to run ``runs[i]``. The decision for a run reads only that run's
+    rows; a folded row goes to the first structured row it matches, in input order
+    (:func:`build_occurrences` sorts rows by content first). The module docstring says what
+    counts as a restatement.
+    """
+    by_run: dict[str, list[int]] = {}
+    for i, run in enumerate(runs):
+        by_run.setdefault(run, []).append(i)
+    folding = Folding()
+    dropped: set[int] = set()
+    for indexes in by_run.values():
+        if not any(failures[i].source_format in CONSOLE_FORMATS for i in indexes):
+            continue  # most runs keep one kind of artifact: nothing to compare
+        structured = [
+            _Structured(
+                i,
+                comparable_test_id(failures[i].test_id),
+                normalise_exception_type(failures[i].exception_type),
+            )
+            for i in indexes
+            if failures[i].source_format in STRUCTURED_FORMATS
+        ]
+        if not structured:
+            continue
+        for i in indexes:
+            failure = failures[i]
+            if failure.source_format not in CONSOLE_FORMATS:
+                continue
+            target = _restates(failure, structured)
+            if target is not None:
+                folding.restated += 1
+            elif failure.kind == "log" and TESTS_FAILED_LINE.search(failure.message or ""):
+                target = structured[0]
+                folding.consequences += 1
+            else:
+                continue
+            dropped.add(i)
+            folding.folded_into[target.index] = folding.folded_into.get(target.index, 0) + 1
+    folding.kept = [i for i in range(len(failures)) if i not in dropped]
+    return folding
+
+
+def console_copies_folded(occurrences: pd.DataFrame) -> int:
+    """Console rows folded into the given occurrences (0 for tables written before the column)."""
+    if "console_copies_folded" not in occurrences.columns or occurrences.empty:
+        return 0
+    return int(pd.to_numeric(occurrences["console_copies_folded"]).fillna(0).sum())
+
+
+_ORDER_COLUMNS = ("run_id", "artifact", "occurred_at", "test_id", "kind", "message", "trace")
+
+
+def _content_order(row: dict[str, object]) -> tuple[str, ...]:
+    # One column holds one timestamp type, so str() orders it like the instants it holds.
+    return tuple(text(row.get(c)) or "" for c in _ORDER_COLUMNS)
+
+
 def failure_of(row: dict[str, object]) -> Failure:
     return Failure(
         source_format=text(row["source_format"]) or "unknown",
@@ -106,19 +340,26 @@ def build_occurrences(
 ) -> pd.DataFrame:
     """Fingerprint every failure of the window; rows sorted for reproducible output.
 
+    Console copies of a run's structured failures are folded first (:func:`fold_console_copies`)
+    over all the given rows, so a copy dated on the other side of a window edge folds too.
     ``rules`` are the repository policy's grouping rules (see :class:`GroupingRule`).
     """
     if failures.empty:
         return empty_occurrences()
     passed = set(passed_test_ids)
+    # Folding takes the first match in row order: a content order makes it independent of the
+    # order artifacts arrived in.
+    records = sorted(failures.to_dict("records"), key=_content_order)
+    parsed = [failure_of(row) for row in records]
+    folding = fold_console_copies(parsed, [str(row["run_id"]) for row in records])
     rows = []
-    for row in failures.to_dict("records"):
+    for index in folding.kept:
+        row, failure = records[index], parsed[index]
         occurred = pd.Timestamp(row["occurred_at"])
         day = utc_day(occurred.to_pydatetime())
         bucket = window.bucket(day)
         if bucket is None:
             continue
-        failure = failure_of(row)
         fp = fingerprint(failure, rules)
         top = _top_in_app(failure.frames)
         rows.append(
@@ -150,6 +391,7 @@ def build_occurrences(
                 "top_frame_file": repository_path(top) if top else None,
                 "top_frame_function": top.function if top else None,
                 "redactions": text(row["redactions"]) or "{}",
+                "console_copies_folded": folding.folded_into.get(index, 0),
             }
         )
     if not rows:
@@ -160,6 +402,7 @@ def build_occurrences(
     )
     frame["flaky"] = frame["flaky"].astype(bool)
     frame["likely_flaky"] = frame["likely_flaky"].astype(bool)
+    frame["console_copies_folded"] = frame["console_copies_folded"].astype("int64")
     return frame.sort_values(
         ["occurred_at", "artifact", "fingerprint", "test_id"], kind="mergesort", na_position="first"
     ).reset_index(drop=True)

@@ -123,6 +123,9 @@ class Sources(_Model):
     skipped: list[SkippedSummary]
     runs_without_opt_in: dict[str, int] = Field(default_factory=dict)
     """Provider -> runs seen without an opt-in signal (never opened)."""
+    console_copies_folded: int = 0
+    """Console failures of the report week that restated a structured report of the same run
+    (or only said tests failed) and were folded into it: one failure counts once per run."""
 
 
 class SimilarGroups(_Model):

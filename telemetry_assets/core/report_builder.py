@@ -105,6 +105,7 @@ def build_report(
     policy: Mapping[str, object],
     issue_templates: Sequence[str] = (),
     extra_limitations: Sequence[str] = (),
+    console_copies_folded: int = 0,
 ) -> Report:
     scored_by_fp = {r["fingerprint"]: r for r in scored.to_dict("records")}
     similar_map = similar_to(similar)
@@ -196,6 +197,7 @@ def build_report(
             SkippedSummary(reason=k, count=v) for k, v in manifest.skipped_by_reason().items()
         ],
         runs_without_opt_in=dict(sorted(runs_without_opt_in.items())),
+        console_copies_folded=console_copies_folded,
     )
     similar_models = [
         SimilarGroups(a=r["a"], b=r["b"], reason=r["reason"], score=round(float(r["score"]), 3))

@@ -171,6 +171,7 @@ def build_report_files(
             "automation_pull_request": policy.policy.automation.pull_request,
         },
         issue_templates=sorted(drafts),
+        console_copies_folded=occurrences.console_copies_folded(report_week),
     )
     files = ReportFiles(
         report=report,

@@ -8,7 +8,10 @@ Contract: :func:`resolve_owner` maps a group's top in-app frame file to an
    line with no owners means "nobody" and falls through). Looked up at ``.github/CODEOWNERS``,
    ``CODEOWNERS``, ``docs/CODEOWNERS``, first that exists; the order GitHub itself uses, so the
    suggestion agrees with the review requests GitHub makes. E-mail owners are dropped (the report
-   is published); a line left with none falls through.
+   is published); a line left with none falls through. When the line that wins is a catch-all
+   (:data:`CATCH_ALL_PATTERNS`: ``*``, ``**``, ``/**``) it is a repository-wide default, not a
+   statement about this file: a module-map entry that matches the file wins over it, and it is
+   used only after the module map.
 2. **Module map** from config, ``{"src/integrations/*": "@org/integrations"}``: ``fnmatch``
    globs (``*`` crosses ``/``), a pattern ending in ``/`` or without wildcards also matches
    everything below it; the most specific pattern (most literal characters) wins, and among
@@ -29,8 +32,13 @@ for ``src/ui/Table.tsx``. Those are found in the repository tree (:meth:`RepoFac
 ``git ls-files`` or a directory walk; the fixture twin's file list): the longest suffix of the
 frame path that some repository file ends with wins, among several files the shortest path
 (then the first in order), with compiled JavaScript also matched against its TypeScript/JSX
-source names. When nothing is found, every suffix is tried and the CODEOWNERS line that matches
-latest (the most specific by the file's own rule) wins, ties going to the longer suffix.
+source names. A Go frame built under a GOPATH or read from the module cache
+(``/go/src/github.com/polyco/mono/services/x/y.go``, ``src/github.com/...``,
+``pkg/mod/github.com/polyco/mono@v1.2.0/...``) is found the same way, by the longest suffix that
+exists (``services/x/y.go``). When nothing is found, every suffix is tried and the CODEOWNERS line
+that matches latest (the most specific by the file's own rule) wins, ties going to the longer
+suffix; a Go path's suffixes then start after its import host (:data:`_GO_WORKSPACE`), since
+``src/github.com/...`` is the build machine's layout and must not match a repository's ``/src/``.
 """
 
 from __future__ import annotations
@@ -364,12 +372,36 @@ def find_in_tree(path: str, files: Sequence[str]) -> str | None:
     return None
 
 
+_GO_WORKSPACE = re.compile(
+    r"""
+    [a-z0-9-]+(?:\.[a-z0-9-]+)*   # the import path's host: github.com, go.uber.org,
+    \.[a-z]{2,6}                   # git.corp.example.io; its last label is letters only
+    """,
+    re.VERBOSE,
+)
+"""A folder of a Go source path that is an import host (``src/github.com/...`` under a GOPATH,
+``pkg/mod/github.com/...`` in the module cache, ``github.com/...`` with ``-trimpath``).
+Deliberately not matched: dotted folders whose last label has a digit (``api.v2``) or is long
+(``app.components``), and hidden folders (``.next``)."""
+
+
+def _outside_go_workspace(path: str, suffixes: list[str]) -> list[str]:
+    """A Go path's suffixes that start after its import host (all of them for other paths)."""
+    parts = path.split("/")
+    if not path.endswith(".go"):
+        return suffixes
+    host = next((i for i, p in enumerate(parts[:-2]) if _GO_WORKSPACE.fullmatch(p)), None)
+    if host is None:
+        return suffixes
+    return ["/".join(parts[i:]) for i in range(host + 1, len(parts))]
+
+
 def repo_path_candidates(path: str, facts: RepoFacts) -> tuple[list[str], bool]:
     """The repository file a frame path names, or all its suffixes; and whether one was found.
 
     First the longest suffix that exists as it is; then the repository tree (see
     :func:`find_in_tree`) for frames that name less than the path (package paths, build
-    prefixes, compiled names).
+    prefixes, compiled names, a GOPATH or module-cache prefix).
     """
     suffixes = path_suffixes(path)
     for suffix in suffixes:
@@ -379,7 +411,7 @@ def repo_path_candidates(path: str, facts: RepoFacts) -> tuple[list[str], bool]:
     found = find_in_tree(path, listed()) if callable(listed) else None
     if found is not None:
         return [found], True
-    return suffixes, False
+    return _outside_go_workspace(clean_path(path), suffixes), False
 
 
 # --- the sources ---------------------------------------------------------------------------
@@ -394,7 +426,15 @@ def _owner_handles(owners: Sequence[tuple[str, str]]) -> list[str]:
     return [handle for kind, handle in owners if kind != "EMAIL" and "@" not in handle[1:]]
 
 
-def _from_codeowners(candidates: Sequence[str], facts: RepoFacts) -> OwnerSuggestion | None:
+CATCH_ALL_PATTERNS = frozenset({"*", "**", "/**"})
+"""CODEOWNERS patterns that match every file: the repository's default owners."""
+
+
+def _from_codeowners(
+    candidates: Sequence[str], facts: RepoFacts, *, catch_all: bool
+) -> OwnerSuggestion | None:
+    """The winning CODEOWNERS line's owners, if that line is (``catch_all``) or is not a
+    catch-all; a specific line and the default are asked for at different steps."""
     text = facts.codeowners_text()
     if not text:
         return None
@@ -407,14 +447,17 @@ def _from_codeowners(candidates: Sequence[str], facts: RepoFacts) -> OwnerSugges
     if best is None:
         return None
     line, candidate, owners, pattern = best
+    if (pattern.strip() in CATCH_ALL_PATTERNS) != catch_all:
+        return None
     handles = _owner_handles(owners)
     if not handles:
         return None
+    default = " (the catch-all default; no module-map entry matches)" if catch_all else ""
     return OwnerSuggestion(
         owner=" ".join(handles),
         source="codeowners",
         suggested_team=None,
-        reason=f"CODEOWNERS line {line} ({pattern}) matches {candidate}",
+        reason=f"CODEOWNERS line {line} ({pattern}) matches {candidate}{default}",
     )
 
 
@@ -605,14 +648,15 @@ def suggest_team(
 def resolve_owner(
     g: GroupStats, facts: RepoFacts, module_map: Mapping[str, str] = _NO_MODULE_MAP
 ) -> OwnerSuggestion:
-    """CODEOWNERS, module map, git history, else ``unknown`` with a suggested team."""
+    """CODEOWNERS, module map, CODEOWNERS' catch-all, git history, else ``unknown``."""
     path = g.top_frame_file
     tried: list[str] = []
     if path and clean_path(path):
         candidates, exists = repo_path_candidates(path, facts)
         for source in (
-            lambda: _from_codeowners(candidates, facts),
+            lambda: _from_codeowners(candidates, facts, catch_all=False),
             lambda: _from_module_map(candidates, module_map),
+            lambda: _from_codeowners(candidates, facts, catch_all=True),
             lambda: _from_git(candidates, facts),
         ):
             found = source()

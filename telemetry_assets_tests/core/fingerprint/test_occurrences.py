@@ -15,7 +15,12 @@ import pytest
 
 from telemetry_assets.core.grouping import build_groups
 from telemetry_assets.core.models import Frame
-from telemetry_assets.core.occurrences import build_occurrences, repository_path
+from telemetry_assets.core.occurrences import (
+    build_occurrences,
+    comparable_test_id,
+    console_copies_folded,
+    repository_path,
+)
 from telemetry_assets.core.sanitize import chained_to_json, frames_to_json
 from telemetry_assets.core.window import window_for
 
@@ -147,3 +152,424 @@ PATH_CASES = [
 @pytest.mark.parametrize(("name", "frame", "expected"), PATH_CASES, ids=[c[0] for c in PATH_CASES])
 def test_repository_path(name: str, frame: Frame, expected: str) -> None:
     assert repository_path(frame) == expected
+
+
+# --- one failure, one occurrence per run -----------------------------------------------------
+
+DOTNET_STACK = (
+    "   at System.Linq.ThrowHelper.ThrowNoElementsException()\n"
+    "   at Acme.Shipping.RateCalculator.Cheapest(IEnumerable`1 quotes) in "
+    "/home/runner/work/shop/shop/dotnet/src/Acme.Shipping/RateCalculator.cs:line LINE\n"
+    "   at Acme.Shipping.Tests.RateCalculatorTests.Cheapest_ReturnsLowestRate() in "
+    "/home/runner/work/shop/shop/dotnet/tests/Acme.Shipping.Tests/RateCalculatorTests.cs:line LINE"
+)
+JEST_JSON_ID = (
+    "/home/runner/work/shop/shop/web/src/components/__tests__/OrderTable.test.tsx"
+    " > OrderTable > renders rows"
+)
+
+
+def failure(
+    run: str,
+    artifact: str,
+    source_format: str,
+    *,
+    kind: str = "failure",
+    test_id: str | None = None,
+    exception_type: str | None = None,
+    message: str = "",
+    trace: str = "",
+    frames: tuple[Frame, ...] = (),
+) -> dict[str, object]:
+    return {
+        "artifact": f"ci/{run}/{artifact}",
+        "run_id": run,
+        "provider": "github-actions",
+        "job_type": "unit",
+        "branch": "main",
+        "occurred_at": datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+        "source_format": source_format,
+        "kind": kind,
+        "language": None,
+        "exception_type": exception_type,
+        "message": message,
+        "trace": trace or message,
+        "test_id": test_id,
+        "test_file": None,
+        "frames": frames_to_json(frames),
+        "chained": chained_to_json(()),
+        "flaky": False,
+        "redactions": "{}",
+    }
+
+
+TRX_RESULT = failure(
+    "ado-30503",
+    "dotnet/TestResults/results.trx",
+    "dotnet-xml",
+    test_id="Acme.Shipping.Tests.RateCalculatorTests.Cheapest_ReturnsLowestRate",
+    exception_type="System.InvalidOperationException",
+    message="System.InvalidOperationException : Sequence contains no elements",
+    trace=DOTNET_STACK,
+)
+PYTEST_JUNIT = failure(
+    "gha-501",
+    "reports/pytest-junit.xml",
+    "junit-xml",
+    test_id="tests.config.test_loader.test_load_tenant[eu-west-1]",
+    exception_type="KeyError",
+    message="KeyError: 'tenant_id'",
+)
+JEST_JSON = failure(
+    "gha-502",
+    "web/jest-results.json",
+    "jest-json",
+    test_id=JEST_JSON_ID,
+    exception_type="TypeError",
+    message="TypeError: Cannot read properties of undefined (reading 'map')",
+)
+SUREFIRE_XML = failure(
+    "jk-billing-1003",
+    "services/billing/target/surefire-reports/TEST-com.acme.billing.CheckoutFlowTest.xml",
+    "junit-xml",
+    kind="error",
+    test_id="com.acme.billing.CheckoutFlowTest.checkoutGiftCard",
+    exception_type="java.lang.NullPointerException",
+    message='Cannot invoke "com.acme.billing.model.Invoice.getTotal()"',
+)
+GO_JSON = failure(
+    "gl-4420",
+    "go-test.json",
+    "go-test-json",
+    test_id="github.com/acme/shop/services/inventory/stock.TestReserveBatch",
+    exception_type="panic",
+    message="runtime error: index out of range [3] with length 3",
+)
+PY_JUNIT_AUTH = failure(
+    "gha-503",
+    "reports/junit.xml",
+    "junit-xml",
+    test_id="tests.test_auth.test_login",
+    exception_type="KeyError",
+    message="KeyError: 'user_id'",
+)
+
+# (name, rows of the run(s), artifacts kept, console rows folded)
+FOLD_CASES = [
+    (
+        "dotnet test's console block (no test id, no frames) restates the TRX result",
+        [
+            TRX_RESULT,
+            failure(
+                "ado-30503",
+                "dotnet/test-console.log",
+                "plain_log",
+                kind="crash",
+                exception_type="System.InvalidOperationException",
+                message="Sequence contains no elements",
+                trace="  Error Message:\n   System.InvalidOperationException : Sequence "
+                "contains no elements\n  Stack Trace:\n" + DOTNET_STACK,
+            ),
+        ],
+        ["ci/ado-30503/dotnet/TestResults/results.trx"],
+        1,
+    ),
+    (
+        "pytest's console FAILED line: file path, :: and parameters against the JUnit id",
+        [
+            PYTEST_JUNIT,
+            failure(
+                "gha-501",
+                "logs/3_Run pytest.txt",
+                "plain_log",
+                test_id="tests/config/test_loader.py::test_load_tenant[eu-west-1]",
+                exception_type="KeyError",
+                message="KeyError: 'tenant_id'",
+            ),
+        ],
+        ["ci/gha-501/reports/pytest-junit.xml"],
+        1,
+    ),
+    (
+        "Jest's console › title against the --json id with its file",
+        [
+            JEST_JSON,
+            failure(
+                "gha-502",
+                "logs/4_Run npm test.txt",
+                "plain_log",
+                test_id="OrderTable › renders rows",
+                exception_type="TypeError",
+                message="TypeError: Cannot read properties of undefined (reading 'map')",
+            ),
+        ],
+        ["ci/gha-502/web/jest-results.json"],
+        1,
+    ),
+    (
+        "Surefire's console names the class without its package",
+        [
+            SUREFIRE_XML,
+            failure(
+                "jk-billing-1003",
+                "logs/mvn-build.txt",
+                "plain_log",
+                kind="error",
+                test_id="CheckoutFlowTest.checkoutGiftCard",
+                exception_type="java.lang.NullPointerException",
+            ),
+        ],
+        [SUREFIRE_XML["artifact"]],
+        1,
+    ),
+    (
+        "Maven's 'There are test failures' line is a consequence, not a failure",
+        [
+            SUREFIRE_XML,
+            failure(
+                "jk-billing-1003",
+                "logs/mvn-build.txt",
+                "plain_log",
+                kind="log",
+                message="Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin"
+                ":3.2.5:test (default-test) on project billing: There are test failures.",
+            ),
+        ],
+        [SUREFIRE_XML["artifact"]],
+        1,
+    ),
+    (
+        "the runner's 'exit code 1' line is a consequence",
+        [
+            PYTEST_JUNIT,
+            failure(
+                "gha-501",
+                "logs/3_Run pytest.txt",
+                "plain_log",
+                kind="log",
+                message="Process completed with exit code 1.",
+            ),
+        ],
+        ["ci/gha-501/reports/pytest-junit.xml"],
+        1,
+    ),
+    (
+        "go test -v's console against go test -json's package-qualified id",
+        [
+            GO_JSON,
+            failure(
+                "gl-4420",
+                "logs/go-test.txt",
+                "go-test-text",
+                kind="crash",
+                test_id="TestReserveBatch",
+                exception_type="panic",
+            ),
+        ],
+        ["ci/gl-4420/go-test.json"],
+        1,
+    ),
+    (
+        "a console traceback without a test id, raised inside the failed test's frame",
+        [
+            PY_JUNIT_AUTH,
+            failure(
+                "gha-503",
+                "logs/pytest.txt",
+                "plain_log",
+                kind="crash",
+                exception_type="KeyError",
+                message="KeyError: 'user_id'",
+                frames=FRAMES,
+            ),
+        ],
+        ["ci/gha-503/reports/junit.xml"],
+        1,
+    ),
+    (
+        "a crash outside the tests stays, even with the same exception type",
+        [
+            PY_JUNIT_AUTH,
+            failure(
+                "gha-503",
+                "logs/worker.txt",
+                "plain_log",
+                kind="crash",
+                exception_type="KeyError",
+                message="KeyError: 'user_id'",
+                frames=(
+                    Frame(f"{ROOT}src/acme/worker.py", "main", 40),
+                    Frame(f"{ROOT}src/acme/profile.py", "load_profile", 9),
+                ),
+            ),
+        ],
+        ["ci/gha-503/logs/worker.txt", "ci/gha-503/reports/junit.xml"],
+        0,
+    ),
+    (
+        "inside the failed test but another exception: a second failure, kept",
+        [
+            PY_JUNIT_AUTH,
+            failure(
+                "gha-503",
+                "logs/pytest.txt",
+                "plain_log",
+                kind="crash",
+                exception_type="TimeoutError",
+                message="TimeoutError: profile service",
+                frames=FRAMES,
+            ),
+        ],
+        ["ci/gha-503/logs/pytest.txt", "ci/gha-503/reports/junit.xml"],
+        0,
+    ),
+    (
+        "a build failure stays",
+        [
+            SUREFIRE_XML,
+            failure(
+                "jk-billing-1003",
+                "logs/mvn-build.txt",
+                "plain_log",
+                kind="build",
+                message="Failed to execute goal maven-compiler-plugin:3.11.0:compile: "
+                "Compilation failure",
+            ),
+        ],
+        ["ci/jk-billing-1003/logs/mvn-build.txt", SUREFIRE_XML["artifact"]],
+        0,
+    ),
+    (
+        "a console line that says something else stays",
+        [
+            SUREFIRE_XML,
+            failure(
+                "jk-billing-1003",
+                "logs/mvn-build.txt",
+                "plain_log",
+                kind="log",
+                message="Could not resolve dependencies for project com.acme:billing:jar:4.2",
+            ),
+        ],
+        ["ci/jk-billing-1003/logs/mvn-build.txt", SUREFIRE_XML["artifact"]],
+        0,
+    ),
+    (
+        "a console failure of a test the report does not hold stays",
+        [
+            PYTEST_JUNIT,
+            failure(
+                "gha-501",
+                "logs/3_Run pytest.txt",
+                "plain_log",
+                test_id="tests/storage/test_s3_upload.py::test_upload_report",
+                exception_type="botocore.exceptions.ClientError",
+            ),
+        ],
+        ["ci/gha-501/logs/3_Run pytest.txt", "ci/gha-501/reports/pytest-junit.xml"],
+        0,
+    ),
+    (
+        "the same test's console copy in another run is that run's failure",
+        [
+            PYTEST_JUNIT,
+            failure(
+                "gha-777",
+                "logs/3_Run pytest.txt",
+                "plain_log",
+                test_id="tests/config/test_loader.py::test_load_tenant[eu-west-1]",
+                exception_type="KeyError",
+            ),
+        ],
+        ["ci/gha-501/reports/pytest-junit.xml", "ci/gha-777/logs/3_Run pytest.txt"],
+        0,
+    ),
+    (
+        "'There are test failures' in a run without a structured report stays",
+        [
+            failure(
+                "jk-billing-1009",
+                "logs/mvn-build.txt",
+                "plain_log",
+                kind="log",
+                message="There are test failures.",
+            )
+        ],
+        ["ci/jk-billing-1009/logs/mvn-build.txt"],
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "kept", "folded"), FOLD_CASES, ids=[c[0] for c in FOLD_CASES]
+)
+def test_console_copies_fold_into_the_structured_report(
+    name: str, rows: list[dict[str, object]], kept: list[str], folded: int
+) -> None:
+    occ = build_occurrences(pd.DataFrame(rows), WINDOW)
+    assert sorted(occ["artifact"]) == kept
+    assert console_copies_folded(occ) == folded
+
+
+# (name, test id, comparable form)
+TEST_ID_CASES = [
+    (
+        "pytest node id: file, :: and parameters",
+        "tests/config/test_loader.py::TestTenant::test_load[eu-west-1]",
+        ("tests", "config", "test_loader", "testtenant", "test_load"),
+    ),
+    (
+        "JUnit dotted id of the same test",
+        "tests.config.test_loader.TestTenant.test_load[eu-west-1]",
+        ("tests", "config", "test_loader", "testtenant", "test_load"),
+    ),
+    ("Jest console titles", "OrderTable › renders rows", ("ordertable", "renders rows")),
+    (
+        "Playwright project and position",
+        "[chromium] › cart.spec.ts:12:5 › Cart › shows the total",
+        ("cart", "spec", "cart", "shows the total"),
+    ),
+    (
+        "JUnit 5 signature and case",
+        "com.acme.CartTest.total(String, int)[2]",
+        ("com", "acme", "carttest", "total"),
+    ),
+    ("values in parentheses are part of the name", "exits(1)", ("exits(1)",)),
+    ("none", None, ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "test_id", "expected"), TEST_ID_CASES, ids=[c[0] for c in TEST_ID_CASES]
+)
+def test_comparable_test_id(name: str, test_id: str | None, expected: tuple[str, ...]) -> None:
+    assert comparable_test_id(test_id) == expected
+
+
+ALL_RUNS = pd.DataFrame([r for _, rows, _, _ in FOLD_CASES for r in rows]).drop_duplicates(
+    subset=["artifact", "test_id", "kind", "message"]
+)
+
+
+def _comparable(occ: pd.DataFrame) -> pd.DataFrame:
+    # A column left all-empty by the purge is typed differently; the values are what count.
+    frame = occ.reset_index(drop=True).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+@pytest.mark.parametrize("run", sorted(set(ALL_RUNS["run_id"])))
+def test_purging_a_run_leaves_the_other_runs_rows_as_if_it_never_existed(run: str) -> None:
+    without = ALL_RUNS[ALL_RUNS["run_id"] != run]
+    after_purge = build_occurrences(ALL_RUNS, WINDOW)
+    after_purge = after_purge[after_purge["run_id"] != run]
+    pd.testing.assert_frame_equal(
+        _comparable(after_purge), _comparable(build_occurrences(without, WINDOW))
+    )
+
+
+def test_folding_does_not_depend_on_row_order() -> None:
+    shuffled = ALL_RUNS.sample(frac=1.0, random_state=7)
+    pd.testing.assert_frame_equal(
+        build_occurrences(shuffled, WINDOW), build_occurrences(ALL_RUNS, WINDOW)
+    )

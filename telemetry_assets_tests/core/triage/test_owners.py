@@ -394,3 +394,154 @@ def test_git_facts_list_tracked_files_and_walk_plain_folders(
     (tmp_path / "plain" / "node_modules" / "x" / "TokenView.java").write_text("", "utf-8")
     walked = GitRepoFacts(tmp_path / "plain").list_files()
     assert list(walked) == ["src/main/java/com/acme/TokenView.java"]
+
+
+# --- CODEOWNERS' catch-all is a default; the module map names modules -------------------------
+
+MONO_FILES = [
+    "services/inventory/stock/ledger.go",
+    "services/billing/invoice.go",
+    "crates/pricing/src/discount.rs",
+    "app/cli.py",
+]
+MONO_MODULES = {"services/inventory/": "@polyco/inventory", "crates/pricing/": "@polyco/pricing"}
+
+# (name, CODEOWNERS text, frame file, expected owner, expected source)
+CATCH_ALL_CASES = [
+    (
+        "a module-map entry beats the * default",
+        "*  @polyco/platform\n/services/billing/  @polyco/billing\n",
+        "services/inventory/stock/ledger.go",
+        "@polyco/inventory",
+        "module_map",
+    ),
+    (
+        "a module-map entry beats the /** default",
+        "/**  @polyco/platform\n",
+        "crates/pricing/src/discount.rs",
+        "@polyco/pricing",
+        "module_map",
+    ),
+    (
+        "a * listed last still only sets the default",
+        "/services/  @polyco/services\n*  @polyco/platform\n",
+        "services/inventory/stock/ledger.go",
+        "@polyco/inventory",
+        "module_map",
+    ),
+    (
+        "a more specific CODEOWNERS line still beats the module map",
+        "*  @polyco/platform\n/services/inventory/stock/  @polyco/stock\n",
+        "services/inventory/stock/ledger.go",
+        "@polyco/stock",
+        "codeowners",
+    ),
+    (
+        "an extension glob is specific too",
+        "*  @polyco/platform\n*.rs  @polyco/rust\n",
+        "crates/pricing/src/discount.rs",
+        "@polyco/rust",
+        "codeowners",
+    ),
+    (
+        "the default owns what no module-map entry matches",
+        "*  @polyco/platform\n/services/billing/  @polyco/billing\n",
+        "app/cli.py",
+        "@polyco/platform",
+        "codeowners",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "codeowners", "path", "owner", "source"),
+    CATCH_ALL_CASES,
+    ids=[c[0] for c in CATCH_ALL_CASES],
+)
+def test_codeowners_catch_all_is_a_default_below_the_module_map(
+    name: str, codeowners: str, path: str, owner: str, source: str
+) -> None:
+    facts = FixtureRepoFacts(codeowners, {path: ["Radka Novotna"]}, MONO_FILES)
+    got = resolve_owner(at(path), facts, MONO_MODULES)
+    assert (got.owner, got.source) == (owner, source)
+
+
+def test_the_catch_all_default_still_comes_before_git_history() -> None:
+    facts = FixtureRepoFacts("* @polyco/platform\n", {"app/cli.py": ["Radka Novotna"]}, MONO_FILES)
+    got = resolve_owner(at("app/cli.py"), facts, MONO_MODULES)
+    assert (got.owner, got.source) == ("@polyco/platform", "codeowners")
+    assert "catch-all" in got.reason
+
+
+# --- Go frames built under a GOPATH or read from the module cache ----------------------------
+
+GO_CODEOWNERS = "*  @polyco/platform\n/services/registry/  @polyco/registry\n"
+GO_FACTS = FixtureRepoFacts(
+    GO_CODEOWNERS,
+    {},
+    [
+        *MONO_FILES,
+        "services/registry/push.go",
+        "services/x/y.go",
+        "vendor/github.com/polyco/mono/services/x/y.go",
+    ],
+)
+
+# (name, top frame path as occurrences store it, expected repository file, owner)
+GO_CASES = [
+    (
+        "GOPATH of a container (/go/src/...)",
+        "/go/src/github.com/polyco/mono/services/inventory/stock/ledger.go",
+        "services/inventory/stock/ledger.go",
+        "@polyco/inventory",
+    ),
+    (
+        "GOPATH as the normaliser leaves it (src/github.com/...)",
+        "src/github.com/polyco/mono/services/inventory/stock/ledger.go",
+        "services/inventory/stock/ledger.go",
+        "@polyco/inventory",
+    ),
+    (
+        "GOPATH under a home folder",
+        "/home/<USER>/go/src/github.com/polyco/mono/services/registry/push.go",
+        "services/registry/push.go",
+        "@polyco/registry",
+    ),
+    (
+        "module cache with a version",
+        "/root/go/pkg/mod/github.com/polyco/mono@v1.4.2/services/registry/push.go",
+        "services/registry/push.go",
+        "@polyco/registry",
+    ),
+    (
+        "a vendored copy with a longer matching suffix is not the source",
+        "/go/src/github.com/polyco/mono/services/x/y.go",
+        "services/x/y.go",
+        "@polyco/platform",
+    ),
+    (
+        "-trimpath import path",
+        "github.com/polyco/mono/services/inventory/stock/ledger.go",
+        "services/inventory/stock/ledger.go",
+        "@polyco/inventory",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "repo_file", "owner"), GO_CASES, ids=[c[0] for c in GO_CASES]
+)
+def test_go_frames_map_to_the_repository_file(
+    name: str, path: str, repo_file: str, owner: str
+) -> None:
+    got = resolve_owner(at(path), GO_FACTS, MONO_MODULES)
+    assert got.owner == owner
+    assert repo_file in got.reason and "vendor/" not in got.reason
+
+
+def test_go_frame_not_in_the_tree_never_matches_the_build_machines_src_folder() -> None:
+    # The file was deleted since the run; "/src/" is the web team's folder, not a GOPATH.
+    codeowners = "*  @polyco/platform\n/services/  @polyco/services\n/src/  @polyco/web\n"
+    facts = FixtureRepoFacts(codeowners, {}, files=())
+    got = resolve_owner(at("src/github.com/polyco/mono/services/gone/retry.go"), facts)
+    assert (got.owner, got.source) == ("@polyco/services", "codeowners")
