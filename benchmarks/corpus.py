@@ -10,8 +10,12 @@ carrying failures drawn from a pool of about 200 recurring bugs with Zipf freque
 numbers, workspace paths, ids, ports and durations vary between occurrences of one bug. A fake but
 format-valid secret or piece of PII is planted about every 50 log lines. The same seed gives
 byte-identical output. ``add_next_day`` appends one more day of runs (the overlapping second
-benchmark date). The renderers (``python_traceback``, ``junit_pytest`` ...) are public so fixtures
-can be written with the same formats. This module only writes below the ``root`` it is given.
+benchmark date). ``generate_many_files`` / ``add_next_day_many_files`` write the shape CI really
+uploads instead: tens of thousands of 1-10 KB reports (Surefire per test class, per-shard pytest,
+Jest and Playwright reports, ``go test -json`` per package, step logs) and a few MB-sized logs,
+about 25 artifacts per run folder. The renderers (``python_traceback``, ``junit_pytest`` ...)
+are public so fixtures can be written with the same formats. This module only writes below the
+``root`` it is given.
 """
 
 from __future__ import annotations
@@ -1258,9 +1262,21 @@ def _run(w: _Writer, day: date, target_bytes: int, in_window: bool) -> None:
 
 
 def _render(
-    w: _Writer, kind: str, run_dir: Path, bugs: list[Bug], started: datetime, target: int, ws: str
+    w: _Writer,
+    kind: str,
+    run_dir: Path,
+    bugs: list[Bug],
+    started: datetime,
+    target: int,
+    ws: str,
+    rel: str | None = None,
 ) -> None:
+    """Write one artifact of ``kind`` (at its usual name, or at ``rel`` inside the run)."""
     rng = w.rng
+
+    def at(default: str) -> Path:
+        return run_dir / (rel or default)
+
     if kind in ("gha-log", "agent", "cargo-log"):
         n_lines = max(50, target // 80)
         parts: list[str] = []
@@ -1279,16 +1295,16 @@ def _render(
                 + body
                 + "\n##[endgroup]\n##[error]Process completed with exit code 1."
             )
-            w.write(run_dir / "logs" / "1_test.txt", clock.lines(text), started)
+            w.write(at("logs/1_test.txt"), clock.lines(text), started)
         elif kind == "agent":
             stamp = started.strftime("%Y-%m-%d %H:%M:%S")
             text = "\n".join(
                 f"{stamp},{i % 1000:03d} INFO agent.runner {ln}"
                 for i, ln in enumerate(body.split("\n"))
             )
-            w.write(run_dir / "agent.log", text + "\n", started)
+            w.write(at("agent.log"), text + "\n", started)
         else:
-            w.write(run_dir / "cargo-test.log", body + "\n", started)
+            w.write(at("cargo-test.log"), body + "\n", started)
         return
     n_pass = max(5, target // 110)
     if kind == "pytest":
@@ -1309,15 +1325,16 @@ def _render(
                 ),
             )
         w.write(
-            run_dir / "reports" / "junit.xml",
+            at("reports/junit.xml"),
             junit_pytest(cases, started, f"runner-{rng.randrange(99)}"),
             started,
         )
     elif kind == "surefire":
-        cases = [
-            Case("com.acme.shop.orders.OrderRepositoryTest", f"savesOrder{i}", 0.01 * (i % 30))
-            for i in range(n_pass)
-        ]
+        # One report per test class when ``rel`` names it (TEST-<class>.xml), else one for all.
+        suite, klass = "com.acme.shop.AllTests", "com.acme.shop.orders.OrderRepositoryTest"
+        if rel and Path(rel).name.startswith("TEST-"):
+            suite = klass = Path(rel).stem.removeprefix("TEST-")
+        cases = [Case(klass, f"savesOrder{i}", 0.01 * (i % 30)) for i in range(n_pass)]
         for b in bugs:
             tr = java_trace(b, rng)
             cls, _, meth = b.test_id.rpartition(".")
@@ -1333,8 +1350,8 @@ def _render(
                 )
             )
         w.write(
-            run_dir / "target" / "surefire-reports" / "TEST-com.acme.shop.AllTests.xml",
-            junit_surefire("com.acme.shop.AllTests", cases, {"java.version": "21.0.5"}),
+            at("target/surefire-reports/TEST-com.acme.shop.AllTests.xml"),
+            junit_surefire(suite, cases, {"java.version": "21.0.5"}),
             started,
         )
     elif kind in ("jest-junit", "jest-json"):
@@ -1349,12 +1366,12 @@ def _render(
             )
         if kind == "jest-junit":
             w.write(
-                run_dir / "junit" / "jest-junit.xml",
+                at("junit/jest-junit.xml"),
                 junit_jest([(p.rsplit("/", 1)[-1], cs) for p, cs in files], started),
                 started,
             )
         else:
-            w.write(run_dir / "jest-results.json", jest_json(files, started), started)
+            w.write(at("jest-results.json"), jest_json(files, started), started)
     elif kind == "playwright":
         tests = [
             PwTest(
@@ -1382,7 +1399,7 @@ def _render(
                 )
             )
         w.write(
-            run_dir / "playwright-report" / "results.json",
+            at("playwright-report/results.json"),
             playwright_json(tests, f"{ws}/web/tests", started, retries=1),
             started,
         )
@@ -1393,7 +1410,7 @@ def _render(
         ]
         for b in bugs:
             tests_go.append((b.test_id.rsplit(".", 1)[-1], go_panic(b, rng, ws)))
-        w.write(run_dir / "go-test.json", go_test_json(pkg, tests_go, started), started)
+        w.write(at("go-test.json"), go_test_json(pkg, tests_go, started), started)
 
 
 def _trace_for_log(bug: Bug, rng: random.Random, ws: str) -> str:
@@ -1460,10 +1477,159 @@ def add_next_day(root: Path, day: date, mb: float, *, seed: int = 0) -> CorpusIn
     return info
 
 
+# --------------------------------------------------------------------------------------------
+# The many-small-files shape: what CI really uploads
+# --------------------------------------------------------------------------------------------
+
+# Run kinds of the many-files shape by share of runs, with how many files one run writes.
+# Surefire writes one report per test class, sharded runners one per shard, ``go test -json``
+# one stream per package when CI splits by package; every step of a job leaves a small log.
+_MANY_KINDS = (
+    ("surefire-classes", 18, (20, 90)),
+    ("pytest-shards", 16, (4, 16)),
+    ("jest-json-shards", 12, (4, 16)),
+    ("jest-junit-shards", 8, (4, 12)),
+    ("go-packages", 12, (6, 30)),
+    ("playwright-shards", 10, (2, 8)),
+    ("step-logs", 16, (4, 14)),
+    ("cargo-logs", 4, (2, 6)),
+    ("agent-logs", 4, (2, 6)),
+)
+_SMALL_KIND = {
+    "surefire-classes": "surefire",
+    "pytest-shards": "pytest",
+    "jest-json-shards": "jest-json",
+    "jest-junit-shards": "jest-junit",
+    "go-packages": "go-json",
+    "playwright-shards": "playwright",
+    "step-logs": "gha-log",
+    "cargo-logs": "cargo-log",
+    "agent-logs": "agent",
+}
+_LANG = {
+    "pytest": "python",
+    "surefire": "java",
+    "jest-junit": "javascript",
+    "playwright": "javascript",
+    "jest-json": "javascript",
+    "go-json": "go",
+    "cargo-log": "rust",
+    "agent": "python",
+}
+_JAVA_SUITES = ("orders", "payments", "catalog", "inventory", "shipping", "accounts", "search")
+
+
+def _small_size(rng: random.Random) -> int:
+    """Most CI reports are 1-10 KB (median about 2.2 KB); clipped lognormal."""
+    return int(min(10_240, max(1_024, rng.lognormvariate(7.7, 0.6))))
+
+
+def _many_files_run(w: _Writer, day: date, inside: bool, big_log_every: int) -> None:
+    rng = w.rng
+    w.seq += 1
+    kind, _, (lo, hi) = rng.choices(_MANY_KINDS, [s for _, s, _ in _MANY_KINDS])[0]
+    prov, fmt, ws = rng.choice(_PROVIDERS)
+    run_id = fmt.format(day.toordinal() % 1000 * 10_000 + w.seq)
+    started = datetime(
+        day.year, day.month, day.day, rng.randrange(20), rng.randrange(60), rng.randrange(60),
+        tzinfo=UTC,
+    )  # fmt: skip
+    top = "agent" if kind == "agent-logs" else "ci"
+    if kind == "agent-logs":
+        prov, run_id, ws = "agent", f"agent-{day.isoformat()}-{w.seq}", "/srv/agent/work/shop"
+    optin = rng.random() >= 0.08  # ~8% of runs say TELEMETRY=0: counted, never opened
+    meta = {
+        "run_id": run_id,
+        "provider": prov,
+        "job_type": "visual" if kind == "playwright-shards" else "unit",
+        "branch": rng.choice(("main", "main", f"feature/cart-{rng.randrange(100, 999)}")),
+        "commit": f"{rng.getrandbits(28):07x}",
+        "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "env": {"CI": "true", "TELEMETRY": "1" if optin else "0"},
+    }
+    run_dir = w.root / top / run_id
+    w.write(run_dir / "run.json", json.dumps(meta, indent=2), started)
+    small = _SMALL_KIND[kind]
+    lang = _LANG.get(small)
+    planted = 0
+    for k in range(rng.randint(lo, hi)):
+        bugs: list[Bug] = []
+        if rng.random() < 0.12:
+            bugs = [b for b in w.bugs(8) if lang is None or b.language == lang][:1]
+        planted += len(bugs)
+        size = _small_size(rng)
+        if small in ("gha-log", "cargo-log", "agent") and rng.randrange(big_log_every) == 0:
+            size = rng.randrange(1, 4) * MB  # the occasional MB-sized full job log
+        # Shards and packages start at their own times, so no two reports are byte-identical.
+        at = started + timedelta(seconds=rng.randrange(1, 1800))
+        _render(w, small, run_dir, bugs, at, size, ws, rel=_many_name(small, k))
+    # A small step log beside every structured report set (setup, cache restore, upload).
+    if small not in ("gha-log", "cargo-log", "agent"):
+        _render(w, "gha-log", run_dir, [], started, _small_size(rng), ws, rel="logs/0_setup.txt")
+    w.info.runs += 1
+    if optin:
+        w.info.opted_in_runs += 1
+        if inside:
+            key = day.isoformat()
+            w.info.failures_by_day[key] = w.info.failures_by_day.get(key, 0) + planted
+
+
+def _many_name(kind: str, k: int) -> str:
+    if kind == "surefire":
+        suite = _JAVA_SUITES[k % len(_JAVA_SUITES)]
+        return f"target/surefire-reports/TEST-com.acme.shop.{suite}.Case{k:03d}Test.xml"
+    return {
+        "pytest": f"reports/junit-shard-{k}.xml",
+        "jest-json": f"jest/results-shard-{k}.json",
+        "jest-junit": f"junit/jest-junit-shard-{k}.xml",
+        "go-json": f"go-test/pkg{k:02d}.json",
+        "playwright": f"playwright-report/results-shard-{k}.json",
+        "gha-log": f"logs/{k + 1}_step.txt",
+        "cargo-log": f"logs/cargo-test-{k}.log",
+        "agent": f"logs/agent-{k}.log",
+    }[kind]
+
+
+def generate_many_files(
+    root: Path, *, files: int, report_date: date, days: int = 14, seed: int = 0
+) -> CorpusInfo:
+    """Write about ``files`` artifacts (plus run.json files) as CI uploads them: many 1-10 KB
+    reports (Surefire per test class, per-shard pytest/jest/Playwright reports, ``go test
+    -json`` per package, step logs) and a few MB-sized logs, over the ``days`` days ending
+    ``report_date``."""
+    t0 = time.perf_counter()
+    root.mkdir(parents=True, exist_ok=True)
+    info = CorpusInfo(root=root)
+    w = _Writer(root, seed, info)
+    first = report_date - timedelta(days=days - 1)
+    # files counts run.json too; about one run folder per 25 artifacts.
+    while info.files - info.runs < files:
+        day = first + timedelta(days=w.rng.randrange(days))
+        _many_files_run(w, day, True, big_log_every=150)
+    info.seconds = time.perf_counter() - t0
+    return info
+
+
+def add_next_day_many_files(root: Path, day: date, files: int, *, seed: int = 0) -> CorpusInfo:
+    """One more day of the many-files shape (same bug pool, run ids that cannot collide)."""
+    t0 = time.perf_counter()
+    info = CorpusInfo(root=root)
+    w = _Writer(root, seed * 1_000_003 + day.toordinal(), info)
+    w.pool = bug_pool(seed)
+    w.seq = 5_000
+    while info.files - info.runs < files:
+        _many_files_run(w, day, True, big_log_every=150)
+    info.seconds = time.perf_counter() - t0
+    return info
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--mb", type=float, default=100.0)
+    ap.add_argument(
+        "--files", type=int, default=0, help="write the many-small-files shape of N artifacts"
+    )
     ap.add_argument("--date", type=date.fromisoformat, default=date(2026, 11, 22))
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=0)
@@ -1474,9 +1640,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also add this many MB of runs dated the day after --date",
     )
     args = ap.parse_args(argv)
-    info = generate_corpus(
-        args.out_dir, total_mb=args.mb, report_date=args.date, days=args.days, seed=args.seed
-    )
+    if args.files:
+        info = generate_many_files(
+            args.out_dir, files=args.files, report_date=args.date, days=args.days, seed=args.seed
+        )
+    else:
+        info = generate_corpus(
+            args.out_dir, total_mb=args.mb, report_date=args.date, days=args.days, seed=args.seed
+        )
     print(info.summary())
     if args.next_day_mb:
         nxt = add_next_day(

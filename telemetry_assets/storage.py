@@ -4,6 +4,10 @@ A file is written to a temporary sibling, flushed and fsynced, then moved over t
 ``os.replace`` (atomic on POSIX within one filesystem). A process killed at any point leaves
 either the old file or the new one, and at worst a ``.tmp-*`` sibling that the next write of
 the same target removes.
+
+Caches may skip the fsync (``durable=False``) and may append (:func:`append_bytes`): their
+readers verify every record (a checksum) and treat a torn or missing one as a miss, so a crash
+or power loss costs a recomputation, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pyarrow.parquet as pq
 
 
 @contextlib.contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
+def _atomic_target(path: Path, durable: bool = True) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{path.name}.tmp-*"):
         with contextlib.suppress(OSError):
@@ -33,8 +37,9 @@ def _atomic_target(path: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with tmp.open("rb+") as handle:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -42,9 +47,26 @@ def _atomic_target(path: Path) -> Iterator[Path]:
         raise
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
-    with _atomic_target(path) as tmp:
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    with _atomic_target(path, durable) as tmp:
         tmp.write_bytes(data)
+    return path
+
+
+def append_bytes(path: Path, data: bytes) -> Path:
+    """Append ``data`` with one ``write`` on an ``O_APPEND`` descriptor (no fsync).
+
+    Only for self-verifying records (see the module docstring): concurrent appenders each land
+    whole at the end on a local filesystem, and a crash can leave a torn last record.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     return path
 
 
@@ -52,8 +74,16 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
+INDENT_BELOW = 64 << 10
+"""JSON documents smaller than this are indented for people; bigger ones (a manifest of tens of
+thousands of files) are written compact, since only the compact encoder runs in C."""
+
+
 def write_json(path: Path, value: Any) -> Path:
-    return write_text(path, json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(text) < INDENT_BELOW:
+        text = json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False)
+    return write_text(path, text + "\n")
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:

@@ -11,16 +11,25 @@ Specification, each through a real Dagster materialization:
   counts one reviewed finding; withdrawing the review withholds it again (the cache re-decides);
 - the blocking asset checks still halt the run when persisted data carries a finding the
   artifact gate never saw (run metadata), and honour a reviewed digest there too;
+- the audit request names each place by artifact path (or run folder, or report file) and run
+  id, with the field holding the finding; a name that itself holds a finding is withheld; a
+  stopped run says which report files for the date are an earlier run's (with its generated_at);
+- ``telemetry-sanitize --explain`` on a withheld file reports exactly the digests the gate put in
+  the audit request (a Jest ``--json`` report and a console log), by field;
 - the shared benign corpora (real CI, compiler and test output) go through with nothing withheld.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +37,18 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from telemetry_assets.core.privacy import scan_artifact_values, scan_frame, withheld_reason
+from telemetry_assets.cli.sanitize import main as sanitize_cli
+from telemetry_assets.core.privacy import (
+    FILE_TEXT,
+    WITHHELD_NAME,
+    ResidualScan,
+    audit_request_markdown,
+    earlier_reports,
+    scan_artifact_values,
+    scan_frame,
+    scan_texts,
+    withheld_reason,
+)
 from telemetry_assets.core.redaction.detector import ResidualPiiDetector
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.triage.policy import PolicyError, read_policy
@@ -355,16 +375,25 @@ def test_persisted_data_with_a_finding_still_halts_the_run(tmp_path: Path) -> No
     branch = "fix/refunds-dana.whitfield@example.org"
     [finding] = _findings(branch, ("pii.email",))
     h = harness(tmp_path)
+    ci_run(h.root, "gha-7000", DAY, {"reports/junit.xml": junit(DAY)}, branch="main")
+    assert h.materialize(D, disabled_redaction_rules=["pii.email"]).success
+    earlier = h.report_json(D)["generated_at"]
     ci_run(h.root, "gha-7001", DAY, {"reports/junit.xml": junit(DAY)}, branch=branch)
     result = h.materialize(D, disabled_redaction_rules=["pii.email"])
     assert not result.success
     assert result.get_failed_step_keys() == {"raw_opt_in_manifest"}
     for downstream in ("sanitized_artifacts", "fingerprints", "telemetry_report"):
         assert result.is_node_untouched(downstream)
-    assert not (h.reports / f"error-aggregates-{D}.json").exists()
+    assert h.report_json(D)["generated_at"] == earlier, "the earlier run's report is untouched"
     request = (h.reports / f"privacy-audit-request-{D}.md").read_text("utf-8")
-    assert "blocked the telemetry run" in request and "gha-7001" in request
+    assert "blocked the telemetry run" in request
     assert finding.digest in request and "dana.whitfield" not in request
+    # The place: the run's folder and id, and the column holding the finding; never "nan".
+    assert "| `ci/gha-7001` | `gha-7001` | `branch` |" in request
+    assert "`nan`" not in request and "`None`" not in request
+    # The report files still there are said to be the earlier run's, with its generated_at.
+    assert f"from an **earlier run** (`generated_at` {earlier})" in request
+    assert f"- `telemetry-report-{D}.md`" in request
 
     # Reviewed (say, a test fixture's address), the same value no longer halts anything.
     _review(h, [finding.digest])
@@ -372,6 +401,291 @@ def test_persisted_data_with_a_finding_still_halts_the_run(tmp_path: Path) -> No
     assert result.success
     checks = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
     assert int(str(checks["raw_opt_in_manifest"].metadata["reviewed_allowed"].value)) >= 1
+
+
+# --- the audit request: places, fields, names that hold a finding, earlier report files --------
+
+PERSON = "dana.whitfield@example.org"
+
+
+def _manifest_scan(rows: list[dict[str, Any]]) -> ResidualScan:
+    """The blocking check's scan of a manifest-shaped table (artifact, skipped and run rows
+    side by side, as the manifest asset persists them), with the e-mail rule assumed broken."""
+    return scan_frame(pd.DataFrame(rows).astype("object"), where="path")
+
+
+PLACES = [
+    (
+        "run metadata: named by the run folder, the field is the column",
+        lambda: _manifest_scan(
+            [
+                {"path": "ci/gha-7001/reports/junit.xml", "run_id": "gha-7001", "size": 1200},
+                {"run_id": "gha-7001", "run_dir": "ci/gha-7001", "branch": f"fix/{PERSON}"},
+            ]
+        ),
+        "| `ci/gha-7001` | `gha-7001` | `branch` |",
+    ),
+    (
+        "a file name holding the finding is withheld, its run id is not",
+        lambda: _manifest_scan(
+            [{"path": f"ci/gha-7002/{PERSON}/pytest.log", "run_id": "gha-7002", "size": 10}]
+        ),
+        f"| {WITHHELD_NAME} | `gha-7002` | `path` |",
+    ),
+    (
+        "a run id holding the finding is withheld, the file is named",
+        lambda: _manifest_scan(
+            [{"path": "ci/build-17/log.txt", "run_id": f"build-{PERSON}", "size": 10}]
+        ),
+        f"| `ci/build-17/log.txt` | {WITHHELD_NAME} | `run_id` |",
+    ),
+    (
+        "a report file: the whole text is the field",
+        lambda: scan_texts({f"telemetry-report-{D}.md": f"owner: {PERSON}\n"}),
+        f"| `telemetry-report-{D}.md` | - | `{FILE_TEXT}` |",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "scan", "row"), PLACES, ids=[c[0] for c in PLACES])
+def test_the_audit_request_names_each_place_and_field(name: str, scan: Any, row: str) -> None:
+    found = scan()
+    request = audit_request_markdown("raw_opt_in_manifest", date.fromisoformat(D), found)
+    [line] = [line for line in request.splitlines() if line.startswith(row)]
+    for digest in found.unreviewed_digests().values():
+        assert all(d in line for d in digest), "the place's digests are on its row"
+    assert PERSON not in request
+    assert "`nan`" not in request and "`None`" not in request
+
+
+EARLIER = [
+    ("no report file yet: says this run wrote none", {}, (), None, "this run wrote none"),
+    (
+        "an earlier run's files: listed with its generated_at",
+        {
+            f"telemetry-report-{D}.md": "# Telemetry report\n",
+            f"error-aggregates-{D}.json": json.dumps({"generated_at": "2026-11-23T06:00:03Z"}),
+            f"occurrences-{D}.parquet": "PAR1",
+            f"issues/{D}/sha256-1a2b.md": "# draft\n",
+        },
+        (
+            f"telemetry-report-{D}.md",
+            f"error-aggregates-{D}.json",
+            f"occurrences-{D}.parquet",
+            f"issues/{D}/ (1 issue draft(s))",
+        ),
+        "2026-11-23T06:00:03Z",
+        "from an **earlier run** (`generated_at` 2026-11-23T06:00:03Z)",
+    ),
+    (
+        "unreadable aggregates: generated_at unknown",
+        {f"telemetry-report-{D}.md": "# r\n", f"error-aggregates-{D}.json": "{trunc"},
+        (f"telemetry-report-{D}.md", f"error-aggregates-{D}.json"),
+        None,
+        "`generated_at` unknown",
+    ),
+    (
+        "only a timestamp is copied from the file",
+        {f"error-aggregates-{D}.json": json.dumps({"generated_at": PERSON})},
+        (f"error-aggregates-{D}.json",),
+        None,
+        "`generated_at` unknown",
+    ),
+    (
+        "another date's files are not this date's",
+        {"telemetry-report-2026-11-15.md": "# r\n"},
+        (),
+        None,
+        "this run wrote none",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "files", "listed", "generated_at", "said"), EARLIER, ids=[c[0] for c in EARLIER]
+)
+def test_a_stopped_run_says_which_report_files_are_an_earlier_runs(
+    tmp_path: Path,
+    name: str,
+    files: dict[str, str],
+    listed: tuple[str, ...],
+    generated_at: str | None,
+    said: str,
+) -> None:
+    for rel, body in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body, "utf-8")
+    earlier = earlier_reports(tmp_path, date.fromisoformat(D))
+    assert (earlier.files, earlier.generated_at) == (listed, generated_at)
+    scan = _manifest_scan([{"path": f"ci/gha-1/{PERSON}/pytest.log", "run_id": "gha-1"}])
+    request = audit_request_markdown(
+        "raw_opt_in_manifest", date.fromisoformat(D), scan, earlier=earlier
+    )
+    assert said in request
+    assert all(f"- `{name}`" in request for name in listed)
+    assert PERSON not in request
+
+
+# --- --explain reports exactly the gate's findings ---------------------------------------------
+
+SHIPPING_NOTE = base64.b64encode(hashlib.sha256(b"webhook 55-A").digest()[:27]).decode()
+"""A webhook signature in an assertion (27 bytes, 36 base64 characters): shorter than the
+redactor's blob rule, flagged by the detector's entropy probes. A false alarm to review or a
+real credential: the maintainer decides, with ``--explain``."""
+CART_TOKEN = base64.b64encode(hashlib.sha256(b"cart TBL-42").digest()[:27]).decode()
+WEB = "/home/runner/work/shop/shop/web"
+JEST_JSON = json.dumps(
+    {
+        "numFailedTestSuites": 1,
+        "numFailedTests": 1,
+        "numPassedTestSuites": 0,
+        "numPassedTests": 1,
+        "numPendingTestSuites": 0,
+        "numPendingTests": 0,
+        "numRuntimeErrorTestSuites": 0,
+        "numTodoTests": 0,
+        "numTotalTestSuites": 1,
+        "numTotalTests": 2,
+        "openHandles": [],
+        "snapshot": {},
+        "startTime": 1795169472000,
+        "success": False,
+        "wasInterrupted": False,
+        "testResults": [
+            {
+                "assertionResults": [
+                    {
+                        "ancestorTitles": ["shipping webhook"],
+                        "failureMessages": [
+                            "Error: expect(received).toBe(expected) // Object.is equality\n\n"
+                            f'Expected: "{SHIPPING_NOTE}"\nReceived: ""\n'
+                            f"    at Object.<anonymous> ({WEB}/src/webhooks/shipping.test.ts:31:27)"
+                            f"\n    at Promise.then.completed "
+                            f"({WEB}/node_modules/jest-circus/build/utils.js:298:28)"
+                        ],
+                        "fullName": "shipping webhook encodes the note",
+                        "location": None,
+                        "status": "failed",
+                        "title": "encodes the note",
+                    },
+                    {
+                        "ancestorTitles": ["shipping webhook"],
+                        "failureMessages": [],
+                        "fullName": "shipping webhook rejects empty orders",
+                        "status": "passed",
+                        "title": "rejects empty orders",
+                    },
+                ],
+                "endTime": 1795169473000,
+                "message": "",
+                "name": f"{WEB}/src/webhooks/shipping.test.ts",
+                "startTime": 1795169472500,
+                "status": "failed",
+                "summary": "",
+            }
+        ],
+    },
+    indent=1,
+)
+PYTEST_LOG = "".join(
+    f"{DAY}T10:11:13.1234567Z {line}\n"
+    for line in (
+        "============================= test session starts ==============================",
+        "platform linux -- Python 3.12.7, pytest-8.3.3, pluggy-1.5.0",
+        "rootdir: /home/runner/work/shop/shop",
+        "collected 3 items",
+        "",
+        "tests/test_cart.py ..F                                                   [100%]",
+        "",
+        "=================================== FAILURES ===================================",
+        "__________________________ test_cart_token_roundtrip ___________________________",
+        "",
+        "    def test_cart_token_roundtrip():",
+        "        token = encode_cart(CART)",
+        ">       assert token == EXPECTED_TOKEN",
+        f"E       AssertionError: assert '{CART_TOKEN}' == ''",
+        "",
+        "tests/test_cart.py:27: AssertionError",
+        "=========================== short test summary info ============================",
+        "FAILED tests/test_cart.py::test_cart_token_roundtrip - AssertionError: assert...",
+        "========================= 1 failed, 2 passed in 0.41s ==========================",
+    )
+)
+EXPLAINED = [
+    (
+        "jest --json: a base64 blob in an assertion message",
+        "web/jest-results.json",
+        JEST_JSON,
+        SHIPPING_NOTE,
+    ),
+    (
+        "pytest console log: a base64 blob in an assertion",
+        "logs/pytest.log",
+        PYTEST_LOG,
+        CART_TOKEN,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def withheld_run(tmp_path_factory: pytest.TempPathFactory) -> Harness:
+    """One materialization: a clean run, and a run whose two files the gate withholds."""
+    h = harness(tmp_path_factory.mktemp("explain"))
+    ci_run(h.root, "gha-8100", DAY, {"reports/junit.xml": junit(DAY)}, branch="main")
+    ci_run(h.root, "gha-8101", DAY, {rel: text for _, rel, text, _ in EXPLAINED})
+    assert h.materialize(D).success
+    return h
+
+
+@pytest.mark.parametrize(("name", "rel", "text", "blob"), EXPLAINED, ids=[c[0] for c in EXPLAINED])
+def test_explain_reports_the_digests_the_gate_reported(
+    withheld_run: Harness,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    rel: str,
+    text: str,
+    blob: str,
+) -> None:
+    h = withheld_run
+    path = f"ci/gha-8101/{rel}"
+    assert _findings(f"'{blob}'"), "premise: the redactor keeps the blob, the detector flags it"
+    request = (h.reports / f"privacy-audit-request-{D}.md").read_text("utf-8")
+    [row] = [line for line in request.splitlines() if line.startswith(f"| `{path}` |")]
+    gate = set(re.findall(r"fd1:[0-9a-f]{64}", row))
+    assert gate, "premise: the pipeline's gate withheld the file"
+
+    # The maintainer pastes the path from the request; nothing reviewed yet.
+    argv = [path, "--explain", "--artifacts-root", str(h.root), "--repo-root", str(h.repo)]
+    assert sanitize_cli(argv) == 3
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: withheld by the privacy gate")
+    rows = [line.split("\t") for line in out.splitlines() if line.count("\t") == 5]
+    assert {r[4] for r in rows} == gate, "the same digests as the gate's audit request"
+    assert "failure 1 message" in {r[1] for r in rows}, "found in the assertion message"
+    assert all(r[5] == "NOT REVIEWED" for r in rows)
+
+    # Listed as reviewed, the same gate keeps the file.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "telemetry.policy.json").write_text(
+        json.dumps(
+            {
+                "privacy": {
+                    "reviewed_findings": [
+                        {"digest": d, "reason": "order note in a test fixture"}
+                        for d in sorted(gate)
+                    ]
+                }
+            }
+        ),
+        "utf-8",
+    )
+    argv = [path, "--explain", "--artifacts-root", str(h.root), "--repo-root", str(repo)]
+    assert sanitize_cli(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: kept by the privacy gate (0 finding(s) not reviewed")
+    assert blob not in out, "the value is printed only with --show-lines"
 
 
 # --- the shared benign corpora -----------------------------------------------------------------

@@ -1,24 +1,27 @@
 """Sanitize every collected artifact of a manifest, in parallel, into two tables.
 
 Work is spread over a process pool (parse + redact is CPU-bound and the GIL would serialise it
-in threads); results are merged in manifest order, never completion order, so the tables do not
-depend on scheduling. A cache keyed by the artifact's content hash and the versions of the
-parser set, redactor and table layout lets the next day's report, whose window overlaps 13
-days, re-process only new files. The cache holds sanitized rows only; an entry is one binary
-file whose passed test ids are stored sorted with an offset table, so the next day looks up the
-few failing ids by bisection instead of parsing hundreds of thousands of ids back into a list.
+in threads), in tasks of many small artifacts (CI uploads tens of thousands of 1-10 KB reports;
+one task each cost more than parsing one); results are merged in manifest order, never
+completion order, so the tables do not depend on scheduling. A cache keyed by the artifact's
+content hash and the versions of the parser set, redactor and table layout lets the next day's
+report, whose window overlaps 13 days, re-process only new files. The cache holds sanitized rows
+only, in one append-only segment file per run folder (see :class:`SanitizedCache`); an entry's
+passed test ids are stored as the buffers of an Arrow binary array, so the next day asks which
+of the few failing ids passed with one vectorised lookup per artifact.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
+import shutil
 import struct
 import sys
 import time
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,18 +31,24 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from telemetry_assets.core import clean_values
 from telemetry_assets.core.manifest import ArtifactRecord, Manifest, RunRecord
+from telemetry_assets.core.redaction.detector import ResidualPiiDetector
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.sanitize import (
     SanitizedArtifact,
     chained_to_json,
     frames_to_json,
     sanitize_artifact,
+    stored_values,
 )
 
-TABLE_VERSION = "sanitized-v2"
+TABLE_VERSION = "sanitized-v3"
 """Part of the cache token: bump it whenever the table layout or the cache entry format changes."""
 
 FAILURE_COLUMNS: tuple[str, ...] = (
@@ -50,7 +59,8 @@ FAILURE_COLUMNS: tuple[str, ...] = (
 
 ARTIFACT_COLUMNS: tuple[str, ...] = (
     "artifact", "run_id", "sha256", "size", "status", "reason", "format", "failures",
-    "flaky_failures", "passed_test_ids", "redactions",
+    "flaky_failures", "passed_test_ids", "redactions", "findings", "finding_digests",
+    "reviewed_findings",
 )  # fmt: skip
 
 
@@ -58,11 +68,17 @@ ARTIFACT_COLUMNS: tuple[str, ...] = (
 class RedactorSettings:
     disabled_rules: tuple[str, ...] = ()
     extra_internal_domains: tuple[str, ...] = ()
+    reviewed_findings: tuple[str, ...] = ()
+    """Finding digests the repository policy marks as harmless (the privacy gate allows them).
+    Part of the cache token: a kept artifact may rest on a review that is later withdrawn."""
 
     def build(self) -> Redactor:
         return Redactor(
             disabled_rules=self.disabled_rules, extra_internal_domains=self.extra_internal_domains
         )
+
+    def build_detector(self) -> ResidualPiiDetector:
+        return ResidualPiiDetector(extra_internal_domains=self.extra_internal_domains)
 
     def cache_token(self) -> str:
         payload = json.dumps(
@@ -70,6 +86,7 @@ class RedactorSettings:
                 TABLE_VERSION,
                 sorted(self.disabled_rules),
                 sorted(self.extra_internal_domains),
+                sorted(self.reviewed_findings),
                 _code_version(),
             ]
         )
@@ -92,17 +109,50 @@ def _code_version() -> str:
 
 _CODE_VERSION: str | None = None
 _WORKER_REDACTOR: Redactor | None = None
+_WORKER_DETECTOR: ResidualPiiDetector | None = None
+_WORKER_REVIEWED: frozenset[str] = frozenset()
 
 
 def _init_worker(settings: RedactorSettings) -> None:
-    global _WORKER_REDACTOR
+    global _WORKER_REDACTOR, _WORKER_DETECTOR, _WORKER_REVIEWED
     _WORKER_REDACTOR = settings.build()
+    # One detector per process: it remembers the lines it has scanned.
+    _WORKER_DETECTOR = settings.build_detector()
+    _WORKER_REVIEWED = frozenset(settings.reviewed_findings)
 
 
 def _work(args: tuple[str, str, str, str]) -> SanitizedArtifact:
     assert _WORKER_REDACTOR is not None
     root, rel, run_id, sha256 = args
-    return sanitize_artifact(root, rel, run_id, _WORKER_REDACTOR, expected_sha256=sha256)
+    return sanitize_artifact(
+        root,
+        rel,
+        run_id,
+        _WORKER_REDACTOR,
+        expected_sha256=sha256,
+        detector=_WORKER_DETECTOR,
+        reviewed=_WORKER_REVIEWED,
+    )
+
+
+def _work_batch(jobs: list[tuple[str, str, str, str]]) -> list[tuple[bytes, bytes]]:
+    """Sanitize a batch of artifacts; each comes back as its cache entry (bytes pickle fast)
+    and the SHA-256 digests of the stored values the privacy gate scanned and found nothing in.
+    """
+    out = []
+    for job in jobs:
+        item = _work(job)
+        passed = PassedIds.of(item.passed_test_ids)
+        item.passed_test_ids = []  # the index holds them now; the list is the bulk of memory
+        digests = b""
+        # Only an artifact with no finding at all (reviewed ones included) vouches for its
+        # values; the digests are of exactly the strings the gate scanned.
+        if _WORKER_DETECTOR is not None and item.status == "ok" and not item.reviewed_findings:
+            digests = b"".join(
+                clean_values.value_digest(v) for v in dict.fromkeys(stored_values(item)) if v
+            )
+        out.append((_entry_to_bytes(item, passed), digests))
+    return out
 
 
 @dataclass(slots=True)
@@ -114,72 +164,141 @@ class BatchResult:
     bytes_processed: int
     seconds: float
     cache_pruned: int = 0
+    clean_digests: bytes = b""
+    """SHA-256 digests of stored values the workers' privacy gate scanned and found clean."""
+    clean_version: str = ""
+    """The version (:func:`clean_values.detector_version`) of the detector that scanned them."""
 
+
+Buffer = bytes | memoryview
+"""Bytes, or a view into an entry's bytes."""
 
 Progress = Callable[[int, int, int, float], None]
 """(done, total, bytes done, elapsed seconds) -> None. Never receives content."""
 
 
 class PassedIds:
-    """The distinct passed test ids of one artifact, sorted, answering "which of these passed?".
+    """The distinct passed test ids of one artifact, answering "which of these passed?".
 
-    Held as one string plus an offset table rather than a list of strings: a large suite passes
-    hundreds of thousands of tests, only the few that fail somewhere in the window are ever asked
-    about, and building (and hashing) every id again on each day was most of a warm run.
+    Held as the UTF-8 bytes of the sorted ids plus a table of byte offsets (the buffers of an
+    Arrow large-binary array) rather than a list of strings: a large suite passes hundreds of
+    thousands of tests, only the few that fail somewhere in the window are ever asked about, and
+    the question is one vectorised ``is_in`` over buffers read straight from the cache, with no
+    Python string (or key-function call) per id.
     """
 
     __slots__ = ("_blob", "_count", "_offsets")
 
-    def __init__(self, blob: str, offsets: array[int]) -> None:
-        self._blob = blob
+    def __init__(self, count: int, offsets: Buffer, blob: Buffer) -> None:
+        self._count = count
         self._offsets = offsets
-        self._count = len(offsets) - 1
+        self._blob = blob
 
     @classmethod
     def of(cls, ids: Iterable[str]) -> PassedIds:
-        ordered = sorted(set(ids))
-        offsets = array("Q", [0])
+        ordered = sorted({i.encode("utf-8", "surrogatepass") for i in ids})
+        offsets = array("q", [0])
         offsets.extend(accumulate(map(len, ordered)))
-        return cls("".join(ordered), offsets)
+        if sys.byteorder != "little":
+            offsets.byteswap()
+        return cls(len(ordered), offsets.tobytes(), b"".join(ordered))
 
-    def _at(self, index: int) -> str:
-        return self._blob[self._offsets[index] : self._offsets[index + 1]]
-
-    def among(self, candidates: Iterable[str]) -> list[str]:
-        """The candidates that are passed ids, sorted (exact string comparison)."""
-        found = []
-        for candidate in candidates:
-            index = bisect_left(range(self._count), candidate, key=self._at)
-            if index < self._count and self._at(index) == candidate:
-                found.append(candidate)
-        return sorted(found)
+    def __len__(self) -> int:
+        return self._count
 
     def to_bytes(self) -> tuple[int, bytes, bytes]:
-        offsets = array("Q", self._offsets)
-        if sys.byteorder != "little":
-            offsets.byteswap()
-        return self._count, offsets.tobytes(), self._blob.encode("utf-8", "surrogatepass")
+        return self._count, bytes(self._offsets), bytes(self._blob)
 
     @classmethod
-    def from_bytes(cls, count: int, offsets_bytes: bytes, blob: bytes) -> PassedIds:
-        offsets = array("Q")
-        offsets.frombytes(offsets_bytes)
-        if sys.byteorder != "little":
-            offsets.byteswap()
-        if len(offsets) != count + 1:
+    def from_bytes(cls, count: int, offsets: Buffer, blob: Buffer) -> PassedIds:
+        if len(offsets) != 8 * (count + 1):
             raise ValueError("cache entry: offset table does not match its count")
-        text = blob.decode("utf-8", "surrogatepass")
-        if offsets[-1] != len(text):
+        last = int.from_bytes(offsets[-8:], "little")
+        if last != len(blob):
             raise ValueError("cache entry: offsets do not cover the ids")
-        return cls(text, offsets)
+        return cls(count, offsets, blob)
+
+
+_LOOKUP_CHUNK = 32 << 20
+"""Id bytes looked up per vectorised call: bounds the copy the concatenation makes."""
+
+
+def passed_among(passed: Sequence[PassedIds], candidates: pa.Array) -> list[list[str]]:
+    """For each artifact, the ``candidates`` among its passed ids, sorted.
+
+    The ids of many artifacts are concatenated into one Arrow array (about 32 MB of ids at a
+    time) and asked with one ``is_in``: per artifact, a call cost more than the lookup itself
+    on tens of thousands of small reports."""
+    out: list[list[str]] = [[] for _ in passed]
+    if not len(candidates):
+        return out
+    start = 0
+    while start < len(passed):
+        stop, held = start, 0
+        while stop < len(passed) and (stop == start or held < _LOOKUP_CHUNK):
+            held += len(passed[stop]._blob)
+            stop += 1
+        _lookup_chunk(passed, start, stop, candidates, out)
+        start = stop
+    return out
+
+
+def _lookup_chunk(
+    passed: Sequence[PassedIds],
+    start: int,
+    stop: int,
+    candidates: pa.Array,
+    out: list[list[str]],
+) -> None:
+    members = [k for k in range(start, stop) if passed[k]._count]
+    if not members:
+        return
+    counts = np.fromiter((passed[k]._count for k in members), dtype=np.int64, count=len(members))
+    sizes = np.fromiter((len(passed[k]._blob) for k in members), dtype=np.int64, count=len(members))
+    bases = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    offsets = [np.zeros(1, dtype=np.int64)]
+    for k, base in zip(members, bases.tolist(), strict=True):
+        offsets.append(np.frombuffer(passed[k]._offsets, dtype="<i8")[1:].astype(np.int64) + base)
+    ids = pa.Array.from_buffers(
+        pa.large_binary(),
+        int(counts.sum()),
+        [
+            None,
+            pa.py_buffer(np.concatenate(offsets)),
+            pa.py_buffer(b"".join(passed[k]._blob for k in members)),
+        ],
+    )
+    ids.validate(full=True)  # offsets in range and ordered: never trust bytes blindly
+    hits = np.flatnonzero(pc.is_in(ids, value_set=candidates).to_numpy(zero_copy_only=False))
+    if not len(hits):
+        return
+    owners = np.searchsorted(np.cumsum(counts), hits, side="right")
+    values = ids.take(pa.array(hits)).to_pylist()
+    for owner, value in zip(owners.tolist(), values, strict=True):
+        out[members[owner]].append(value.decode("utf-8", "surrogatepass"))
+    for k in members:
+        out[k].sort()
+
+
+def candidate_ids(ids: Iterable[str]) -> pa.Array:
+    """Test ids as the value set :meth:`PassedIds.among` takes."""
+    return pa.array(
+        sorted({i.encode("utf-8", "surrogatepass") for i in ids}), type=pa.large_binary()
+    )
+
+
+def _json_cell(value: dict[str, Any] | list[Any]) -> str:
+    """The JSON text of a small dict or list; empty ones (most cells) skip the encoder."""
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value)
 
 
 def _rows_for(
     item: SanitizedArtifact,
     record: ArtifactRecord,
     run: RunRecord,
-    failing: set[str],
-    passed: PassedIds,
+    passed: list[str],
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
     fail_rows: list[dict[str, object]] = []
     job_type = run.job_type
@@ -210,7 +329,7 @@ def _rows_for(
                 "frames": frames_to_json(failure.frames),
                 "chained": chained_to_json(failure.chained),
                 "flaky": failure.flaky,
-                "redactions": json.dumps(dict(sorted(counts.items()))),
+                "redactions": _json_cell(dict(sorted(counts.items()))),
             }
         )
     artifact_row = {
@@ -226,67 +345,175 @@ def _rows_for(
         "flaky_failures": sum(1 for f in item.failures if f.flaky),
         # Only passes of tests that fail somewhere in the window matter (flaky detection); a
         # large suite passes hundreds of thousands of tests a week.
-        "passed_test_ids": json.dumps(passed.among(failing)),
-        "redactions": json.dumps(dict(sorted(item.redactions.items()))),
+        "passed_test_ids": _json_cell(passed),
+        "redactions": _json_cell(dict(sorted(item.redactions.items()))),
+        # The privacy gate's counts and digests (never text): withheld, and reviewed-and-allowed.
+        "findings": _json_cell(dict(sorted(item.findings.items()))),
+        "finding_digests": _json_cell(item.finding_digests),
+        "reviewed_findings": _json_cell(dict(sorted(item.reviewed_findings.items()))),
     }
     return fail_rows, artifact_row
 
 
-_MAGIC = b"TSC2"
+_MAGIC = b"TSC3"
 _HEADER = struct.Struct("<4sQQQ")
-"""Magic, then the byte lengths of the JSON part, the passed-id count and the id text."""
+"""Entry: magic, then the byte lengths of the JSON part, the passed-id count and the id bytes."""
+
+_RECORD = struct.Struct("<4s32sQ32s")
+_RECORD_MAGIC = b"TSR1"
+"""Segment record: magic, the artifact's SHA-256, the entry's length and the entry's SHA-256."""
+
+
+@dataclass(slots=True)
+class _Segment:
+    entries: dict[str, bytes]
+    records: int
+    damaged: bool
+
+
+def _read_segment(path: Path) -> _Segment:
+    """Every verified record of a segment; stops at the first torn or damaged one."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return _Segment({}, 0, False)
+    entries: dict[str, bytes] = {}
+    pos = records = 0
+    view = memoryview(data)
+    while pos < len(data):
+        if len(data) - pos < _RECORD.size:
+            return _Segment(entries, records, True)
+        magic, sha, length, check = _RECORD.unpack_from(data, pos)
+        start = pos + _RECORD.size
+        payload = view[start : start + length]
+        if magic != _RECORD_MAGIC or len(payload) != length:
+            return _Segment(entries, records, True)
+        if hashlib.sha256(payload).digest() != check:
+            return _Segment(entries, records, True)
+        entries[sha.hex()] = payload.tobytes()  # the last record of an artifact wins
+        records += 1
+        pos = start + length
+    return _Segment(entries, records, False)
+
+
+def _record(sha256: str, payload: bytes) -> bytes:
+    check = hashlib.sha256(payload).digest()
+    return _RECORD.pack(_RECORD_MAGIC, bytes.fromhex(sha256), len(payload), check) + payload
+
+
+def cached_entries(folder: Path) -> int:
+    """How many artifacts a run folder of the cache holds (for purge reports)."""
+    return sum(len(_read_segment(p).entries) for p in folder.glob(f"*{SanitizedCache.SUFFIX}"))
 
 
 class SanitizedCache:
-    """Sanitized results per artifact content hash; only ever holds redacted text."""
+    """Sanitized results per artifact content hash; only ever holds redacted text.
+
+    One segment file per run folder, ``<token>/<run folder key>/entries.tsc``, of appended
+    records, each carrying its own SHA-256: a report date writes a few hundred files instead of
+    one per artifact (tens of thousands of small reports), reads each run's entries with one
+    read, and needs no fsync, because a torn or lost record fails its check and is a miss.
+    Filing by run folder keeps purge and opt-out pruning a matter of deleting one folder. A
+    segment that was found damaged, or that holds more dead entries than live ones, is rewritten
+    whole (atomically) instead of appended to.
+    """
 
     SUFFIX = ".tsc"
+    SEGMENT = "entries.tsc"
 
     def __init__(self, directory: Path | None, token: str) -> None:
         self.directory = directory
         self.token = token
+        self._segments: dict[str, _Segment] = {}
+        self._pending: dict[str, list[tuple[str, bytes]]] = {}
 
-    def _path(self, dir_key: str, sha256: str) -> Path | None:
+    def _segment_path(self, dir_key: str) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / self.token / dir_key[:32] / f"{sha256}{self.SUFFIX}"
+        return self.directory / self.token / dir_key[:32] / self.SEGMENT
 
-    def get(self, dir_key: str, sha256: str) -> tuple[SanitizedArtifact, PassedIds] | None:
-        path = self._path(dir_key, sha256)
-        if path is None or not path.is_file():
-            return None
-        try:
-            return _entry_from_bytes(path.read_bytes())
-        except (OSError, ValueError, KeyError, TypeError, struct.error):
-            return None
+    def get(self, dir_key: str, sha256: str) -> bytes | None:
+        """The entry of an artifact, or ``None`` (identical files share one entry)."""
+        segment = self._segments.get(dir_key[:32])
+        if segment is None:
+            path = self._segment_path(dir_key)
+            if path is None:
+                return None
+            segment = self._segments[dir_key[:32]] = _read_segment(path)
+        return segment.entries.get(sha256)
 
-    def put(self, dir_key: str, sha256: str, item: SanitizedArtifact, passed: PassedIds) -> None:
-        path = self._path(dir_key, sha256)
-        if path is None:
-            return
+    def release(self) -> None:
+        """Forget the entries read so far (the caller has decoded them); keep what
+        :meth:`flush` needs to know about each segment."""
+        for segment in self._segments.values():
+            segment.entries = {}
+
+    def put(self, dir_key: str, sha256: str, payload: bytes) -> None:
+        if self.directory is not None:
+            self._pending.setdefault(dir_key[:32], []).append((sha256, payload))
+
+    def flush(self, live: dict[str, set[str]]) -> None:
+        """Write the pending entries; ``live`` maps run folder keys to their artifacts' hashes.
+
+        A cache write that fails (disk full, a concurrent prune) costs a recomputation next
+        time, never the run."""
         from telemetry_assets import storage  # the one module that writes
 
-        storage.write_bytes(path, _entry_to_bytes(item, passed))
+        pending, self._pending = self._pending, {}
+        for key, items in sorted(pending.items()):
+            path = self._segment_path(key)
+            assert path is not None
+            segment = self._segments.get(key) or _Segment({}, 0, False)
+            alive = live.get(key, set())
+            try:
+                if segment.damaged or segment.records > 2 * max(1, len(alive)):
+                    kept = {
+                        sha: payload
+                        for sha, payload in _read_segment(path).entries.items()
+                        if sha in alive
+                    }
+                    kept.update(items)
+                    data = b"".join(_record(sha, p) for sha, p in sorted(kept.items()))
+                    storage.write_bytes(path, data, durable=False)
+                else:
+                    storage.append_bytes(path, b"".join(_record(sha, p) for sha, p in items))
+            except OSError:
+                continue
 
     def prune(self, live_run_keys: Iterable[str]) -> int:
         """Delete cached entries of runs that opted out, vanished or were purged, and of stale
         code versions or formats. Entries are filed by run folder, so this needs no artifact to
-        be read."""
+        be read. The clean-value memory (digests only) keeps its own versions."""
         if self.directory is None or not self.directory.is_dir():
             return 0
         keep = {k[:32] for k in live_run_keys}
+        current = self.directory / self.token
         removed = 0
-        for path in sorted(p for p in self.directory.rglob("*") if p.is_file()):
-            if (
-                path.parent.parent.name != self.token
-                or path.parent.name not in keep
-                or path.suffix != self.SUFFIX
-            ):
-                path.unlink(missing_ok=True)
+        for child in sorted(self.directory.iterdir()):
+            if child.name == clean_values.FOLDER:
+                removed += clean_values.prune(self.directory, [clean_values.detector_version()])
+            elif child.is_dir() and not child.is_symlink() and child != current:
+                removed += sum(1 for p in child.rglob("*") if p.is_file())
+                shutil.rmtree(child, ignore_errors=True)
+            elif child != current:
+                child.unlink(missing_ok=True)
                 removed += 1
-        for folder in sorted(self.directory.rglob("*"), reverse=True):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+        if not current.is_dir():
+            return removed
+        for folder in sorted(current.iterdir()):
+            if folder.name not in keep or not folder.is_dir() or folder.is_symlink():
+                if folder.is_dir() and not folder.is_symlink():
+                    removed += sum(1 for p in folder.rglob("*") if p.is_file())
+                    shutil.rmtree(folder, ignore_errors=True)
+                else:
+                    folder.unlink(missing_ok=True)
+                    removed += 1
+                continue
+            for path in folder.iterdir():
+                # A stale temporary file of an interrupted rewrite, or an older layout.
+                if path.name != self.SEGMENT and not path.name.startswith(f".{self.SEGMENT}.tmp-"):
+                    path.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
 
@@ -303,6 +530,10 @@ def _entry_to_bytes(item: SanitizedArtifact, passed: PassedIds) -> bytes:
             "started_at": item.started_at.isoformat() if item.started_at else None,
             "redactions": dict(item.redactions),
             "bytes_read": item.bytes_read,
+            "reviewed_findings": item.reviewed_findings,
+            # Counts and digests of a withheld artifact (never text); such entries are not cached.
+            "findings": item.findings,
+            "finding_digests": item.finding_digests,
         },
         separators=(",", ":"),
     ).encode("utf-8")
@@ -331,8 +562,45 @@ def _entry_from_bytes(data: bytes) -> tuple[SanitizedArtifact, PassedIds]:
         started_at=datetime.fromisoformat(started) if isinstance(started, str) else None,
         redactions=Counter(meta["redactions"]),
         bytes_read=int(meta["bytes_read"]),
+        reviewed_findings=dict(meta.get("reviewed_findings") or {}),
+        findings=dict(meta.get("findings") or {}),
+        finding_digests=list(meta.get("finding_digests") or []),
     )
-    return item, PassedIds.from_bytes(count, data[offsets_at:blob_at], data[blob_at:])
+    # Views, not copies: the ids stay in the entry's bytes, which the cache write shares.
+    view = memoryview(data)
+    return item, PassedIds.from_bytes(count, view[offsets_at:blob_at], view[blob_at:])
+
+
+def _decode(data: bytes | None) -> tuple[SanitizedArtifact, PassedIds] | None:
+    if data is None:
+        return None
+    try:
+        return _entry_from_bytes(data)
+    except (ValueError, KeyError, TypeError, struct.error):
+        return None
+
+
+def _batches(sizes: Sequence[int], workers: int) -> list[list[int]]:
+    """Positions into ``sizes`` grouped into pool tasks, biggest artifacts first.
+
+    One task per artifact cost more in scheduling and pickling than parsing a 3 KB report
+    does; tasks of about 1/16 of a worker's share (at most 4 MB or 512 artifacts) keep that
+    overhead small and still let both cores finish together. A big artifact is a task alone.
+    """
+    order = sorted(range(len(sizes)), key=lambda k: (-sizes[k], k))
+    target = max(256 << 10, min(4 << 20, sum(sizes) // max(1, workers * 16)))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    held = 0
+    for k in order:
+        if current and (held + sizes[k] > target or len(current) >= 512):
+            batches.append(current)
+            current, held = [], 0
+        current.append(k)
+        held += sizes[k]
+    if current:
+        batches.append(current)
+    return batches
 
 
 def sanitize_manifest(
@@ -351,65 +619,93 @@ def sanitize_manifest(
     cache = SanitizedCache(cache_dir, settings.cache_token())
     records: Sequence[ArtifactRecord] = manifest.artifacts
     dir_keys = [runs[r.run_id].dir_key for r in records]
-    cached = [cache.get(k, r.sha256) for k, r in zip(dir_keys, records, strict=True)]
-    results: list[SanitizedArtifact | None] = [c[0] if c else None for c in cached]
-    passed: list[PassedIds | None] = [c[1] if c else None for c in cached]
+    results: list[SanitizedArtifact | None] = []
+    passed: list[PassedIds | None] = []
+    for key, record in zip(dir_keys, records, strict=True):
+        hit = _decode(cache.get(key, record.sha256))
+        results.append(hit[0] if hit else None)
+        passed.append(hit[1] if hit else None)
+    cache.release()
     from_cache = sum(1 for r in results if r is not None)
     todo = [i for i, r in enumerate(results) if r is None]
     total = len(records)
     done_bytes = sum(records[i].size for i in range(total) if results[i] is not None)
     done = from_cache
-    jobs = [
-        (
-            str(root),
-            real_paths.get(records[i].path_key, records[i].path),
-            records[i].run_id,
-            records[i].sha256,
-        )
-        for i in todo
-    ]
+    clean: list[bytes] = []
+
+    def accept(index: int, payload: bytes, digests: bytes) -> None:
+        nonlocal done, done_bytes
+        decoded = _entry_from_bytes(payload)
+        results[index], passed[index] = decoded
+        # Quarantines are not cached: the next run retries them (the cause may be transient).
+        if decoded[0].status == "ok":
+            cache.put(dir_keys[index], records[index].sha256, payload)
+        clean.append(digests)
+        done += 1
+        done_bytes += records[index].size
+
     if todo:
-        if workers > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(
-                max_workers=min(workers, len(todo)),
-                initializer=_init_worker,
-                initargs=(settings,),
-            ) as pool:
-                # Largest artifacts first, one per task: sizes are skewed (one big log can be a
-                # third of a day), and this keeps both cores busy to the end. Results go back to
-                # their manifest position, so the order of completion never shows.
-                order = sorted(range(len(todo)), key=lambda k: -records[todo[k]].size)
-                futures = {pool.submit(_work, jobs[k]): todo[k] for k in order}
-                for future in as_completed(futures):
-                    index = futures[future]
-                    results[index] = future.result()
-                    done += 1
-                    done_bytes += records[index].size
-                    if progress:
-                        progress(done, total, done_bytes, time.monotonic() - started)
+        jobs = [
+            (
+                str(root),
+                real_paths.get(records[i].path_key, records[i].path),
+                records[i].run_id,
+                records[i].sha256,
+            )
+            for i in todo
+        ]
+        batches = _batches([records[i].size for i in todo], workers)
+        if workers > 1 and len(batches) > 1:
+            # Objects that exist before the fork are left out of the workers' garbage
+            # collections: a collection touching them would copy the parent's pages into each
+            # worker (copy on write), and count them twice in memory.
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(
+                    max_workers=min(workers, len(batches)),
+                    initializer=_init_worker,
+                    initargs=(settings,),
+                ) as pool:
+                    # Biggest tasks first: sizes are skewed (one big log can be a third of a day),
+                    # and this keeps both cores busy to the end. Results go back to their manifest
+                    # position, so the order of completion never shows.
+                    futures = {pool.submit(_work_batch, [jobs[k] for k in b]): b for b in batches}
+                    for future in as_completed(futures):
+                        for k, (payload, digests) in zip(
+                            futures[future], future.result(), strict=True
+                        ):
+                            accept(todo[k], payload, digests)
+                        if progress:
+                            progress(done, total, done_bytes, time.monotonic() - started)
+            finally:
+                gc.unfreeze()
         else:
             _init_worker(settings)
-            for index, job in zip(todo, jobs, strict=True):
-                results[index] = _work(job)
-                done += 1
-                done_bytes += records[index].size
+            for b in batches:
+                for k, (payload, digests) in zip(b, _work_batch([jobs[k] for k in b]), strict=True):
+                    accept(todo[k], payload, digests)
                 if progress:
                     progress(done, total, done_bytes, time.monotonic() - started)
-        for index in todo:
-            fresh = results[index]
-            assert fresh is not None
-            lookup = passed[index] = PassedIds.of(fresh.passed_test_ids)
-            fresh.passed_test_ids = []  # the index holds them now; the list is the bulk of memory
-            # Quarantines are not cached: the next run retries them (the cause may be transient).
-            if fresh.status == "ok":
-                cache.put(dir_keys[index], records[index].sha256, fresh, lookup)
+    live: dict[str, set[str]] = {}
+    for key, record in zip(dir_keys, records, strict=True):
+        live.setdefault(key[:32], set()).add(record.sha256)
+    cache.flush(live)
     pruned = cache.prune(manifest.live_run_keys())
     fail_rows: list[dict[str, object]] = []
     artifact_rows: list[dict[str, object]] = []
-    failing = {f.test_id for r in results if r is not None for f in r.failures if f.test_id}
-    for record, result, ids in zip(records, results, passed, strict=True):
-        assert result is not None and ids is not None
-        rows, artifact_row = _rows_for(result, record, runs[record.run_id], failing, ids)
+    failing = candidate_ids(
+        f.test_id for r in results if r is not None for f in r.failures if f.test_id
+    )
+    lookups: list[PassedIds] = []
+    for lookup in passed:
+        assert lookup is not None
+        lookups.append(lookup)
+    found = passed_among(lookups, failing)
+    lookups.clear()
+    passed.clear()  # the id bytes are the bulk of memory: free them before building tables
+    for record, result, passed_ids in zip(records, results, found, strict=True):
+        assert result is not None
+        rows, artifact_row = _rows_for(result, record, runs[record.run_id], passed_ids)
         fail_rows.extend(rows)
         artifact_rows.append(artifact_row)
     failures = pd.DataFrame(fail_rows, columns=list(FAILURE_COLUMNS))
@@ -426,6 +722,8 @@ def sanitize_manifest(
         bytes_processed=sum(records[i].size for i in todo),
         seconds=time.monotonic() - started,
         cache_pruned=pruned,
+        clean_digests=b"".join(clean),
+        clean_version=clean_values.detector_version(settings.extra_internal_domains),
     )
 
 

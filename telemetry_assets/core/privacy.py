@@ -1,31 +1,70 @@
-"""Residual-PII scans of what an asset is about to persist, and the audit request a block leaves.
+"""Residual-PII scans of sanitized text, the per-artifact privacy gate, and the audit request.
 
 The scanning itself is the independent detector's (:mod:`redaction.detector`); this module only
-decides what to feed it (every text cell of a table, every file of the report) and summarises
-the findings as counts and locations, never as matched text.
+decides what to feed it (every text field of one sanitized artifact, every text cell of a table,
+every file of the report) and summarises the findings as counts, locations and digests, never
+as matched text. A digest (``fd1:<hex>``, the detector's hash of its name and the matched
+value) is what a maintainer lists in the repository policy's ``privacy.reviewed_findings`` to
+say "looked at, harmless": a finding whose digest is listed is counted as reviewed and allowed,
+everywhere (the artifact gate and the blocking asset checks alike).
+
+Two levels, on purpose:
+
+- :func:`scan_artifact_values` is the gate each artifact passes after redaction: an unreviewed
+  finding withholds that one artifact (no text of it is kept), and the rest of the week's
+  report goes on. :func:`withheld_reason` is the reason it is quarantined with.
+- :func:`scan_frame` / :func:`scan_texts` are the blocking checks on what an asset persists:
+  they still halt the run, for text that only becomes suspicious once artifacts are combined.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
-from telemetry_assets.core.cells import is_text_column
-from telemetry_assets.core.redaction.detector import ResidualPiiDetector
+from telemetry_assets.core.cells import is_text_column, text
+from telemetry_assets.core.clean_values import CleanValues
+from telemetry_assets.core.redaction.detector import Finding, ResidualPiiDetector
+
+Place = tuple[str, str]
+"""(artifact or file, run id or "") of a finding."""
+
+FILE_TEXT = "(file text)"
+"""The field of a finding in a whole scanned text (a report file) rather than a table cell."""
+
+WITHHELD_PREFIX = "withheld: residual finding"
+"""Start of the quarantine reason of an artifact the privacy gate withheld."""
+
+
+def digest_of(finding: Finding) -> str:
+    """The finding's digest; ``""`` for a finding built by hand (it can never be marked
+    reviewed, so it always counts)."""
+    return finding.digest
 
 
 @dataclass(slots=True)
 class ResidualScan:
     cells_scanned: int = 0
     by_detector: Counter[str] = field(default_factory=Counter)
-    affected: set[tuple[str, str]] = field(default_factory=set)
-    """(artifact or file, run id or "") of every place with a finding."""
+    """Unreviewed findings per detector: any of them fails the check."""
+    affected: set[Place] = field(default_factory=set)
+    """Every place with an unreviewed finding."""
+    reviewed: Counter[str] = field(default_factory=Counter)
+    """Findings allowed because their digest is reviewed, per detector."""
+    digests: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(detector, digest) -> count of the findings in ``by_detector`` (``""``: no digest)."""
+    located: dict[Place, set[str]] = field(default_factory=dict)
+    """Place -> digests found there (reviewed or not)."""
+    fields: dict[Place, dict[str, set[str]]] = field(default_factory=dict)
+    """Place -> field (column, or ``FILE_TEXT`` for a whole file) -> digests found in it."""
 
     @property
     def hits(self) -> int:
@@ -35,6 +74,46 @@ class ResidualScan:
         self.cells_scanned += other.cells_scanned
         self.by_detector.update(other.by_detector)
         self.affected |= other.affected
+        self.reviewed.update(other.reviewed)
+        self.digests.update(other.digests)
+        for place, found in other.located.items():
+            self.located.setdefault(place, set()).update(found)
+        for place, columns in other.fields.items():
+            mine = self.fields.setdefault(place, {})
+            for column, found in columns.items():
+                mine.setdefault(column, set()).update(found)
+
+    def allowing(self, reviewed: Collection[str]) -> ResidualScan:
+        """The same scan with the findings whose digest is in ``reviewed`` moved from
+        ``by_detector`` to ``reviewed`` (and places holding only those no longer affected)."""
+        out = ResidualScan(
+            cells_scanned=self.cells_scanned,
+            by_detector=Counter(self.by_detector),
+            reviewed=Counter(self.reviewed),
+            located=dict(self.located),
+            fields=dict(self.fields),
+        )
+        for (name, digest), n in self.digests.items():
+            if digest and digest in reviewed:
+                out.by_detector[name] -= n
+                out.reviewed[name] += n
+            else:
+                out.digests[(name, digest)] += n
+        out.by_detector = +out.by_detector  # drops the detectors left at zero
+        out.affected = {
+            place
+            for place in self.affected
+            if any(not d or d not in reviewed for d in self.located.get(place, {""}))
+        }
+        return out
+
+    def unreviewed_digests(self) -> dict[str, list[str]]:
+        """Detector -> sorted digests of the findings that still count."""
+        out: dict[str, set[str]] = {}
+        for name, digest in self.digests:
+            if digest:
+                out.setdefault(name, set()).add(digest)
+        return {name: sorted(found) for name, found in sorted(out.items())}
 
 
 DIGEST_COLUMNS = frozenset({"sha256", "path_key", "dir_key", "fingerprint", "a", "b"})
@@ -42,6 +121,16 @@ DIGEST_COLUMNS = frozenset({"sha256", "path_key", "dir_key", "fingerprint", "a",
 it is exactly a digest (64 lowercase hex digits, optionally ``sha256-``), which is all such a
 column can hold; anything else in them is scanned."""
 _DIGEST = re.compile(r"(?:sha256-)?[0-9a-f]{64}")
+
+FINDING_DIGEST_COLUMNS = frozenset({"finding_digests"})
+"""Columns that hold JSON lists of finding digests. A cell there is skipped only when it is
+exactly such a list (``[]`` or ``["fd1:<hex>", ...]``); anything else in them is scanned."""
+_FINDING_DIGEST_LIST = re.compile(r'\[(?:"fd1:[0-9a-f]+"(?:, ?"fd1:[0-9a-f]+")*)?\]')
+
+_NAME_STANDIN = "residual-detector"
+"""What a detector's own name is scanned as. The names are our vocabulary, written into reasons,
+counts and reports (``withheld: residual finding (detect_secrets:KeywordDetector)``), and some
+read like a ``secret: value`` pair to the detector itself."""
 
 _BATCH_CHARS = 1 << 18
 """Distinct values are scanned joined by newlines in batches of about this many characters: one
@@ -58,16 +147,37 @@ def detector() -> ResidualPiiDetector:
     return _DETECTOR
 
 
-def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str, Counter[str]]:
-    """Findings per detector for each value that has any; values with none are left out.
+_NAMES: re.Pattern[str] | None = None
+
+
+def _without_detector_names(value: str) -> str:
+    """``value`` with every ``detect_secrets:<Plugin>`` name replaced by a neutral word (see
+    ``_NAME_STANDIN``; the other names are plain words). Only exact names are replaced, so a
+    finding elsewhere in the value keeps its digest."""
+    global _NAMES
+    if "detect_secrets:" not in value:
+        return value
+    if _NAMES is None:
+        names = sorted(
+            (n for n in detector().detector_names if n.startswith("detect_secrets:")),
+            key=len,
+            reverse=True,
+        )
+        _NAMES = re.compile("|".join(re.escape(n) + r"\b" for n in names))
+    return _NAMES.sub(_NAME_STANDIN, value)
+
+
+def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str, list[Finding]]:
+    """The findings of each value that has any; values with none are left out.
 
     Values are joined with newlines and scanned a batch at a time; a finding's line number says
     which value it is in, and the detector's line-based probes see exactly the lines they would
     see one value at a time. The one probe that reads across lines (private keys) gets its
     values alone, so a key block can never borrow the end of the next value; so do big values,
-    which gain nothing from batching.
+    which gain nothing from batching. Line numbers of batched findings are relative to the batch
+    (only the detector name and the digest are used).
     """
-    found: dict[str, Counter[str]] = {}
+    found: dict[str, list[Finding]] = {}
     batch: list[str] = []
     starts: list[int] = []
     line = 1
@@ -78,14 +188,14 @@ def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str,
         if batch:
             for finding in det.scan("\n".join(batch)):
                 index = bisect.bisect_right(starts, finding.line) - 1
-                found.setdefault(batch[index], Counter())[finding.detector] += 1
+                found.setdefault(batch[index], []).append(finding)
         batch, starts, line, size = [], [], 1, 0
 
     for value in values:
         if "PRIVATE KEY" in value or len(value) >= _BATCH_CHARS:
-            counts = Counter(f.detector for f in det.scan(value))
-            if counts:
-                found[value] = counts
+            findings = det.scan(value)
+            if findings:
+                found[value] = findings
             continue
         batch.append(value)
         starts.append(line)
@@ -97,85 +207,497 @@ def _scan_distinct(det: ResidualPiiDetector, values: Iterable[str]) -> dict[str,
     return found
 
 
-def scan_frame(frame: pd.DataFrame, where: str = "artifact") -> ResidualScan:
+# --- the per-artifact gate ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactFindings:
+    """What the gate found in one sanitized artifact: counts and digests, never text."""
+
+    withheld: dict[str, int] = field(default_factory=dict)
+    """Distinct unreviewed findings per detector; non-empty means the artifact is withheld."""
+    digests: tuple[str, ...] = ()
+    """Their digests, sorted."""
+    reviewed: dict[str, int] = field(default_factory=dict)
+    """Distinct findings allowed because their digest is reviewed, per detector."""
+
+    @property
+    def withholds(self) -> bool:
+        return bool(self.withheld)
+
+
+def withheld_reason(detectors: Iterable[str]) -> str:
+    """``withheld: residual finding (email, ipv4)``: a withheld artifact's quarantine reason."""
+    return f"{WITHHELD_PREFIX} ({', '.join(sorted(set(detectors)))})"
+
+
+def is_withheld(reason: object) -> bool:
+    return isinstance(reason, str) and reason.startswith(WITHHELD_PREFIX)
+
+
+def scan_artifact_values(
+    det: ResidualPiiDetector, values: Iterable[str | None], reviewed: Collection[str] = ()
+) -> ArtifactFindings:
+    """Scan every text value one artifact would persist. A finding is counted once per
+    artifact however many of its values repeat it (a message is repeated in its trace): one
+    (detector, digest) is one thing for a maintainer to review. Findings whose digest is in
+    ``reviewed`` are allowed."""
+    found = _scan_distinct(det, dict.fromkeys(v for v in values if v))
+    if not found:
+        return ArtifactFindings()
+    distinct = {(f.detector, digest_of(f)) for fs in found.values() for f in fs}
+    withheld: Counter[str] = Counter()
+    allowed: Counter[str] = Counter()
+    digests: set[str] = set()
+    for name, digest in distinct:
+        if digest and digest in reviewed:
+            allowed[name] += 1
+        else:
+            withheld[name] += 1
+            if digest:
+                digests.add(digest)
+    return ArtifactFindings(
+        withheld=dict(sorted(withheld.items())),
+        digests=tuple(sorted(digests)),
+        reviewed=dict(sorted(allowed.items())),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedFinding:
+    """One finding of the gate, named by the stored field that holds it: never the text."""
+
+    field: str
+    """The field's label, e.g. ``failure 2 message`` or ``passed test id 17``."""
+    detector: str
+    digest: str
+    reviewed: bool
+    """Its digest is listed in the repository policy: the gate allows it."""
+    line: int
+    """1-based line within the field's value (0: not found when the value is scanned alone)."""
+    column: int
+
+
+def locate_artifact_findings(
+    det: ResidualPiiDetector,
+    fields: Iterable[tuple[str, str | None]],
+    reviewed: Collection[str] = (),
+) -> list[LocatedFinding]:
+    """The findings :func:`scan_artifact_values` makes on these values, one per field holding
+    each (a message repeated in its trace is listed under both; the gate counts it once).
+
+    The values are scanned exactly as the gate scans them (distinct values, batched); each
+    value with a finding is scanned again alone only to place the finding within it (batched
+    findings carry line numbers relative to their batch).
+    """
+    pairs = [(name, value) for name, value in fields if value]
+    found = _scan_distinct(det, dict.fromkeys(value for _, value in pairs))
+    out: list[LocatedFinding] = []
+    for name, value in pairs:
+        findings = found.get(value)
+        if not findings:
+            continue
+        alone = det.scan(value)
+        for finding in findings:
+            digest = digest_of(finding)
+            same = next(
+                (f for f in alone if f.detector == finding.detector and f.digest == digest), None
+            )
+            if same is not None:
+                alone.remove(same)
+            out.append(
+                LocatedFinding(
+                    field=name,
+                    detector=finding.detector,
+                    digest=digest,
+                    reviewed=bool(digest) and digest in reviewed,
+                    line=same.line if same else 0,
+                    column=same.column if same else 0,
+                )
+            )
+    return out
+
+
+# --- the blocking checks on persisted data -----------------------------------------------------
+
+
+def _skippable(value: str, column: str) -> bool:
+    if column in DIGEST_COLUMNS and _DIGEST.fullmatch(value):
+        return True
+    return column in FINDING_DIGEST_COLUMNS and _FINDING_DIGEST_LIST.fullmatch(value) is not None
+
+
+def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[str]:
+    """Each non-empty string cell (but exact digests in digest columns) -> how many cells hold it.
+
+    Counted per column by pandas (``value_counts`` runs in C, and on Arrow-backed strings never
+    makes a Python string per cell); a column of unhashable objects falls back to a cell loop.
+    """
+    seen: Counter[str] = Counter()
+    for column in text_columns:
+        name = str(column)
+        series = frame[column]
+        try:
+            counts = series.value_counts(dropna=True, sort=False)
+            pairs: Iterable[tuple[object, int]] = zip(
+                counts.index.tolist(), counts.tolist(), strict=True
+            )
+        except TypeError:
+            pairs = ((value, 1) for value in series.tolist())
+        for value, n in pairs:
+            if isinstance(value, str) and value and not _skippable(value, name):
+                seen[value] += n
+    return seen
+
+
+def scan_frame(
+    frame: pd.DataFrame,
+    where: str = "artifact",
+    reviewed: Collection[str] = (),
+    known: CleanValues | None = None,
+) -> ResidualScan:
     """Scan every string cell; findings are located by the row's ``where`` and ``run_id``.
 
     Each distinct string is scanned once (traces, frames and messages repeat across rows, and
     so do whole lists of passed test ids across runs); a finding counts once per cell that holds
-    it, exactly as if every cell had been scanned on its own.
+    it, exactly as if every cell had been scanned on its own. With ``known`` (digests of the
+    strings this detector version already scanned and found nothing in), only new strings are
+    scanned and the new clean ones are added to it; a string with a finding is never in it, so
+    no count changes.
     """
     scan = ResidualScan()
     text_columns = [c for c in frame.columns if is_text_column(frame[c])]
     if not text_columns or frame.empty:
         return scan
-    skip_digest = [c in DIGEST_COLUMNS for c in text_columns]
-    seen: Counter[str] = Counter()
-    for row in frame[text_columns].itertuples(index=False, name=None):
-        for value, digest in zip(row, skip_digest, strict=True):
-            if isinstance(value, str) and value and not (digest and _DIGEST.fullmatch(value)):
-                seen[value] += 1
+    seen = _distinct_cells(frame, text_columns)
     scan.cells_scanned = seen.total()
-    found = _scan_distinct(detector(), seen)
-    if not found:
+    neutral = {value: _without_detector_names(value) for value in seen}
+    to_scan = set(neutral.values())
+    if known is not None:
+        to_scan = {n for n in to_scan if n not in known}
+    found_neutral = _scan_distinct(detector(), to_scan)
+    if known is not None:
+        known.add(n for n in to_scan if n not in found_neutral)
+    if not found_neutral:
         return scan
-    for value, counts in found.items():
-        for name, n in counts.items():
-            scan.by_detector[name] += n * seen[value]
-    # Rare path: the rows that hold a finding, for the audit request.
-    locate = where in frame.columns
-    has_run = "run_id" in frame.columns
+    found = {v: found_neutral[n] for v, n in neutral.items() if n in found_neutral}
+    for value, findings in found.items():
+        for finding in findings:
+            scan.by_detector[finding.detector] += seen[value]
+            scan.digests[(finding.detector, digest_of(finding))] += seen[value]
+    # Rare path: the rows and columns that hold a finding, for the audit request.
+    names = [c for c in (where, *_PLACE_FALLBACKS) if c in frame.columns]
     for _, record in frame.iterrows():
-        if any(isinstance(record[c], str) and record[c] in found for c in text_columns):
-            scan.affected.add(
-                (str(record[where]) if locate else "", str(record["run_id"]) if has_run else "")
-            )
-    return scan
+        hits = [c for c in text_columns if isinstance(record[c], str) and record[c] in found]
+        if hits:
+            place = (_place_name(record, names), _name_cell(record.get("run_id")))
+            scan.affected.add(place)
+            columns = scan.fields.setdefault(place, {})
+            for column in hits:
+                digests = {digest_of(f) for f in found[record[column]]}
+                scan.located.setdefault(place, set()).update(digests)
+                columns.setdefault(str(column), set()).update(digests)
+    return scan.allowing(reviewed) if reviewed else scan
 
 
-def scan_texts(texts: Mapping[str, str]) -> ResidualScan:
+_PLACE_FALLBACKS = ("artifact", "path", "run_dir")
+"""Columns that name a row's place when its ``where`` cell is empty: a run's metadata row of the
+manifest has no artifact path, but has its run folder."""
+
+
+def _name_cell(value: object) -> str:
+    """A cell as a place name: ``""`` for a missing one (never ``nan`` or ``None``)."""
+    return value if isinstance(value, str) else ""
+
+
+def _place_name(record: pd.Series, columns: Sequence[object]) -> str:
+    for column in columns:
+        name = _name_cell(record.get(column))
+        if name:
+            return name
+    return ""
+
+
+def scan_texts(texts: Mapping[str, str], reviewed: Collection[str] = ()) -> ResidualScan:
     """Scan named texts (e.g. rendered report files)."""
     scan = ResidualScan()
     det = detector()
-    for name, text in texts.items():
+    for name, body in texts.items():
         scan.cells_scanned += 1
-        counts = det.scan_many([text])
-        if counts:
-            scan.by_detector.update(counts)
+        findings = det.scan(_without_detector_names(body))
+        if findings:
+            for finding in findings:
+                scan.by_detector[finding.detector] += 1
+                scan.digests[(finding.detector, digest_of(finding))] += 1
             scan.affected.add((name, ""))
-    return scan
+            scan.located[(name, "")] = {digest_of(f) for f in findings}
+            scan.fields[(name, "")] = {FILE_TEXT: {digest_of(f) for f in findings}}
+    return scan.allowing(reviewed) if reviewed else scan
 
 
-def audit_request_markdown(asset: str, report_date: date, scan: ResidualScan) -> str:
-    """``privacy-audit-request-D.md``: counts and locations only, and what to do next."""
-    lines = [
-        f"# Privacy audit request — {report_date.isoformat()}",
-        "",
-        f"The residual-PII check on `{asset}` blocked the telemetry run for {report_date}: the",
-        "independent detector found personal data or secrets that redaction did not remove.",
-        "Nothing from this asset was persisted and no downstream asset ran.",
-        "",
-        "## Findings per detector",
-        "",
-        "| detector | findings |",
-        "|---|---|",
+# --- the audit request -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WithheldArtifact:
+    path: str
+    run_id: str
+    detectors: dict[str, int]
+    digests: tuple[str, ...]
+
+
+def _json_cell(value: object, default: object) -> object:
+    raw = text(value)
+    if raw is None:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return default
+
+
+def withheld_artifacts(artifacts: pd.DataFrame) -> list[WithheldArtifact]:
+    """The artifacts the gate withheld, from the sanitized artifacts table, in table order."""
+    if artifacts.empty or "reason" not in artifacts.columns:
+        return []
+    out = []
+    # Rows first, then records: building a dict per row of a large table cost seconds.
+    held = artifacts["reason"].map(is_withheld, na_action="ignore").fillna(False).astype(bool)
+    for row in artifacts[held].to_dict("records"):
+        counts = _json_cell(row.get("findings"), {})
+        digests = _json_cell(row.get("finding_digests"), [])
+        out.append(
+            WithheldArtifact(
+                path=str(row["artifact"]),
+                run_id=str(row["run_id"]),
+                detectors=(
+                    {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+                ),
+                digests=tuple(str(d) for d in digests) if isinstance(digests, list) else (),
+            )
+        )
+    return out
+
+
+def reviewed_counts(artifacts: pd.DataFrame) -> Counter[str]:
+    """Findings allowed as reviewed, per detector, over the artifacts that were kept."""
+    out: Counter[str] = Counter()
+    if artifacts.empty or "reviewed_findings" not in artifacts.columns:
+        return out
+    # Distinct cells only: nearly every artifact holds ``{}``.
+    for value, n in artifacts["reviewed_findings"].value_counts(dropna=True).items():
+        counts = _json_cell(value, {})
+        if isinstance(counts, dict):
+            out.update({str(k): int(v) * int(n) for k, v in counts.items()})
+    return out
+
+
+_HOW_TO_REVIEW = [
+    "## How to review a finding",
+    "",
+    "1. Run `telemetry-sanitize --explain <artifact>` on your own machine (the artifact path is",
+    "   relative to the artifacts root, `TELEMETRY_ARTIFACTS_ROOT` or `--artifacts-root`). It",
+    "   runs this gate on the file as the pipeline does and prints each finding with its field",
+    "   (message, trace, frame file, test id, passed test id ...), detector and digest, and",
+    "   whether the repository policy already marks it reviewed; `--show-lines` also shows the",
+    "   flagged sanitized line, on your terminal only. A finding in run metadata (a branch",
+    "   name) is in the run's `run.json`, not in an artifact: the field says which.",
+    "2. If it is personal data or a secret: add or fix the redaction rule for that shape",
+    "   (`telemetry_assets/core/redaction/rules.py`) with a named test case, then",
+    "   re-materialize this report date. If the run should not be collected at all, opt it out",
+    "   (`TELEMETRY=0`) or run `telemetry-purge --run RUN_ID`.",
+    "3. If it is harmless (the detector is wrong here), mark the digest reviewed in the",
+    "   repository policy (`telemetry.policy.json`, `.toml`, or the `## Telemetry policy`",
+    "   section of `AGENTS.md`) with the reason, then re-materialize this report date:",
+    "",
+    "```json",
+    '{"privacy": {"reviewed_findings": [',
+    '  {"digest": "fd1:...", "reason": "fuzz corpus id, not a secret"}]}}',
+    "```",
+    "",
+    "   A digest is a hash of the detector and the matched value: it allows exactly that value,",
+    "   never another one.",
+    "",
+]
+
+
+MAX_PLACES = 200
+"""Affected places listed in the audit request; the rest are counted (the digests are complete)."""
+
+WITHHELD_NAME = "(withheld: the name itself holds a finding)"
+"""Shown instead of a path or run id that itself holds a finding (a folder named after a person,
+a token in a file name): the request names places, it must not become one."""
+
+REPORT_FILE_NAMES = (
+    "telemetry-report-{date}.md",
+    "error-aggregates-{date}.json",
+    "occurrences-{date}.parquet",
+    "pull-request-{date}.md",
+)
+"""The report files a successful run writes for a date (issue drafts go under ``issues/D/``)."""
+
+_TIMESTAMP = re.compile(
+    r"""\d{4}-\d{2}-\d{2} T \d{2}:\d{2}   # date and time, as ``generated_at`` is written
+        (?: :\d{2} (?:\.\d+)? )?         # seconds, fractions
+        (?: Z | [+-]\d{2}:\d{2} )?        # zone""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierReports:
+    """The report files for a date that an earlier run left in the reports folder."""
+
+    files: tuple[str, ...] = ()
+    generated_at: str | None = None
+    """``generated_at`` of that run's ``error-aggregates-D.json`` (``None``: absent/unreadable)."""
+
+
+def earlier_reports(reports_dir: Path, report_date: date) -> EarlierReports:
+    """What a stopped run leaves behind for ``report_date``: it writes no report file, so every
+    one present is an earlier run's. Read-only; only names and the JSON's ``generated_at``."""
+    day = report_date.isoformat()
+    files = [
+        name
+        for name in (n.format(date=day) for n in REPORT_FILE_NAMES)
+        if (reports_dir / name).is_file()
     ]
-    lines += [f"| {name} | {count} |" for name, count in sorted(scan.by_detector.items())]
-    lines += ["", "## Affected artifacts", "", "| artifact | run id |", "|---|---|"]
-    lines += [f"| `{path}` | `{run}` |" for path, run in sorted(scan.affected)]
-    lines += [
+    drafts = reports_dir / "issues" / day
+    if drafts.is_dir():
+        count = sum(1 for _ in drafts.glob("*.md"))
+        if count:
+            files.append(f"issues/{day}/ ({count} issue draft(s))")
+    generated_at = None
+    try:
+        data = json.loads((reports_dir / f"error-aggregates-{day}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        data = None
+    value = data.get("generated_at") if isinstance(data, dict) else None
+    # Only a timestamp is copied into the request, whatever the file holds.
+    if isinstance(value, str) and _TIMESTAMP.fullmatch(value):
+        generated_at = value
+    return EarlierReports(files=tuple(files), generated_at=generated_at)
+
+
+def _earlier_lines(report_date: date, earlier: EarlierReports) -> list[str]:
+    day = report_date.isoformat()
+    if not earlier.files:
+        return [f"No report file for {day} is in the reports folder: this run wrote none.", ""]
+    when = (
+        f"`generated_at` {earlier.generated_at}"
+        if earlier.generated_at
+        else "`generated_at` unknown"
+    )
+    return [
+        "## Report files from an earlier run",
         "",
-        "## What to do next",
+        f"This run stopped before writing any report file for {day}. The files below are",
+        f"still in the reports folder from an **earlier run** ({when}): they do not show",
+        "this run's artifacts, repository policy or rules, and they stay as they are until this",
+        "date is materialized successfully. Do not read or share them as this run's report.",
         "",
-        "1. Run `telemetry-sanitize <artifact> --out-dir /tmp/check` on a listed artifact and",
-        "   look for the detector's category in the sanitized copy (locally; do not share the",
-        "   raw file).",
-        "2. Add or fix the redaction rule for that shape",
-        "   (`telemetry_assets/core/redaction/rules.py`) with a named test case, or, if the",
-        "   detector is wrong, add the negative case to its tests.",
-        "3. Re-materialize this report date. If the artifact should not be collected at all, opt",
-        "   the run out (`TELEMETRY=0`) or run `telemetry-purge --run RUN_ID`.",
-        "",
-        "This request holds counts and paths only: no matched text was written anywhere.",
+        *(f"- `{name}`" for name in earlier.files),
         "",
     ]
+
+
+def audit_request_markdown(
+    asset: str | None,
+    report_date: date,
+    scan: ResidualScan | None,
+    withheld: Sequence[WithheldArtifact] = (),
+    *,
+    earlier: EarlierReports | None = None,
+) -> str:
+    """``privacy-audit-request-D.md``: counts, locations and digests only, and what to do next.
+
+    ``asset`` and ``scan`` describe a blocked asset (``None`` when nothing was blocked);
+    ``withheld`` lists the artifacts the per-artifact gate withheld. ``earlier`` (for a blocked
+    run) names the report files for D an earlier run left behind, so nobody takes them for this
+    run's. A place is named by its artifact path (or run folder) and run id, with the fields
+    (columns) holding the findings; a name that itself holds a finding is withheld.
+    """
+    lines = [f"# Privacy audit request — {report_date.isoformat()}", ""]
+    if asset is not None and scan is not None:
+        lines += [
+            f"The residual-PII check on `{asset}` blocked the telemetry run for {report_date}:",
+            "the independent detector found personal data or secrets in what it would persist.",
+            "Nothing from this asset was persisted and no downstream asset ran.",
+            "",
+        ]
+        if earlier is not None:
+            lines += _earlier_lines(report_date, earlier)
+        lines += [
+            "## Findings per detector",
+            "",
+            "| detector | findings | digests |",
+            "|---|---|---|",
+        ]
+        digests = scan.unreviewed_digests()
+        lines += [
+            f"| {name} | {count} | {_digest_cell(digests.get(name, []))} |"
+            for name, count in sorted(scan.by_detector.items())
+        ]
+        lines += ["", *_places_lines(scan)]
+    if withheld:
+        lines += [
+            "## Withheld artifacts",
+            "",
+            f"{len(withheld)} artifact(s) still held a residual finding after redaction and were",
+            "withheld from this report: none of their text was kept, the rest of the report was",
+            "built without them.",
+            "",
+            "| artifact | run id | detectors | finding digests |",
+            "|---|---|---|---|",
+        ]
+        for item in withheld:
+            names = ", ".join(f"{k} ({v})" for k, v in sorted(item.detectors.items()))
+            lines.append(
+                f"| {_name(item.path)} | {_name(item.run_id)} | {names} "
+                f"| {_digest_cell(item.digests)} |"
+            )
+        lines.append("")
+    lines += _HOW_TO_REVIEW
+    lines += ["This request holds counts, paths and digests only: no matched text was written.", ""]
     return "\n".join(lines)
+
+
+def _places_lines(scan: ResidualScan) -> list[str]:
+    """The affected places: artifact (or run folder, or report file), run id, the fields holding
+    an unreviewed finding and their digests."""
+    unreviewed = {digest for _, digest in scan.digests}
+    rows = []
+    for place, run in sorted(scan.affected):
+        columns = scan.fields.get((place, run), {})
+        held = sorted(c for c, found in columns.items() if not found or found & unreviewed)
+        found = sorted(scan.located.get((place, run), set()) & unreviewed)
+        rows.append(
+            f"| {_name(place) if place else '(no path)'} | {_name(run) if run else '-'} "
+            f"| {', '.join(f'`{_cell(c)}`' for c in held) or '-'} | {_digest_cell(found)} |"
+        )
+    lines = [
+        "## Affected places",
+        "",
+        "| artifact, run folder or file | run id | field | finding digests |",
+        "|---|---|---|---|",
+        *rows[:MAX_PLACES],
+    ]
+    if len(rows) > MAX_PLACES:
+        lines.append(f"| ... and {len(rows) - MAX_PLACES} more place(s) | | | |")
+    return [*lines, ""]
+
+
+def _cell(value: str) -> str:
+    """A value inside a Markdown table's code span: no backtick or pipe may end either."""
+    return value.replace("`", "'").replace("|", "\\|")
+
+
+def _name(value: str) -> str:
+    """A path or run id for the request: itself, or ``WITHHELD_NAME`` if it holds a finding."""
+    if not detector().is_clean(_without_detector_names(value)):
+        return WITHHELD_NAME
+    return f"`{_cell(value)}`"
+
+
+def _digest_cell(digests: Sequence[str]) -> str:
+    return "<br>".join(f"`{d}`" for d in digests) or "(none computed)"

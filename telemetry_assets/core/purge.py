@@ -10,7 +10,8 @@ Filesystem use, stated because core modules otherwise take text: :func:`load_pur
 :func:`find_run` reads only the ``run.json`` directly inside run folders of the artifacts root
 (as the manifest does: no symlink is followed, nothing else is opened); :func:`stored_runs`
 reads the manifests the pipeline stored; :func:`delete_cached_run` removes a run's folder from
-the sanitized cache; :func:`affected_dates` lists report files. Nothing here reads artifacts.
+the sanitized cache (and the cache's clean-value digests); :func:`affected_dates` lists report
+files. Nothing here reads artifacts.
 """
 
 from __future__ import annotations
@@ -129,14 +130,22 @@ def stored_runs(store_dir: Path, run_id: str) -> RunTraces:
 
 
 def delete_cached_run(cache_dir: Path, dir_key: str) -> int:
-    """Remove the run's sanitized entries under every cache token; returns files removed."""
+    """Remove the run's sanitized entries under every cache token; returns the number of
+    cached artifacts removed. The clean-value memory goes too: it holds only digests, but some
+    are of the run's sanitized text, and it is rebuilt by the next scan."""
+    from telemetry_assets.core.batch import cached_entries
+    from telemetry_assets.core.clean_values import FOLDER as CLEAN_VALUES
+
     if not cache_dir.is_dir():
         return 0
     removed = 0
     for token in sorted(p for p in cache_dir.iterdir() if p.is_dir() and not p.is_symlink()):
+        if token.name == CLEAN_VALUES:
+            shutil.rmtree(token)
+            continue
         folder = token / dir_key[:32]
         if folder.is_dir() and not folder.is_symlink():
-            removed += sum(1 for p in folder.rglob("*") if p.is_file())
+            removed += cached_entries(folder)
             shutil.rmtree(folder)
     return removed
 

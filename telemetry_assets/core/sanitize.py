@@ -344,17 +344,35 @@ def _withheld(
 def stored_values(item: SanitizedArtifact) -> Iterator[str]:
     """Every text value of a sanitized artifact as it will be stored (frames and chained
     exceptions as their JSON cells), and its passed test ids: what the privacy gate scans."""
-    for failure in item.failures:
-        yield failure.message
-        yield failure.trace
-        for value in (failure.exception_type, failure.test_id, failure.test_file):
-            if value:
-                yield value
-        if failure.frames:
-            yield frames_to_json(failure.frames)
-        if failure.chained:
-            yield chained_to_json(failure.chained)
+    for _, value in _failure_fields(item):
+        yield value
+    # Not through the labels: an artifact can pass hundreds of thousands of tests.
     yield from item.passed_test_ids
+
+
+def stored_fields(item: SanitizedArtifact) -> Iterator[tuple[str, str]]:
+    """:func:`stored_values` in the same order with each value's field (``failure 2 trace``,
+    ``passed test id 17``; 1-based): what ``telemetry-sanitize --explain`` names findings by."""
+    yield from _failure_fields(item)
+    for n, test_id in enumerate(item.passed_test_ids, 1):
+        yield f"passed test id {n}", test_id
+
+
+def _failure_fields(item: SanitizedArtifact) -> Iterator[tuple[str, str]]:
+    for n, failure in enumerate(item.failures, 1):
+        yield f"failure {n} message", failure.message
+        yield f"failure {n} trace", failure.trace
+        for name, value in (
+            ("exception type", failure.exception_type),
+            ("test id", failure.test_id),
+            ("test file", failure.test_file),
+        ):
+            if value:
+                yield f"failure {n} {name}", value
+        if failure.frames:
+            yield f"failure {n} frames", frames_to_json(failure.frames)
+        if failure.chained:
+            yield f"failure {n} chained exceptions", chained_to_json(failure.chained)
 
 
 # --- table rows -------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ detector *before* any write: a failed check yields no ``Output``, so the IO mana
 no materialization is recorded and nothing downstream executes.
 """
 
+import functools
 import json
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pandas as pd
 
 from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, report_files, rollup
+from telemetry_assets.core.clean_values import CleanValues
 from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
 from telemetry_assets.core.purge import load_purged
@@ -81,27 +83,93 @@ def guarded(
     partition = context.partition_key
     scan = scan.allowing(_reviewed(settings))
     passed = scan.hits == 0
+    # Counts as text: a number per evaluation would be drawn as a plot, blank for one point.
     check_meta: dict[str, Any] = {
-        "hits": scan.hits,
-        "reviewed_allowed": sum(scan.reviewed.values()),
-        "values_scanned": scan.cells_scanned,
-        "affected_places": len(scan.affected),
-        "partition": partition,
+        "report_date": partition,
+        "findings": dg.MetadataValue.text(str(scan.hits)),
+        "reviewed_allowed": dg.MetadataValue.text(str(sum(scan.reviewed.values()))),
+        "values_scanned": dg.MetadataValue.text(str(scan.cells_scanned)),
     }
-    check_meta.update({f"detector:{k}": v for k, v in sorted(scan.by_detector.items())})
-    yield dg.AssetCheckResult(check_name=CHECK, passed=passed, metadata=check_meta)
-    if not passed:
-        request = Path(settings.reports_dir) / f"privacy-audit-request-{partition}.md"
-        storage.write_text(
-            request,
-            privacy.audit_request_markdown(asset, datetime.fromisoformat(partition).date(), scan),
+    if passed:
+        yield dg.AssetCheckResult(
+            check_name=CHECK,
+            passed=True,
+            metadata=check_meta,
+            description=f"Report date {partition}: no residual personal data or secrets found.",
         )
-        context.log.error(
-            f"{asset}: residual PII found ({scan.hits} finding(s) by "
-            f"{', '.join(sorted(scan.by_detector))}); nothing persisted. See {request}."
-        )
+        yield dg.Output(value, metadata=dict(metadata))
         return
-    yield dg.Output(value, metadata=dict(metadata))
+    request = Path(settings.reports_dir) / f"privacy-audit-request-{partition}.md"
+    day = datetime.fromisoformat(partition).date()
+    # A stopped run writes no report: any report file for this date is an earlier run's.
+    earlier = privacy.earlier_reports(Path(settings.reports_dir), day)
+    storage.write_text(request, privacy.audit_request_markdown(asset, day, scan, earlier=earlier))
+    stop = privacy_stop(asset, partition, scan, request)
+    yield dg.AssetCheckResult(
+        check_name=CHECK,
+        passed=False,
+        metadata={**check_meta, **stop.metadata},
+        description=stop.description,
+    )
+    # A Failure (not an exception's stack trace) is what the run page shows: a privacy stop
+    # with its counts, places, digests, the audit request and the next steps. Nothing was
+    # written, and a plain re-execution would stop again, so retries are off.
+    raise dg.Failure(description=stop.description, metadata=stop.metadata, allow_retries=False)
+
+
+@dataclass(frozen=True)
+class PrivacyStop:
+    description: str
+    metadata: dict[str, Any]
+
+
+def privacy_stop(
+    asset: str, partition: str, scan: privacy.ResidualScan, request: Path
+) -> PrivacyStop:
+    """What a blocked check says in the UI: plain words, never matched text."""
+    detectors = ", ".join(f"{name} ({n})" for name, n in sorted(scan.by_detector.items()))
+    # A place is a path and a run id, and either can itself hold what was found (a run folder
+    # named after a person): such a name is withheld too.
+    det = privacy.detector()
+
+    def shown(name: str) -> str:
+        return name if det.is_clean(name) else "(withheld: the name itself holds a finding)"
+
+    places = sorted((shown(place), shown(run)) for place, run in scan.affected)
+    description = (
+        f"Privacy stop for report date {partition}: the independent residual-PII check on "
+        f"{asset} found {scan.hits} finding(s) ({detectors}) in what this step would write. "
+        "Nothing was written and no later step ran. Re-running as is stops again: follow the "
+        f"next steps in the privacy audit request {request}."
+    )
+    steps = "\n".join(
+        [
+            "1. Open the privacy audit request (path above): it lists the places and the "
+            "finding digests, never the matched text.",
+            "2. On your machine, run `telemetry-sanitize --explain <artifact>` on a listed "
+            "artifact to see what the detector flags in its sanitized copy.",
+            "3. A real secret or personal data: fix or add the redaction rule, or opt the run "
+            "out / `telemetry-purge --run RUN_ID`. A false alarm: add its digest with a reason "
+            "under `privacy.reviewed_findings` in the repository policy.",
+            "4. Re-materialize this report date.",
+        ]
+    )
+    metadata: dict[str, Any] = {
+        "privacy_stop": dg.MetadataValue.text(f"{asset} blocked for {partition}"),
+        "audit_request": dg.MetadataValue.path(str(request)),
+        "findings_by_detector": dg.MetadataValue.json(dict(sorted(scan.by_detector.items()))),
+        "affected_places": dg.MetadataValue.json(
+            [{"place": place, "run_id": run} for place, run in places[:50]]
+            + (
+                [{"place": f"... and {len(places) - 50} more", "run_id": ""}]
+                if len(places) > 50
+                else []
+            )
+        ),
+        "finding_digests": dg.MetadataValue.json(scan.unreviewed_digests()),
+        "next_steps": dg.MetadataValue.md(steps),
+    }
+    return PrivacyStop(description=description, metadata=metadata)
 
 
 def _window(context: dg.AssetExecutionContext) -> Any:
@@ -165,7 +233,8 @@ def raw_opt_in_manifest(
         settings.artifacts_path,
         window,
         rules,
-        display=lambda s: redactor.redact(s).text,
+        # Memoised: every artifact of a run repeats its run id (tens of thousands of calls).
+        display=functools.cache(lambda s: redactor.redact(s).text),
         hash_cache=hashes,
     )
     if hashes_file is not None:
@@ -175,7 +244,13 @@ def raw_opt_in_manifest(
         + [s.model_dump() for s in manifest.skipped]
         + [r.model_dump() for r in manifest.runs]
     ).astype("object")
-    scan = privacy.scan_frame(frame, where="path") if not frame.empty else privacy.ResidualScan()
+    known = CleanValues.open(settings.cache_path)
+    scan = (
+        privacy.scan_frame(frame, where="path", known=known)
+        if not frame.empty
+        else privacy.ResidualScan()
+    )
+    known.save()
     reasons = manifest.skipped_by_reason()
     yield from guarded(
         context,
@@ -228,8 +303,14 @@ def sanitized_artifacts(
         cache_dir=settings.cache_path,
         progress=progress,
     )
-    scan = privacy.scan_frame(result.failures)
-    scan.merge(privacy.scan_frame(result.artifacts))
+    # Values the workers' privacy gate already scanned clean (same detector and settings) and
+    # values scanned clean on earlier dates are not scanned again: the check costs new text only.
+    known = CleanValues.open(settings.cache_path)
+    if result.clean_version == known.version:
+        known.add_digests(result.clean_digests)
+    scan = privacy.scan_frame(result.failures, known=known)
+    scan.merge(privacy.scan_frame(result.artifacts, known=known))
+    known.save()
     quarantined = int((result.artifacts["status"] != "ok").sum()) if len(result.artifacts) else 0
     redactions: dict[str, int] = {}
     for value in result.artifacts["redactions"]:
@@ -270,9 +351,14 @@ def fingerprints(
     window = _window(context)
     tables = sanitized_artifacts
     occ = occurrences.build_occurrences(
-        tables["failures"], window, occurrences.passed_ids(tables["artifacts"])
+        tables["failures"],
+        window,
+        occurrences.passed_ids(tables["artifacts"]),
+        rules=_policy(settings).policy.grouping.fingerprint_rules(),
     )
-    scan = privacy.scan_frame(occ)
+    known = CleanValues.open(settings.cache_path)
+    scan = privacy.scan_frame(occ, known=known)
+    known.save()
     yield from guarded(
         context,
         occ,
@@ -308,7 +394,11 @@ def error_groups(
             reps[row["fingerprint"]] = occurrences.failure_of(
                 {**row, "trace": row["sample_trace"], "frames": "[]", "chained": "[]"}
             )
-    pairs = similar_groups(reps) if reps else []
+    pairs = (
+        similar_groups(reps, variants=grouping.variants_by_fingerprint(fingerprints))
+        if reps
+        else []
+    )
     similar = pd.DataFrame(
         [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in pairs],
         columns=["a", "b", "reason", "score"],

@@ -1,0 +1,242 @@
+"""The sanitized cache and the many-files machinery: segment files per run folder that survive
+torn writes, the vectorised passed-id lookup, task batching, and the clean-value memory of the
+residual-PII checks (digests only; a remembered value never changes a count).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from telemetry_assets.core import batch, clean_values, privacy
+from telemetry_assets.core.models import Failure, Frame
+from telemetry_assets.core.purge import delete_cached_run
+from telemetry_assets.core.sanitize import SanitizedArtifact
+
+TOKEN = "0123456789abcdef"
+RUN_A = hashlib.sha256(b"ci/gha-9912345678").hexdigest()
+RUN_B = hashlib.sha256(b"ci/gl-4471220").hexdigest()
+
+
+def _sha(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def _entry(test: str, passed: list[str]) -> bytes:
+    failure = Failure(
+        source_format="junit",
+        message="AssertionError: expected 200, got 503",
+        trace=(
+            "Traceback (most recent call last):\n"
+            '  File "tests/api/test_orders.py", line LINE, in test_create_order\n'
+            "    assert resp.status_code == 200\n"
+            "AssertionError: expected 200, got 503"
+        ),
+        exception_type="AssertionError",
+        frames=(Frame(file="tests/api/test_orders.py", function="test_create_order"),),
+        test_id=test,
+        language="python",
+    )
+    item = SanitizedArtifact(
+        path="", run_id="", format="junit", failures=[failure], failure_redactions=[{}]
+    )
+    return batch._entry_to_bytes(item, batch.PassedIds.of(passed))
+
+
+def _fill(cache_dir: Path, entries: dict[tuple[str, str], bytes]) -> None:
+    cache = batch.SanitizedCache(cache_dir, TOKEN)
+    live: dict[str, set[str]] = {}
+    for (run, sha), payload in entries.items():
+        assert cache.get(run, sha) is None
+        cache.put(run, sha, payload)
+        live.setdefault(run[:32], set()).add(sha)
+    cache.flush(live)
+
+
+def _hits(cache_dir: Path, keys: list[tuple[str, str]]) -> list[bool]:
+    cache = batch.SanitizedCache(cache_dir, TOKEN)
+    return [batch._decode(cache.get(run, sha)) is not None for run, sha in keys]
+
+
+ENTRIES = {
+    (RUN_A, _sha("junit-shard-0.xml")): _entry("tests/api/test_orders.py::test_create", ["a"]),
+    (RUN_A, _sha("junit-shard-1.xml")): _entry("tests/api/test_cart.py::test_add", ["b", "c"]),
+    (RUN_B, _sha("TEST-com.acme.shop.orders.Case001Test.xml")): _entry(
+        "com.acme.shop.orders.Case001Test.savesOrder3", []
+    ),
+}
+KEYS = list(ENTRIES)
+SEGMENT_A = Path(TOKEN) / RUN_A[:32] / batch.SanitizedCache.SEGMENT
+
+# (name, damage to run A's segment, hits right after it); after the next write all hit again
+DAMAGE_CASES = [
+    ("intact segment: every entry hits", lambda data: data, [True, True, True]),
+    (
+        "torn last record (killed mid-append): the earlier entry still hits",
+        lambda data: data[:-7],
+        [True, False, True],
+    ),
+    (
+        "one flipped byte in the first record: it and what follows are misses",
+        lambda data: data[:80] + bytes([data[80] ^ 0xFF]) + data[81:],
+        [False, False, True],
+    ),
+    (
+        "zeroed tail (power loss before the data reached the disk)",
+        lambda data: data[: len(data) // 2] + bytes(len(data) - len(data) // 2),
+        [True, False, True],
+    ),
+    ("empty file", lambda data: b"", [False, False, True]),
+]
+
+
+@pytest.mark.parametrize(("name", "damage", "hits"), DAMAGE_CASES)
+def test_a_damaged_segment_is_a_miss_never_a_wrong_entry_and_the_next_write_repairs_it(
+    tmp_path: Path, name: str, damage: object, hits: list[bool]
+) -> None:
+    _fill(tmp_path, ENTRIES)
+    segment = tmp_path / SEGMENT_A
+    segment.write_bytes(damage(segment.read_bytes()))  # type: ignore[operator]
+    assert _hits(tmp_path, KEYS) == hits
+
+    # The pipeline recomputes the misses and writes them back; a damaged segment is rewritten
+    # whole rather than appended to, so nothing stays unreachable behind the damage.
+    cache = batch.SanitizedCache(tmp_path, TOKEN)
+    for key in KEYS:
+        if batch._decode(cache.get(*key)) is None:
+            cache.put(*key, ENTRIES[key])
+    cache.flush({RUN_A[:32]: {KEYS[0][1], KEYS[1][1]}, RUN_B[:32]: {KEYS[2][1]}})
+    assert _hits(tmp_path, KEYS) == [True, True, True]
+    assert not list(tmp_path.rglob(".*.tmp-*"))
+
+
+def test_identical_files_of_one_run_share_one_entry(tmp_path: Path) -> None:
+    same = (RUN_A, _sha("logs/0_setup.txt"))
+    _fill(tmp_path, {same: ENTRIES[KEYS[0]]})
+    cache = batch.SanitizedCache(tmp_path, TOKEN)
+    assert cache.get(*same) == cache.get(*same) == ENTRIES[KEYS[0]]
+
+
+def test_prune_and_purge_delete_a_runs_entries_and_stale_versions(tmp_path: Path) -> None:
+    _fill(tmp_path, ENTRIES)
+    stale = tmp_path / "fedcba9876543210" / RUN_A[:32] / batch.SanitizedCache.SEGMENT
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an older code version")
+    clean_dir = tmp_path / clean_values.FOLDER
+    clean_dir.mkdir()
+    (clean_dir / f"{clean_values.detector_version()}{clean_values.SUFFIX}").write_bytes(bytes(32))
+    (clean_dir / f"0000000000000000{clean_values.SUFFIX}").write_bytes(bytes(32))
+
+    pruned = batch.SanitizedCache(tmp_path, TOKEN).prune([RUN_B])
+
+    assert pruned == 3  # run A's segment, the stale version's, the other detector's digests
+    assert _hits(tmp_path, KEYS) == [False, False, True]
+    assert [p.name for p in clean_dir.iterdir()] == [
+        f"{clean_values.detector_version()}{clean_values.SUFFIX}"
+    ]
+    # Purging run B: its one cached artifact, and the clean-value digests with it.
+    assert delete_cached_run(tmp_path, RUN_B) == 1
+    assert _hits(tmp_path, KEYS) == [False, False, False]
+    assert not clean_dir.exists()
+
+
+LOOKUP_CASES = [
+    ("no failing test anywhere", [["tests/a.py::test_ok"]], [], [[]]),
+    (
+        "a failing id passed in another shard",
+        [["tests/a.py::test_ok", "tests/b.py::test_retry"], [], ["tests/c.py::test_x"]],
+        ["tests/b.py::test_retry", "tests/d.py::test_never_passed"],
+        [["tests/b.py::test_retry"], [], []],
+    ),
+    (
+        "non-ASCII and lone surrogates compare exactly",
+        [["spec/ü.test.ts > renders ünïcode", "bad\udcff name"], ["spec/u.test.ts > renders"]],
+        ["spec/ü.test.ts > renders ünïcode", "bad\udcff name", "spec/u.test.ts"],
+        [["bad\udcff name", "spec/ü.test.ts > renders ünïcode"], []],
+    ),
+    (
+        "the same id in many artifacts",
+        [["com.acme.OrderTest.saves"]] * 4,
+        ["com.acme.OrderTest.saves"],
+        [["com.acme.OrderTest.saves"]] * 4,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "passed", "failing", "expected"), LOOKUP_CASES)
+@pytest.mark.parametrize("chunk", [1, 32 << 20], ids=["one artifact per call", "one call"])
+def test_passed_ids_among_failing_ones(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    passed: list[list[str]],
+    failing: list[str],
+    expected: list[list[str]],
+    chunk: int,
+) -> None:
+    monkeypatch.setattr(batch, "_LOOKUP_CHUNK", chunk)
+    lookups = [batch.PassedIds.from_bytes(*batch.PassedIds.of(ids).to_bytes()) for ids in passed]
+    assert batch.passed_among(lookups, batch.candidate_ids(failing)) == expected
+
+
+def test_tasks_hold_every_artifact_once_and_a_big_log_alone() -> None:
+    sizes = [3_000] * 5_000 + [8 << 20, 2_500]
+    tasks = batch._batches(sizes, workers=2)
+    assert sorted(k for task in tasks for k in task) == list(range(len(sizes)))
+    assert tasks[0] == [5_000]  # the biggest first, alone
+    assert len(tasks) < len(sizes) // 50  # small reports travel together
+
+
+def _frame(message: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "artifact": ["ci/gha-9912345678/reports/junit-shard-0.xml"] * 2,
+            "run_id": ["gha-9912345678"] * 2,
+            "message": [message, "AssertionError: expected 200, got 503"],
+            "sha256": [_sha("a"), _sha("b")],
+        }
+    )
+
+
+CLEAN_CASES = [
+    ("clean table", "TimeoutError: pool exhausted after 30s", Counter()),
+    (
+        "residual e-mail address",
+        "PermissionError: owner dmitri.okafor@acme-corp.com may not write",
+        Counter({"email": 1}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "message", "findings"), CLEAN_CASES)
+def test_remembered_clean_values_change_no_count(
+    tmp_path: Path, name: str, message: str, findings: Counter[str]
+) -> None:
+    first = clean_values.CleanValues.open(tmp_path)
+    cold = privacy.scan_frame(_frame(message), known=first)
+    first.save()
+    again = clean_values.CleanValues.open(tmp_path)
+    assert len(again) == len(first) > 0
+    warm = privacy.scan_frame(_frame(message), known=again)
+    plain = privacy.scan_frame(_frame(message))
+
+    assert Counter(cold.by_detector) == Counter(warm.by_detector) == Counter(plain.by_detector)
+    assert Counter(plain.by_detector) == findings
+    assert warm.affected == plain.affected and warm.cells_scanned == plain.cells_scanned
+    # Only digests are stored, never text.
+    stored = (tmp_path / clean_values.FOLDER / f"{again.version}{clean_values.SUFFIX}").read_bytes()
+    assert len(stored) % clean_values.DIGEST_BYTES == 0
+    assert b"AssertionError" not in stored and b"acme-corp" not in stored
+    assert message not in again or not findings
+
+
+def test_the_memory_is_keyed_by_the_detector_settings(tmp_path: Path) -> None:
+    default = clean_values.CleanValues.open(tmp_path)
+    default.add(["TimeoutError: pool exhausted after 30s"])
+    default.save()
+    other = clean_values.CleanValues.open(tmp_path, extra_internal_domains=["corp.example"])
+    assert other.version != default.version
+    assert "TimeoutError: pool exhausted after 30s" not in other
