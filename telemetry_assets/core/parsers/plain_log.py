@@ -10,7 +10,13 @@ when no such section exists. When the log holds no trace at all, error lines sta
 failures (one per distinct ``##[error]`` line, one per block of consecutive ``npm ERR!`` or
 ``[ERROR]`` lines, one per ``error[E0425]:``/``Error:``/``FATAL:`` line), frameless and with
 kind ``log`` (``build`` for compiler errors); when a trace exists they are dropped, because they
-restate it (``##[error]Process completed with exit code 1.``). A trace never takes in the log
+restate it (``##[error]Process completed with exit code 1.``). Retries that runners print
+(pytest-rerunfailures' ``RERUN``, cargo-nextest's ``TRY n FAIL``/``TRY n PASS``/``FLAKY``,
+Playwright's ``Retry #n`` and ``flaky`` list) follow the structured reports' rule: a test that
+failed and then passed on a retry is one failure with ``flaky=True`` (a pytest test rerun and never
+reported failed again is one, even when the log keeps no error for the attempt) and is listed in
+``passed_test_ids`` (only such tests are: a log's passing tests are not collected); a test that
+failed on every attempt is one failure. A trace never takes in the log
 records around it: its message ends at the next line that starts a record (a timestamp or level
 word, a ``##[`` marker, PEM armour, another trace), a trace printed without stamps ends at the
 next stamped line, and such a trace takes the time of the last stamped record before it. Work is
@@ -29,6 +35,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from telemetry_assets.core.models import Failure, FailureKind, ParseResult
 from telemetry_assets.core.parsers.languages.base import MAX_LINE_CHARS, clean_line
+from telemetry_assets.core.parsers.languages.python import split_exception_line
 from telemetry_assets.core.parsers.stacktraces import FoundTrace, TraceScanner
 
 NAME = "plain_log"
@@ -196,6 +203,265 @@ class _ErrorLines:
         return found or list(self.generic.values())
 
 
+# -- retries ---------------------------------------------------------------------------------
+# Test runners that retry a failed test say so in their console output. The rule is the one every
+# structured report follows (:func:`reportutil.with_retried`): a test that failed and then passed on
+# a retry is one failure with ``flaky=True``; a test that failed on every attempt is one failure.
+# Watching for these lines costs every line of a log a substring test, so a runner's lines are
+# watched only once the log has shown that runner (pytest's session header, nextest's separator
+# or output header, a Playwright or Jest failure header): an ordinary log pays nothing.
+
+RETRY_LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # pytest-rerunfailures, ``-v``: ``tests/x.py::test_y RERUN [ 96%]`` and, under xdist, ``[gw1]
+    # [ 50%] RERUN tests/x.py::test_y``; ``-rR``/``-rA`` summary: ``RERUN tests/x.py::test_y`` (some
+    # versions and wrappers add `` - Err: reason``). Deliberately not matched: ids without ``::`` or
+    # ``.py`` (prose that mentions a rerun).
+    (
+        "pytest-rerun",
+        re.compile(
+            r"""^(?:(?P<vid>\S+(?:::\S+|\.py))\ RERUN\b
+              | (?:\[gw\d+\]\ \[\s*\d+%\]\ )?RERUN\ (?P<id>\S+(?:::\S+|\.py))
+                (?:\ -\ (?P<reason>.*))?$)""",
+            re.VERBOSE,
+        ),
+    ),
+    # cargo-nextest: a right-aligned status, a bracketed duration, the binary id and test name:
+    # ``  TRY 1 FAIL [   0.012s] pricing discount::tests::stacked``, ``  RETRY 2/3 [         ]
+    # ...``, ``  TRY 2 PASS [...]``, ``   FLAKY 2/3 [...]``, ``     SIGSEGV [...]``. Deliberately
+    # not matched: ``Summary [`` and ``Starting`` lines, which name no test.
+    (
+        "nextest",
+        re.compile(
+            r"""^\s*(?:TRY\ (?P<try>\d+)\ )?(?P<status>PASS|FAIL|FLAKY|RETRY|SIG[A-Z]+|ABORT
+                |TIMEOUT|LEAK(?:-FAIL)?|FAIL\ \+\ LEAK)(?:\ \d+/\d+)?
+                \ \[[^\]]*\]\ (?P<id>\S(?:.*\S)?)\s*$""",
+            re.VERBOSE,
+        ),
+    ),
+    # Playwright's numbered details of a failed or flaky test, ``  1) [chromium] › cart.spec.ts:
+    # 12:5 › cart › applies coupon ───``: the output up to the next header is that test's.
+    ("js-header", re.compile(r"^\s*\d+\)\ (?P<pw>\[[^\]]+\]\ ›\ .+?)\s*─*\s*$")),
+    # A later attempt inside those details: ``    Retry #1 ───``.
+    ("js-retry", re.compile(r"^\s*Retry\ \#\d+\ ─")),
+    # A test that passed on a retry: Playwright's ``  ✓  3 [chromium] › ... (retry #1) (1.3s)``,
+    # Jest's and Vitest's ``✓ totals (retry 1)``, ``✓ totals (retry x2) 12ms``, ``✓ t (retry)``.
+    (
+        "js-passed",
+        re.compile(r"^\s*[✓✔√]\s+(?:\d+\s+)?(?P<id>.+?)\s+\(retry(?:\ \#?\d+|\ x\d+)?\)"),
+    ),
+    # Playwright's summary: ``  1 flaky`` and the flaky tests' headers under it.
+    ("js-flaky-list", re.compile(r"^\s*\d+\ flaky\s*$")),
+)
+_RETRY_RULES = dict(RETRY_LINE_RULES)
+_NEXTEST_FAILED = frozenset({"FAIL", "ABORT", "TIMEOUT", "LEAK-FAIL", "FAIL + LEAK"})
+_NEXTEST_SEPARATORS = ("------------", "────────────", "--- TRY ", "--- STDERR: ", "--- STDOUT: ")
+_PLAYWRIGHT_NOISE = re.compile(r"\s+\((?:retry[^)]*|[\d.]+m?s)\)")
+_RETRY_CONTEXT_LINES = 400
+"""A failed attempt's header applies to a trace found at most this many lines later."""
+_RERUN_REPORT_LINES = 60
+"""pytest prints a rerun's report right under its ``RERUN`` line: a trace further down is not it."""
+
+
+def _same_test(a: str, b: str) -> bool:
+    """Two spellings of one test: a pytest node id and its section title, a nextest name and the
+    libtest thread name (``discount::tests::x`` / ``pricing::discount::tests::x``)."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    if "::" in long:
+        return _summary_matches(short, long) or long.endswith("::" + short)
+    return False
+
+
+def _playwright_id(text: str) -> str:
+    """``[chromium] › a.spec.ts:12:5 › t (retry #1) (1.3s) ───`` -> ``[chromium] › a.spec.ts:12:5
+    › t``: one spelling for a test's list line, details header and summary entry."""
+    return _PLAYWRIGHT_NOISE.sub("", text.rstrip(" ─")).strip()
+
+
+class _Retries:
+    """What the runners of one log said about retries, and which test each failed attempt's
+    output belongs to (``context``), from the lines :func:`parse_lines` shows it."""
+
+    def __init__(self) -> None:
+        self.pytest = self.nextest = self.js = False
+        """Runners whose lines are watched."""
+        self.reruns: dict[str, str] = {}
+        """pytest tests that failed an attempt and ran again, with the attempt's reason if any."""
+        self.attempts: dict[str, FoundTrace] = {}
+        """pytest: a rerun attempt's report (``--rerun-show-tracebacks``) by test."""
+        self.retried: dict[str, None] = {}
+        """nextest / JavaScript tests that failed an attempt and ran again."""
+        self.passed: dict[str, None] = {}
+        """Tests that passed on a retry, in the order the log says so."""
+        self.context: tuple[str, str] | None = None
+        """(runner, test) whose failed attempt's output is being printed."""
+        self.attributed: dict[int, str] = {}
+        """The test of each trace (by ``id``) found in a failed attempt's output: it names the
+        trace's failure only when that test was retried (it is there to follow retries)."""
+        self._context_age = 0
+        self._flaky_list = False
+
+    @property
+    def watching(self) -> bool:
+        return self.pytest or self.nextest or self.js
+
+    def trigger(self, line: str) -> None:
+        """A line of the slow path: it may show a runner that retries (cheap tests first)."""
+        first = line[:1]
+        if first == "=":
+            if "test session starts" in line or "rerun test summary" in line:
+                self.pytest = True
+        elif first == "-" or first == "─":
+            self.nextest = self.nextest or line.startswith(_NEXTEST_SEPARATORS)
+        elif not self.js and first in " \t" and " › " in line:
+            stripped = line.lstrip()
+            self.js = stripped[:1].isdigit() and ") [" in stripped[:8]
+
+    def see(self, line: str) -> None:
+        """One line of the log (stamp removed), while some runner is watched."""
+        if self.context is not None:
+            self._context_age += 1
+            if self.context[0] == "pytest":
+                # a rerun's report is printed right under its line and ends at pytest's next rule
+                if self._context_age > _RERUN_REPORT_LINES or line[:1] == "=":
+                    self.context = None
+            elif self._context_age > _RETRY_CONTEXT_LINES:
+                self.context = None
+        if self.pytest and "RERUN" in line:
+            self._pytest(line)
+        if self.nextest and " [" in line:
+            self._nextest(line)
+        if self.js and (self._flaky_list or "etry" in line or "flaky" in line or ") [" in line):
+            self._js(line)
+
+    def _set_context(self, runner: str, test_id: str | None) -> None:
+        self.context = (runner, test_id) if test_id else None
+        self._context_age = 0
+
+    def _pytest(self, line: str) -> None:
+        match = _RETRY_RULES["pytest-rerun"].match(line)
+        if match is None:
+            return
+        test_id = match["vid"] or match["id"]
+        reason = (match["reason"] or "").strip()
+        if reason or test_id not in self.reruns:
+            self.reruns[test_id] = reason
+        # ``--rerun-show-tracebacks`` prints the attempt's report right under its summary line
+        self._set_context("pytest", match["id"])
+
+    def _nextest(self, line: str) -> None:
+        match = _RETRY_RULES["nextest"].match(line)
+        if match is None:
+            return
+        status, test_id = match["status"], match["id"].rsplit(" ", 1)[-1]
+        attempt = int(match["try"]) if match["try"] else 0
+        if status == "RETRY":
+            self.retried[test_id] = None
+        elif status == "FLAKY" or (status == "PASS" and attempt > 1):
+            self.retried[test_id] = self.passed[test_id] = None
+        elif status in _NEXTEST_FAILED or status.startswith("SIG"):
+            if attempt:
+                self.retried[test_id] = None
+            self._set_context("nextest", test_id)  # the attempt's output (its panic) follows
+            return
+        self._set_context("nextest", None)
+
+    def _js(self, line: str) -> None:
+        if self._flaky_list:
+            stripped = line.strip()
+            if stripped.startswith("[") and " › " in stripped:
+                test_id = _playwright_id(stripped)
+                self.retried[test_id] = self.passed[test_id] = None
+                return
+            self._flaky_list = False
+        if _RETRY_RULES["js-flaky-list"].match(line):
+            self._flaky_list = True
+            return
+        header = _RETRY_RULES["js-header"].match(line)
+        if header is not None:
+            self._set_context("js", _playwright_id(header["pw"]))
+            return
+        if self.context is not None and _RETRY_RULES["js-retry"].match(line):
+            self.retried[self.context[1]] = None
+            return
+        passed = _RETRY_RULES["js-passed"].match(line)
+        if passed is not None:
+            test_id = _playwright_id(passed["id"])
+            self.retried[test_id] = self.passed[test_id] = None
+
+    def attribute(self, trace: FoundTrace) -> FoundTrace | None:
+        """A trace found while a failed attempt's output is printed belongs to that test; a
+        pytest rerun's report is held apart (``None``): it is an attempt, not the final result."""
+        if self.context is None or trace.info.test_id or trace.info.summary:
+            return trace
+        runner, test_id = self.context
+        if runner == "pytest":
+            self.attempts.setdefault(test_id, trace)
+            return None
+        self.attributed[id(trace)] = test_id
+        return trace
+
+    def name(self, trace: FoundTrace, failures: list[Failure]) -> list[Failure]:
+        """``failures`` of ``trace``, named after the retried test whose attempt printed it."""
+        test_id = self.attributed.get(id(trace))
+        if test_id is None or not any(_same_test(test_id, x) for x in self.retried):
+            return failures
+        # the test's attempt failed: a failure of that test, not a crash outside any test
+        return [
+            replace(f, test_id=test_id, kind="failure" if f.kind == "crash" else f.kind)
+            for f in failures
+        ]
+
+    def apply(self, failures: list[Failure]) -> tuple[list[Failure], tuple[str, ...]]:
+        """One failure per retried test (its first), ``flaky`` when it passed on a retry. A pytest
+        test rerun and then never reported failed passed on the rerun: it is one flaky failure,
+        read from the attempt's report or reason when the log printed them."""
+        if not self.reruns and not self.retried:
+            return failures, ()
+        retried = [*self.reruns, *self.retried]
+        passed = dict(self.passed)
+        for test_id in self.reruns:
+            if not any(f.test_id and _same_test(test_id, f.test_id) for f in failures):
+                passed[test_id] = None
+        kept: list[Failure] = []
+        seen: set[str] = set()
+        for failure in failures:
+            known = failure.test_id and next(
+                (x for x in retried if _same_test(x, failure.test_id or "")), None
+            )
+            if not known:
+                kept.append(failure)
+            elif known not in seen:  # later attempts of a test already counted are dropped
+                seen.add(known)
+                passed_later = any(_same_test(known, x) for x in passed)
+                kept.append(replace(failure, flaky=True) if passed_later else failure)
+        for test_id, reason in self.reruns.items():
+            if test_id in passed and test_id not in seen:
+                attempt = self.attempts.get(test_id)
+                first = _passed_on_retry(test_id, reason) if attempt is None else _failure(attempt)
+                kept.append(replace(first, test_id=test_id, flaky=True))
+        return kept, tuple(passed)
+
+
+def _passed_on_retry(test_id: str, reason: str) -> Failure:
+    """A pytest test rerun and then passed, when the log keeps only its id and, from some
+    reporters, the failed attempt's error in one line."""
+    exc_type, message = split_exception_line(reason) if reason else (None, "")
+    if not message:
+        message = "failed, then passed on a rerun; the log keeps no error for the failed attempt"
+    return Failure(
+        source_format=NAME,
+        message=message,
+        trace=f"RERUN {test_id}" + (f" - {reason}" if reason else ""),
+        exception_type=exc_type,
+        test_id=test_id,
+        test_file=test_id.split("::", 1)[0] if "::" in test_id else None,
+        kind="failure",
+        language="python",
+    )
+
+
 def sniff(head: str, path: str) -> bool:
     """Any text: no NUL bytes and few control characters (binary files are refused)."""
     if "\x00" in head:
@@ -327,10 +593,12 @@ def _merge_summaries(traces: list[FoundTrace]) -> list[FoundTrace]:
 
 
 # First characters of lines that must take the full path of ``parse_lines``: GitHub Actions
-# ``##[`` and ``::`` markers, and while no trace has been found, the lines ``ERROR_LINE_RULES`` can
-# match.
-_SLOW_FIRST = frozenset("#:")
-_SLOW_FIRST_WITH_ERRORS = frozenset("#:nN[eEfF")
+# ``##[`` and ``::`` markers, the separators that show a runner which retries tests (nextest's
+# ``------------``; pytest's ``=== test session starts ===`` is let through by the scanner's
+# prefilter, so that Go's many ``=== RUN`` lines stay on the short path), and while no trace has
+# been found, the lines ``ERROR_LINE_RULES`` can match.
+_SLOW_FIRST = frozenset("#:-─")
+_SLOW_FIRST_WITH_ERRORS = frozenset("#:-─nN[eEfF")
 _DIGITS = "0123456789"
 # First characters of a timestamp prefix (``_STAMP``); ``_ERROR_FIRST`` those of error lines.
 _STAMP_FIRST = "[0123456789"
@@ -358,6 +626,8 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     feed, feed_quiet = scanner.feed_clean, scanner.feed_quiet
     stamp_match = _STAMP.match
     errors: _ErrorLines | None = _ErrorLines()  # dropped once a trace is found: it restates it
+    retries = _Retries()
+    watching = False  # ``retries.watching``: some runner's retry lines are looked for
     found: list[FoundTrace] = []
     started_at: datetime | None = None
     cut = 0
@@ -376,12 +646,16 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
                 # the log's first stamp (``started_at``) is read in full on the long path
                 quiet = started_at is not None and content[:1] not in slow_first
                 if quiet and feed_quiet(content, line):
+                    if watching:
+                        retries.see(content)
                     continue
             elif (
                 line[:1] not in _STAMP_FIRST
                 and line[:1] not in slow_first
                 and feed_quiet(line, None)
             ):
+                if watching:
+                    retries.see(line)
                 continue
         token: re.Match[str] | None = None
         if line[:1] in _STAMP_FIRST:
@@ -408,22 +682,37 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
         # The scanner sees an error marker as written: it is a new record and ends a message.
         traces = feed(line, token)
         if traces:
+            if watching:
+                traces = [t for t in map(retries.attribute, traces) if t is not None]
             found.extend(traces)
             errors = None
             slow_first = _SLOW_FIRST
+        retries.trigger(line)
+        watching = retries.watching
+        if watching:
+            retries.see(line)
         short_path = errors is None or not errors.pending
-    found.extend(scanner.finish())
+    last = scanner.finish()
+    found.extend(t for t in map(retries.attribute, last) if t is not None)
     notes: list[str] = []
+    passed: tuple[str, ...] = ()
     if cut:
         notes.append(f"{cut} lines longer than {MAX_LINE_CHARS} characters were cut")
     if found:
         merged = _merge_reentered(_drop_repeats(_merge_summaries(found)))
-        failures = [f for t in merged for f in _failures_of(t)]
+        failures = [f for t in merged for f in retries.name(t, _failures_of(t))]
     else:
+        failures = []
+    if failures or retries.reruns:
+        failures, passed = retries.apply(failures)
+        flaky = sum(1 for f in failures if f.flaky)
+        if flaky:
+            notes.append(f"{flaky} tests failed then passed on a retry (flaky)")
+    if not failures:
         failures = errors.finish() if errors is not None else []
         if failures:
             notes.append(f"no stack trace found; {len(failures)} error lines reported instead")
-    return ParseResult(NAME, tuple(failures), started_at=started_at, notes=tuple(notes))
+    return ParseResult(NAME, tuple(failures), passed, started_at=started_at, notes=tuple(notes))
 
 
 def parse(text: str, path: str) -> ParseResult:

@@ -142,9 +142,10 @@ _MAY_OPEN = re.compile(
       | test\ \S+\ \.\.\.\ error:\                    # Miri's report on libtest's test line
       | E\                                         # pytest report fragments
       | (?=[-e(\[=])(?:error:\ | expected:< | \[AggregateError | \(Use\ `node\  | ==>\ X\ 
-          | -----\ pid\ )
+          | -----\ pid\  | =++\ (?:test\ session\ starts|rerun\ test\ summary))
         # Deno errors, Kotest messages, Node's uncaught AggregateError or value, MUnit failures,
-        # Android ANRs (behind a first-character test: a line starting otherwise costs one step)
+        # Android ANRs (behind a first-character test: a line starting otherwise costs one step);
+        # pytest's session and rerun-summary rules, which the log parser reads to follow retries
       | \ {4}[\w$.]++\ at\                         # Gradle's short ``Type at File.java:21``
       | TEST\ CASE: | PHP(?:Unit)?\ | Fatal\ error: | Parse\ error: | exception\ '
       | An\ error\ occurred\  | \[\d\d-[A-Z][a-z][a-z]-\d{4}\ [^]]*\]\ PHP\ 
@@ -158,6 +159,9 @@ _MAY_OPEN = re.compile(
       | [^\w\s]{1,4}\s*Test\  | ::error\ ::
         # xUnit console blocks, Dart VM crashes, XCTest cases, Swift Testing results (also as
         # xcbeautify renders them for GitHub Actions)
+      | Current\ stack\ trace: | Thread\ \d+\ (?:"[^"]*"\ )?[Cc]rashed | \*\*\*\ (?:Signal|Program)
+      | 💣\ Program
+        # Swift runtime traps: what follows a ``path.swift:N: Fatal error:`` line
     )""",
     re.VERBOSE,
 )

@@ -1,8 +1,10 @@
 """Specification of .NET, Dart and XCTest/Swift Testing console output read by the plain-log
 parser: unhandled .NET exceptions (inner-exception chains, async state machines, Mono frames) and
 xUnit's console blocks, Dart VM crashes, and failing XCTest cases and Swift Testing tests (Linux,
-macOS, parallel xcodebuild, Objective-C). One failure per failed test or crash, with the root
-cause as its exception, frames outermost first and the runtime's frames marked as library."""
+macOS, parallel xcodebuild, Objective-C), and Swift runtime traps (``Fatal error:`` in both
+formats, ``Current stack trace:``, the backtracer's dump, a macOS crash report's crashed thread).
+One failure per failed test or crash, with the root cause as its exception, frames outermost
+first and the runtime's frames marked as library."""
 
 from __future__ import annotations
 
@@ -136,6 +138,64 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
             {"test_id": "SKSyncTests.testRetriesOnTimeout()", "frames": ()},
         ],
     ),
+    (
+        "swift-trap-inside-a-test-is-that-tests-crash-with-its-stack-and-exit-report",
+        "swift/xctest-linux-crash-inside-a-test.log",
+        [
+            {"test_id": "CartTests.testTotalWithCoupon", "kind": "failure"},
+            {
+                "language": "swift",
+                "test_id": "CartTests.testTotalWithGiftCard",
+                "kind": "crash",
+                "exception_type": "Fatal error",
+                "message": "Unexpectedly found nil while unwrapping an Optional value",
+                "innermost": (None, "swift_reportError"),
+                # XCTest and the Swift runtime are libraries; the test bundle's frames are not
+                "in_app": [False, False, None, None, False, False],
+                "files": [
+                    None,
+                    None,
+                    "/home/runner/work/shop/shop/Tests/CartKitTests/CartTests.swift",
+                    "/home/runner/work/shop/shop/Sources/CartKit/Cart.swift",
+                    None,
+                    None,
+                ],
+                "trace_ends": "error: Exited with unexpected signal code 4",
+            },
+        ],
+    ),
+    (
+        "swift-traps-outside-tests-old-and-new-formats-backtracer-and-macos-crash-report",
+        "swift/runtime-traps-outside-tests.log",
+        [
+            {
+                "kind": "crash",
+                "test_id": None,
+                "exception_type": "Fatal error",
+                "message": "Unexpectedly found nil while unwrapping an Optional value",
+                # no stack printed: the trap's own location is the frame
+                "files": ["report-gen/Config.swift"],
+            },
+            {
+                "exception_type": "Fatal error",
+                "message": "Index out of range",
+                "functions": [
+                    "main",
+                    "ReportGen.render(rows:)",
+                    "$ss17_assertionFailure__4file4line5flagss5NeverOs12StaticStringV_SSAHSus6"
+                    "UInt32VtF",
+                ],
+                "in_app": [None, None, False],
+            },
+            {
+                "exception_type": "EXC_BREAKPOINT",
+                "message": "Namespace SIGNAL, Code 5 Trace/BPT trap: 5",
+                "innermost": (None, "_assertionFailure(_:_:file:line:flags:)"),
+                "files": [None, None, None, "CheckoutViewModel.swift", "Cart.swift", None],
+                "in_app": [False, False, False, None, None, False],
+            },
+        ],
+    ),
 ]
 
 
@@ -147,6 +207,10 @@ def _check(failure: Failure, key: str, expected: Any) -> None:
         assert [f.in_app for f in failure.frames] == expected
     elif key == "functions":
         assert [f.function for f in failure.frames] == expected
+    elif key == "files":
+        assert [f.file for f in failure.frames] == expected
+    elif key == "trace_ends":
+        assert failure.trace.splitlines()[-1] == expected
     elif key == "chained_types":
         assert tuple(t for t, _ in failure.chained) == expected
     else:
@@ -179,6 +243,14 @@ def test_console_output_is_read_as_specified(
         ),
         ("a passing swift test", "Test Case 'CartTests.testEmptyCart' passed (0.001 seconds)\n"),
         ("a failing suite is not a failure", "Test Suite 'CartTests' failed at 2026-11-20\n"),
+        (
+            "PHP's fatal error is not a Swift trap",
+            "Fatal error: Uncaught RuntimeException: cart is empty in /app/src/Cart.php:12\n",
+        ),
+        (
+            "swiftpm's exit report alone names no trap",
+            "error: Exited with unexpected signal code 11\n",
+        ),
         (
             "an error: inside a passing test name",
             "Test Case '-[RACSpec "

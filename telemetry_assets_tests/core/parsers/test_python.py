@@ -1,5 +1,6 @@
 """Specification of Python console output read by the plain-log parser: pytest reports (plugins'
 reasons in words, report fragments without a header, a plugin item's own report counted once),
+tracebacks whose message ends where the next log record (a bracketed tag) starts,
 loguru/better-exceptions tracebacks (``>`` catch-point frames, exception groups inside a chain),
 a ``SyntaxError`` printed without a ``Traceback`` header, and library frames marked not in-app."""
 
@@ -117,6 +118,21 @@ FIXTURES: list[tuple[str, str, list[dict[str, Any]]]] = [
         ],
     ),
     (
+        "an agent's tagged record after a chained traceback ends its message",
+        "agent-chained-traceback-then-tagged-record.log",
+        [
+            {
+                "test_id": None,
+                "kind": "crash",
+                "exception_type": "app.errors.ConfigError",
+                "message": "tenant missing for region eu-west-1",
+                "chained": (("KeyError", "'tenant_id'"),),
+                "frames": [("/home/runner/work/poly/poly/app/cli.py", "sync", None)],
+                "no_text": ("[agent]", "giving up"),
+            }
+        ],
+    ),
+    (
         "a plugin item's own report and its summary line are one failure",
         "pytest-plugin-item-report.log",
         [
@@ -177,6 +193,20 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {"count": 0},
     ),
     (
+        "a bracketed record tag ends the exception message",
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/jobs/sync.py", line 12, in run\n    raise SyncError("page 3")\n'
+        "jobs.errors.SyncError: page 3\n[worker-2] retrying in 30s\n",
+        {"count": 1, "message": "page 3"},
+    ),
+    (
+        "a message line that opens with data in brackets still belongs to it",
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/jobs/sync.py", line 12, in run\n    check(rows)\n'
+        "ValueError: rows differ:\n[1, 2, 3] != [1, 2, 4]\n",
+        {"count": 1, "message": "rows differ:\n[1, 2, 3] != [1, 2, 4]"},
+    ),
+    (
         "IndentationError without a header",
         '  File "/srv/app/shop/views.py", line 8\n    return x\n'
         "IndentationError: unexpected indent\n",
@@ -196,6 +226,8 @@ def test_python_text(name: str, text: str, expected: dict[str, Any]) -> None:
         assert failure.exception_type == expected["exception_type"]
     if "in_app" in expected:
         assert [f.in_app for f in failure.frames] == expected["in_app"]
+    if "message" in expected:
+        assert failure.message == expected["message"]
 
 
 def test_console_corpus_python_failures_are_exact() -> None:

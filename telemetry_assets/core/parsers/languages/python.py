@@ -94,6 +94,12 @@ _MAX_FRAGMENT_LOOKBACK = 20
 _PYTEST_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(?P<name>\w+)\s*\(")
 _PYTEST_E_LINE = re.compile(r"^E(?:\s(?P<text>.*))?$")
 
+# A log record in the shape of a bracketed tag (``[agent] giving up``, ``[gw1] [ 50%] PASSED``):
+# it starts a record of its own, so it ends the message of the traceback printed before it.
+# Deliberately not matched: brackets holding data (``[1, 2] != [1, 3]``, ``['a']``), which a
+# multi-line exception message may start with.
+_LOG_TAG = re.compile(r"^\[[A-Za-z][\w.:/-]{0,40}\]\ ")
+
 # ``FAILED tests/x.py::test_y - ValueError: msg``; the id must look like a pytest node id.
 _SUMMARY = re.compile(
     r"""^(?P<status>FAILED|ERROR)\ (?P<id>\S+(?:::\S+|\.py))(?:\ -\ (?P<reason>.*))?$""",
@@ -158,7 +164,9 @@ class _TracebackReader:
             if rel.startswith(">>> "):
                 return False  # an interactive session's next prompt
             if rel[0] in " \t" or (
-                self.message_lines < _MAX_MESSAGE_LINES and not is_boundary(rel)
+                self.message_lines < _MAX_MESSAGE_LINES
+                and not is_boundary(rel)
+                and not (rel[0] == "[" and _LOG_TAG.match(rel))
             ):
                 self.message_lines += 1
                 return True
