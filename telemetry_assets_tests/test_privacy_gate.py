@@ -472,7 +472,7 @@ EARLIER = [
             f"telemetry-report-{D}.md",
             f"error-aggregates-{D}.json",
             f"occurrences-{D}.parquet",
-            f"issues/{D}/ (1 issue draft(s))",
+            f"issues/{D}/",
         ),
         "2026-11-23T06:00:03Z",
         "from an **earlier run** (`generated_at` 2026-11-23T06:00:03Z)",

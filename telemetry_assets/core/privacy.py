@@ -15,6 +15,12 @@ Two levels, on purpose:
   report goes on. :func:`withheld_reason` is the reason it is quarantined with.
 - :func:`scan_frame` / :func:`scan_texts` are the blocking checks on what an asset persists:
   they still halt the run, for text that only becomes suspicious once artifacts are combined.
+
+:func:`locate_artifact_findings` names the gate's findings by the stored field holding each
+(``telemetry-sanitize --explain``). :func:`audit_request_markdown` writes
+``privacy-audit-request-D.md``: a place is named by artifact path (or run folder, or report
+file), run id and field, and a name that itself holds a finding is withheld; a stopped run says
+which report files for D are an earlier run's (:func:`earlier_reports`, read-only).
 """
 
 from __future__ import annotations
@@ -549,8 +555,11 @@ class EarlierReports:
     """The report files for a date that an earlier run left in the reports folder."""
 
     files: tuple[str, ...] = ()
+    """Names relative to the reports folder (``issues/D/`` for the issue drafts' folder)."""
     generated_at: str | None = None
     """``generated_at`` of that run's ``error-aggregates-D.json`` (``None``: absent/unreadable)."""
+    issue_drafts: int = 0
+    """Issue drafts in ``issues/D/``."""
 
 
 def earlier_reports(reports_dir: Path, report_date: date) -> EarlierReports:
@@ -563,10 +572,11 @@ def earlier_reports(reports_dir: Path, report_date: date) -> EarlierReports:
         if (reports_dir / name).is_file()
     ]
     drafts = reports_dir / "issues" / day
+    count = 0
     if drafts.is_dir():
         count = sum(1 for _ in drafts.glob("*.md"))
         if count:
-            files.append(f"issues/{day}/ ({count} issue draft(s))")
+            files.append(f"issues/{day}/")
     generated_at = None
     try:
         data = json.loads((reports_dir / f"error-aggregates-{day}.json").read_text("utf-8"))
@@ -576,27 +586,25 @@ def earlier_reports(reports_dir: Path, report_date: date) -> EarlierReports:
     # Only a timestamp is copied into the request, whatever the file holds.
     if isinstance(value, str) and _TIMESTAMP.fullmatch(value):
         generated_at = value
-    return EarlierReports(files=tuple(files), generated_at=generated_at)
+    return EarlierReports(files=tuple(files), generated_at=generated_at, issue_drafts=count)
 
 
 def _earlier_lines(report_date: date, earlier: EarlierReports) -> list[str]:
     day = report_date.isoformat()
     if not earlier.files:
         return [f"No report file for {day} is in the reports folder: this run wrote none.", ""]
-    when = (
-        f"`generated_at` {earlier.generated_at}"
-        if earlier.generated_at
-        else "`generated_at` unknown"
-    )
+    when = earlier.generated_at or "unknown"
+    drafts = f" ({earlier.issue_drafts} issue draft(s))" if earlier.issue_drafts else ""
     return [
         "## Report files from an earlier run",
         "",
-        f"This run stopped before writing any report file for {day}. The files below are",
-        f"still in the reports folder from an **earlier run** ({when}): they do not show",
-        "this run's artifacts, repository policy or rules, and they stay as they are until this",
-        "date is materialized successfully. Do not read or share them as this run's report.",
+        f"This run stopped before writing any report file for {day}. The files below are still",
+        f"in the reports folder from an **earlier run** (`generated_at` {when}):",
+        "they do not show this run's artifacts, repository policy or rules, and they stay as",
+        "they are until this date is materialized successfully. Do not read or share them as",
+        "this run's report.",
         "",
-        *(f"- `{name}`" for name in earlier.files),
+        *(f"- `{name}`" + (drafts if name.startswith("issues/") else "") for name in earlier.files),
         "",
     ]
 

@@ -147,7 +147,7 @@ def privacy_stop(
             "1. Open the privacy audit request (path above): it lists the places and the "
             "finding digests, never the matched text.",
             "2. On your machine, run `telemetry-sanitize --explain <artifact>` on a listed "
-            "artifact to see what the detector flags in its sanitized copy.",
+            "artifact: it runs the same gate and prints each finding's field and digest.",
             "3. A real secret or personal data: fix or add the redaction rule, or opt the run "
             "out / `telemetry-purge --run RUN_ID`. A false alarm: add its digest with a reason "
             "under `privacy.reviewed_findings` in the repository policy.",
