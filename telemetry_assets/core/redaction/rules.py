@@ -9,10 +9,12 @@ Naming: ``<family>.<what>`` in lower case, e.g. ``token.github``, ``field.secret
 Names are public (they appear in audit counts) and each is a unit on its own: ``Redactor(disabled_
 rules=["token.github"])`` disables exactly that rule; a bare family name (``"token"``) disables the
 whole family. Families: ``pem`` (private key blocks), ``cred`` (credentials in URLs / curl / login
-pairs), ``token`` (vendor token shapes, after gitleaks' rule set), ``header`` (auth headers and
-cookies), ``field`` (key=value / JSON / YAML / env / CLI-flag secret fields), ``blob`` (generic
-high-entropy hex/base64), ``net`` (IPs, MACs, internal hosts and URLs), ``pii`` (email, UUID, user
-names in home paths, cards, phones, SSNs, IBANs).
+pairs, password hashes, passwords on command lines, in code literals, in prose and in connection
+strings), ``token`` (vendor token shapes: hand-written rules, then the data table
+:data:`VENDOR_TOKENS` of prefixed families that public secret-scanner catalogs describe), ``header``
+(auth headers and cookies), ``field`` (key=value / JSON / YAML / env / CLI-flag secret fields),
+``blob`` (generic high-entropy hex/base64), ``net`` (IPs, MACs, internal hosts and URLs), ``pii``
+(email, UUID, user names in home paths, cards, phones, SSNs, IBANs).
 
 Order (the tuple :data:`RULES`): multi-line rules (PEM, login pairs) run first over the whole text;
 then line-local rules, most specific first: vendor token shapes before generic fields (so the audit
@@ -34,6 +36,15 @@ are not personal data and are kept; obvious placeholders (``${VAR}``, ``<token>`
 ``****``, ``changeme``) are never touched; a PEM private key block becomes one ``<KEY>`` whole,
 BEGIN and END lines included (a lone BEGIN line of a truncated log too), except when its lines
 carry CI timestamp prefixes: then each line keeps its prefix and gets its own ``<KEY>``.
+Hosts whose last label is a private top-level name (``.corp``, ``.internal``, ``.intranet``,
+``.lan``, ``.local``, ``.localdomain``, ``.home.arpa``, ``.private``, ``.priv``) are internal;
+``.int`` is a public TLD and only counts one label down (``x.int.acme.com``). Code keeps its
+identifiers:
+a field whose name only ends in "key" needs a credential-looking value (``key: Literal[...]``,
+``"key": "AWP-9zQKQ4tvzRIEqHAV"`` stay), values that are calls, types, constants or source
+positions stay, and so do published digests (SRI ``sha512-``/``sha1-`` integrity, go.sum ``h1:``,
+Cargo ``checksum``, yarn's ``.tgz#<sha1>``, PyPI/Bazel/Conan content paths, trace and event ids)
+and symbol names (mangled C++/Rust/Swift, long CamelCase test names, ``UPPER_CASE`` build folders).
 Consistency: a line is redacted the same whatever else is in the text (no rule depends on the
 text's first line or on keywords found elsewhere), and output lines are never joined.
 """
@@ -157,11 +168,12 @@ def is_placeholder_value(value: str) -> bool:
     ``${VAR}``, ``$VAR``, ``{{ x }}``, ``<YOUR_API_KEY>``, ``%s``, ``[PASSWORD]``, ``xxxx``,
     ``****``, ``changeme``; values with no letter or digit at all; empty values.
     """
-    v = value.strip().strip("\"'`")
+    # A trailing separator is not part of the value ("password: None," in debug output).
+    v = value.strip().strip("\"'`").rstrip(",;").strip("\"'`")
     if len(v) < 3:
         return True
-    if v.startswith(_TEMPLATE_START):
-        return True
+    if v.lstrip("~").startswith(_TEMPLATE_START):
+        return True  # also "~<USER>": a home folder already redacted
     if v.endswith("..."):
         return True
     low = v.lower()
@@ -208,9 +220,19 @@ def _vault_service(_m: Any, value: str) -> bool:
 
 
 _SHA_CONTEXT = re.compile(
-    r"(?:commit|sha\d*|rev(?:ision)?|srcrev\w*|version|digest|checksum|hash|etag|md5|tree|"
+    r"(?:commit|sha\d*|rev(?:ision)?|srcrev\w*|version|digest|checksum|hash|etag|md5|tree|integrity|"
     r"parent|merge|head|ref|blob|object|build[-_ ]?id|git)[\w\s\"'=:@/-]{0,12}$",
     re.IGNORECASE,
+)
+# Identifiers of events and builds, printed by tracers and crash tools: not secrets.
+_ID_CONTEXT = re.compile(
+    r"(?:trace|span|event|request|correlation|build|code|debug|session_replay|replay)[_ -]?id"
+    r"[\"']?[ \t]*[:=]?[ \t]*[\"']?$|(?:crash|leak|timeout|oom|slow-unit|minimized-from)-$",
+    re.IGNORECASE,
+)
+# A content-hashed file name ("91a2...4a.js"): the hex is the file's digest.
+_HASHED_FILE_AFTER = re.compile(
+    r"\.(?:js|mjs|cjs|css|map|json|wasm|so|dll|dylib|a|o|obj|pdb|bin|txt|log|zip|gz|png|svg|html)\b"
 )
 _SECRET_CONTEXT = re.compile(r"(?:token|secret|key|passw|auth)[\w\s\"'=:-]{0,12}$", re.IGNORECASE)
 # Rust backtraces name std's sources as /rustc/<commit>/library/...: the public rustc commit.
@@ -218,13 +240,49 @@ _SECRET_CONTEXT = re.compile(r"(?:token|secret|key|passw|auth)[\w\s\"'=:-]{0,12}
 _RUSTC_BEFORE = "/rustc/"
 
 
+# Digests and content addresses that public tooling prints next to a fixed marker: SRI
+# integrity values (``sha512-<base64>``), go.sum ``h1:`` hashes, yarn's ``.tgz#<sha1>``, PyPI's
+# ``/packages/ab/cd/<hash>/`` layout, Bazel/Blaze output bases (``/_bazel_<user>/<md5>/``), Conan
+# package ids (``/package/<sha1>/``), gitiles ``/+/<commit>/``, pinned revisions (``@<sha>``,
+# DEPS' ``'@' + '<sha>'``), ``sha256:``/``--hash=sha256:``. Matched on the text right before the
+# value (and, for base64, before the run of base64 it belongs to).
+_DIGEST_HEX_BEFORE = re.compile(
+    r"(?:/packages/[0-9a-f]{2}/[0-9a-f]{2}/|/_(?:bazel|blaze)_[\w.-]+/|/package/|/\+(?:log)?/"
+    r"|[0-9a-f]{12}\.\.\.?"
+    r"|\.(?:tgz|tar\.gz|tar\.bz2|zip|whl|jar|gem)#|@[ \t]*(?:['\"][ \t]*\+[ \t]*['\"])?"
+    r"|\bsha(?:1|224|256|384|512)[:=-]|--hash=\w+:|\bh1:|\bmd5[:=-])$",
+    re.IGNORECASE,
+)
+# Cargo.lock / pip sources pin a git revision after "#": ``git+https://host/repo?rev=..#<sha>``.
+_GIT_SOURCE_BEFORE = re.compile(r"\bgit\+[^\s\"'#]+#$")
+_DIGEST_B64_BEFORE = re.compile(r"(?:\bsha(?:1|224|256|384|512)-|\bh1:|\bmd5-)[A-Za-z0-9+/]*$")
+_SRI_VALUE = re.compile(r"(?:sha(?:1|224|256|384|512)|md5)-")
+# Symbols, not data: Itanium C++ (``_ZN15google_breakpad...``, ``__ZN...`` on macOS) and Rust
+# v0 (``_RNv...``) mangled names start with their scheme's marker, then a length-prefixed name.
+_MANGLED = re.compile(r"_{1,2}Z[A-Za-z]{0,4}\d+[A-Za-z_]|_R[A-Za-z]{0,4}\d+[A-Za-z_]")
+# Words of an identifier (``TestTSExperimentalDecoratorScopeIssue2147``): random base64 seldom
+# holds three lower-case letters in a row, names are made of them.
+_WORD = re.compile(r"[A-Z]?[a-z]{3,}")
+_NAME_SEPARATOR = re.compile(r"[-_]")
+_CAPITALISED = re.compile(r"[A-Z][a-z0-9]+")
+
+
+def _identifier_like(value: str) -> bool:
+    """Mostly words (CamelCase / snake_case names), not random data."""
+    return sum(len(w) for w in _WORD.findall(value)) >= 0.6 * len(value)
+
+
 def _hex_blob(m: Any, value: str) -> bool:
-    if is_filler(value) or is_sequential(value):
-        return False
+    if is_filler(value) or is_sequential(value) or value.isdigit():
+        return False  # all digits: a decimal number (0.693147180559945309417232121458176568)
     before = m.string[max(0, m.start() - 28) : m.start()].rpartition("\n")[2]
     if _SECRET_CONTEXT.search(before):
         return True
-    if _SHA_CONTEXT.search(before):
+    if _SHA_CONTEXT.search(before) or _DIGEST_HEX_BEFORE.search(before):
+        return False
+    if _ID_CONTEXT.search(before) or _HASHED_FILE_AFTER.match(m.string, m.end()):
+        return False
+    if _GIT_SOURCE_BEFORE.search(m.string[max(0, m.start() - 200) : m.start()]):
         return False
     if (
         len(value) == 40
@@ -235,8 +293,63 @@ def _hex_blob(m: Any, value: str) -> bool:
     return shannon_entropy(value) >= 3.0 and not is_sequential(value) and not is_filler(value)
 
 
-def _b64_blob(_m: Any, value: str) -> bool:
+def _names_joined(value: str) -> bool:
+    """``nings-plugin_hm-edu-ILHMAVFV64G6RU3LAS4H3J``, ``HEAP_CORRUPTION_c0000374_heap``: words and
+    single-case runs joined by ``-``/``_`` (build folders, bucket ids). Random URL-safe base64 mixes
+    cases inside its pieces."""
+    parts = [p for p in _NAME_SEPARATOR.split(value) if p]
+    return len(parts) > 1 and all(
+        p.upper() == p
+        or p.lower() == p
+        or _CAPITALISED.fullmatch(p) is not None
+        or _identifier_like(p)
+        for p in parts
+    )
+
+
+# A home folder inside a base64-alphabet run ("<40 chars>/Users/jdoe/home/x"): pii.home_user
+# replaces the user name, which cuts the run in pieces.
+_HOME_IN_RUN = re.compile(r"/(?:home|Users)/[A-Za-z0-9_.-]*")
+_USER_NAME = re.compile(r"[A-Za-z0-9_.-]*")
+_IN_USER_NAME = re.compile(r"(?:/home/|/Users/|\\Users\\{1,2}|~)[A-Za-z0-9_.-]*$")
+_URL_SAFE_TAIL = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _b64_blob(m: Any, value: str) -> bool:
+    start = m.start()
+    if "/" in value and _IN_USER_NAME.search(m.string, max(0, start - 80), start):
+        # "~jdoe/<base64>", "/Users/.jdoe/<base64>": the run starts inside the user name that
+        # pii.home_user replaces.
+        value = value[_USER_NAME.match(value).end() :]  # type: ignore[union-attr]
+        return len(value) >= 40 and _b64_blob_pieces(m, value)
+    return _b64_blob_pieces(m, value)
+
+
+def _b64_blob_pieces(m: Any, value: str) -> bool:
+    if "/" in value and _HOME_IN_RUN.search(value):
+        # Judge each piece between home folders the way a second pass would see it once the
+        # user names are placeholders; otherwise the first pass could keep a run (a "home"
+        # path segment makes it look like a path) that the second pass then redacts. The last
+        # piece's last segment may also run on in the URL-safe alphabet ("..._x").
+        pieces = _HOME_IN_RUN.split(value)
+        tail = _URL_SAFE_TAIL.match(m.string, m.end())
+        last = pieces[-1].rpartition("/")[2] + (tail.group(0) if tail else "")
+        return any(len(p) >= 40 and _b64_piece(m, p) for p in pieces) or (
+            len(last) >= 40 and _b64_piece(m, last)
+        )
+    return _b64_piece(m, value)
+
+
+def _b64_piece(m: Any, value: str) -> bool:
     v = value.rstrip("=")
+    if _SRI_VALUE.match(v) or _MANGLED.match(v) or _identifier_like(v) or _names_joined(v):
+        return False
+    start = m.start()
+    if start > 0 and m.string[start - 1] == "$" and v[:1] in "sS":
+        return False  # a Swift mangled symbol ("$ss25_unimplementedInitializer...")
+    before = m.string[max(0, m.start() - 120) : m.start()].rpartition("\n")[2]
+    if _DIGEST_B64_BEFORE.search(before):
+        return False  # sha512-<base64> / h1:<base64> (also a run cut in two by "/" or "-")
     # ASCII only (the pattern's alphabet): a changed case means a letter of that case.
     if _DIGITS.isdisjoint(v) or v.lower() == v or v.upper() == v:
         return False
@@ -272,6 +385,10 @@ def _card(m: Any, value: str) -> bool:
     return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.fullmatch(digits)) and _luhn(digits)
 
 
+_NAMED_NUMBER = re.compile(r"[A-Za-z][\w.-]*[\"']?[ \t]*[:=][ \t]*$")
+_SSN_NAME = re.compile(r"ssn|social|tax[_ -]?id|tin\b", re.IGNORECASE)
+
+
 def _ssn(m: Any, value: str) -> bool:
     if _SSN_5_4.fullmatch(value):
         value = f"{value[:3]}-{value[3:]}"
@@ -283,11 +400,36 @@ def _ssn(m: Any, value: str) -> bool:
         return False
     if not s1 and s2:
         return False
+    if s1 in (".", " ") and not s2:
+        return False  # "102.515625", "567.460320": a decimal number, not an SSN
     digits = area + group + serial
     if area in ("000", "666") or group == "00" or serial == "0000" or digits == "078051120":
         return False
     text, s, e = m.string, m.start(), m.end()
-    return not ((s > 0 and text[s - 1] in ".-/") or (e < len(text) and text[e] in "-:/"))
+    if (s > 0 and text[s - 1] in ".-/") or (e < len(text) and text[e] in "-:/"):
+        return False
+    if not s1 and not s2:
+        # Nine bare digits are mostly other numbers: seeds (``Seed:146544665``), ids
+        # (``[26457:151457651]``), literals (``"111110111"``), timestamps (``923768643.0``).
+        # Only one standing alone between spaces (or at an end, or before a sentence's
+        # punctuation) is taken for an SSN.
+        after = text[e : e + 2]
+        if s > 0 and not text[s - 1].isspace():
+            return False
+        if after and not (after[0].isspace() or after[0] in ",;" or after in (".", ". ")):
+            return False
+        # One number among others ("schedstat=( 324804784 183300334 997 )", "[-1836, 196653056,")
+        # is a column of figures.
+        left = text[max(0, s - 3) : s].rstrip(" \t,")
+        right = text[e : e + 3].lstrip(" \t,")
+        if (left and left[-1].isdigit()) or (right and right[0].isdigit()):
+            return False
+        # The value of a named number ("Seed: 877072222", '"free_until_oome": 196083712') is that
+        # number unless the name says SSN.
+        named = _NAMED_NUMBER.search(text, max(0, s - 40), s)
+        if named and not _SSN_NAME.search(named.group(0)):
+            return False
+    return True
 
 
 def _iban(_m: Any, value: str) -> bool:
@@ -332,8 +474,9 @@ def _ipv6(m: Any, value: str) -> bool:
 
 
 def _mac(m: Any, _value: str) -> bool:
+    # Not a piece of a longer run: ClearCase oids ("bf63.6c:03:05:8f:bc:23@vobuuid") are not MACs.
     text, e, s = m.string, m.end(), m.start()
-    return not ((e < len(text) and text[e] in ":-") or (s > 0 and text[s - 1] in ":-"))
+    return not ((e < len(text) and text[e] in ":-@") or (s > 0 and text[s - 1] in ":-."))
 
 
 _CODE_ROOTS = frozenset(
@@ -368,12 +511,17 @@ _CODE_ROOTS = frozenset(
 
 def _internal_host(m: Any, value: str) -> bool:
     # Code, not hosts: "org.testng.internal.Invoker.run(", "threading.local()", "self.internal.x".
-    text, e = m.string, m.end()
+    text, e, s = m.string, m.end(), m.start()
     if e < len(text) and text[e] in "([=.":
         return False
+    if s > 0 and text[s - 1] == ".":
+        return False  # a dot file name: ".env.local", ".npmrc.local"
     if any(c.isupper() for c in value):
         return False  # host names in logs are lower case; Java classes are not
-    return value.split(".", 1)[0] not in _CODE_ROOTS
+    labels = value.lower().split(".")
+    if labels[-1] in ("priv", "private") and len(labels) < 3:
+        return False  # "key.priv", "obj.private": a host needs a name and a domain before these
+    return labels[0] not in _CODE_ROOTS
 
 
 _PLACEHOLDER_HOSTS = frozenset(
@@ -389,6 +537,11 @@ _PLACEHOLDER_HOSTS = frozenset(
         "myhost",
         "ip",
         "host_name",
+        "foo",
+        "bar",
+        "baz",
+        "qux",
+        "quux",
     ]
 )
 
@@ -427,8 +580,127 @@ def _field_value(m: Any, value: str) -> bool:
     return not v.lower().startswith(("os.environ", "process.env", "env.", "secrets."))
 
 
-def _email(m: Any, value: str) -> bool:
-    return not value.lower().startswith("git@")
+# Field names that name a secret on their own. A name that only ends in "key" (``key``,
+# ``moduleKey``, ``optional_key``, ``fs-monkey``) is weak: sort keys, dict keys, issue
+# keys and type annotations are far more common there than credentials, so its value must itself
+# look like a credential (see ``_field_secret``). Names with "public" name public material
+# (``PublicKeyToken``, ``public_key``).
+_STRONG_KEY = re.compile(
+    r"pass|pwd|pw\b|pw_|secret|token|credential|api[_.-]?key|apikey|auth|sess|private|access[_.-]?key"
+    r"|secure|signing|client[_.-]?key|encrypt|master[_.-]?key|license[_.-]?key|ssh[_.-]?key",
+    re.IGNORECASE,
+)
+_LINE_COL = re.compile(r"\d+(?::\d+)*[\])]?:?")
+_VERSION_VALUE = re.compile(r"[\^~<>=v]{0,2}\d+(?:\.\d+)+(?:[-+.][\w.]*)?")
+# An unquoted value that opens a call, index, generic or block is code: ``Some(``,
+# ``Literal["A"]``, ``ReadOnly[int]``, ``Token{d689ff1``, ``Secret^{this}``; a parameter's type
+# (``(secret: String)``).
+_CODE_HEAD = re.compile(r"[A-Za-z_][\w.]{2,}[(\[{<^]|[A-Z][a-z]+\)$")
+_SOURCE_FILE = re.compile(
+    r"\.(?:c|cc|cpp|cxx|h|hh|hpp|m|mm|py|rs|go|java|kt|scala|swift|js|jsx|ts|tsx|rb|php|cs)$"
+)
+_CODE_WORDS = frozenset(
+    [
+        "raise",
+        "return",
+        "break",
+        "continue",
+        "yield",
+        "await",
+        "lambda",
+        "not",
+        "and",
+        "or",
+        "if",
+        "else",
+        "elif",
+        "new",
+        "this",
+        "self",
+        "undefined",
+        "function",
+        "async",
+        "def",
+        "class",
+        "import",
+        "from",
+        "const",
+        "let",
+        "var",
+        "throw",
+        "throws",
+        "match",
+        "Object",
+        "Some",
+    ]
+)
+_CAMEL_IDENTIFIER = re.compile(r"[a-z]+(?:[A-Z][a-z]+)+")
+_PARSER_MESSAGE = re.compile(
+    r"(?:unexpected|invalid|expected|unknown|missing|illegal|bad|unterminated)[ \t]+token"
+    r"[ \t]*[:=]?[ \t]*[\"'`]?$",
+    re.IGNORECASE,
+)
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+")
+_FETCH_CREDENTIALS = frozenset(["omit", "include", "same-origin"])
+
+
+def _looks_like_credential(value: str) -> bool:
+    """A weak-named field's value: a long random-looking run with a digit and a letter (API
+    keys are 24 characters and more; generated ids such as SonarQube's 20-character issue keys
+    are shorter)."""
+    v = value.strip()
+    return (
+        len(v) >= 24
+        and not any(c in v for c in " ./:\\")
+        and any(c.isdigit() for c in v)
+        and any(c.isalpha() for c in v)
+        and not _identifier_like(v)
+        and shannon_entropy(v) >= 3.5
+    )
+
+
+def _field_secret(m: Any, value: str) -> bool:
+    if not _field_value(m, value):
+        return False
+    v = value.strip()
+    key = (m.group("k") or "").lower()
+    if "public" in key or _SOURCE_FILE.search(key):
+        return False  # "PublicKeyToken=...", "token_uploader.cc:193]"
+    if m.group("s4") is not None and (v in _CODE_WORDS or _CAMEL_IDENTIFIER.fullmatch(v)):
+        return False  # "if len(token) > MAX: raise ...", "{ ACME_TOKEN: acmeToken }"
+    if key == "token" and _PARSER_MESSAGE.search(m.string, max(0, m.start() - 40), m.start()):
+        return False  # "SyntaxError: Unexpected token 'forall'"
+    if key.endswith("credentials") and v.lower() in _FETCH_CREDENTIALS:
+        return False  # fetch()'s credentials mode
+    if _LINE_COL.fullmatch(v) or _VERSION_VALUE.fullmatch(v):
+        return False  # "token_uploader.cc:193]", "js-tokens: 4.0.0", 'fs-monkey "^1.0.4"'
+    if m.group("s4") is not None and (_CODE_HEAD.match(v) or _CONSTANT.fullmatch(v)):
+        return False  # code: "Some(", "Token{...", "MAX_TOKEN_LENGTH"
+    if not _STRONG_KEY.search(key):
+        return _looks_like_credential(v)
+    return True
+
+
+def _field_line(m: Any, value: str) -> bool:
+    # YAML / env lines with a value running to the end of the line: the same tests as
+    # field.secret; a weak name (``key: Literal['a', 'b']``) never takes a whole line.
+    key = (m.group("k") or "").lower()
+    return (
+        not _SOURCE_FILE.search(key)
+        and _field_value(m, value)
+        and any(c in value for c in " ,;")
+        and not _CALL.search(value)
+        and "public" not in key
+        and bool(_STRONG_KEY.search(key))
+    )
+
+
+def _email(_m: Any, value: str) -> bool:
+    # "pkg@0.0.0-insiders.fe49d70", "power@1.2-service.wahoo", "__main__.C@4.MISSING": a version
+    # or a number after "@" (a domain's first label is never all digits in practice).
+    if value.lower().startswith("git@"):
+        return False
+    return not value.rpartition("@")[2].split(".", 1)[0].isdigit()
 
 
 # Home folders of CI service accounts (GitHub/Azure runners, Jenkins, CircleCI, Buildkite, GitLab,
@@ -489,6 +761,195 @@ CI_LINE_PREFIX = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z[ \t]"
 
 def _quoted(a: str, b: str, c: str) -> str:
     return rf"\"(?P<{a}>[^\"\n]*)\"|'(?P<{b}>[^'\n]*)'|`(?P<{c}>[^`\n]*)`"
+
+
+# --- vendor token table -------------------------------------------------------------------------
+# Token families with a fixed prefix or shape, as the public rule catalogs of open-source secret
+# scanners describe them (gitleaks, Nosey Parker, Kingfisher, TruffleHog, GitHub's partner
+# patterns); the expressions are our own. One row: (name, pattern with group ``s``, keywords,
+# anchor). Each row becomes the rule ``token.<name>`` (placeholder ``<TOKEN>``) placed after the
+# hand-written token rules above; a value made mostly of filler (``dckr_pat_xxxx...``) is a
+# documentation example and stays. Patterns are RE2, case-sensitive, one line.
+VendorRow = tuple[str, str, tuple[str, ...], str]
+VENDOR_TOKENS: tuple[VendorRow, ...] = (
+    ("docker_hub", r"\b(?P<s>dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,})", ("dckr_",), r"dckr_"),
+    ("tavily", r"\b(?P<s>tvly-(?:dev-|prod-)?[A-Za-z0-9]{32})\b", ("tvly-",), r"tvly-"),
+    (
+        "dynatrace",
+        r"\b(?P<s>dt0[cs]01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64})\b",
+        ("dt0",),
+        r"dt0[cs]01\.",
+    ),
+    (
+        "planetscale",
+        r"\b(?P<s>pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.-]{32,64})",
+        ("pscale_",),
+        r"pscale_",
+    ),
+    (
+        "supabase",
+        r"\b(?P<s>sbp_(?:oauth_)?[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{20,})",
+        ("sbp_", "sb_secret_"),
+        r"sbp_|sb_secret_",
+    ),
+    ("alibaba", r"\b(?P<s>LTAI[A-Za-z0-9]{20})\b", ("ltai",), r"LTAI"),
+    ("rubygems", r"\b(?P<s>rubygems_[a-f0-9]{48})\b", ("rubygems_",), r"rubygems_"),
+    ("nuget", r"\b(?P<s>oy2[a-z0-9]{43})\b", ("oy2",), r"oy2[a-z0-9]{8}"),
+    (
+        "firebase_fcm",
+        r"\b(?P<s>AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})",
+        ("apa91b",),
+        r":APA91b",
+    ),
+    (
+        "sentry_dsn",
+        r"\bhttps?://(?P<s>[0-9a-f]{32}(?::[0-9a-f]{32})?)@[A-Za-z0-9.-]*sentry\.io\b",
+        ("sentry.io",),
+        r"@[A-Za-z0-9.-]*sentry\.io",
+    ),
+    ("figma", r"\b(?P<s>figd_[A-Za-z0-9_-]{40,})", ("figd_",), r"figd_"),
+    (
+        "airtable",
+        r"\b(?P<s>pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b",
+        ("pat",),
+        r"pat[A-Za-z0-9]{14}\.",
+    ),
+    (
+        "notion_legacy",
+        r"\b(?P<s>secret_[A-Za-z0-9]{43})\b",
+        ("secret_",),
+        r"secret_[A-Za-z0-9]{8}",
+    ),
+    ("shippo", r"\b(?P<s>shippo_(?:live|test)_[a-fA-F0-9]{40})\b", ("shippo_",), r"shippo_"),
+    (
+        "flutterwave",
+        r"\b(?P<s>FLW(?:SECK|PUBK)(?:_TEST)?-[a-hA-H0-9]{32}-X|FLWSECK_TEST-?[a-hA-H0-9]{12})",
+        ("flwseck", "flwpubk"),
+        r"FLW(?:SECK|PUBK)",
+    ),
+    ("frameio", r"\b(?P<s>fio-u-[A-Za-z0-9_=-]{64})", ("fio-u-",), r"fio-u-"),
+    ("stripe_webhook", r"\b(?P<s>whsec_[A-Za-z0-9]{32,})", ("whsec_",), r"whsec_"),
+    (
+        "gcp_private_key_id",
+        r"\"private_key_id\"[ \t]*:[ \t]*\"(?P<s>[a-f0-9]{40})\"",
+        ("private_key_id",),
+        r"\"private_key_id\"",
+    ),
+    ("gcp_oauth_secret", r"\b(?P<s>GOCSPX-[A-Za-z0-9_-]{28})", ("gocspx-",), r"GOCSPX-"),
+    ("gcp_access_token", r"\b(?P<s>ya29\.[A-Za-z0-9_-]{30,})", ("ya29.",), r"ya29\."),
+    (
+        "azure_shared_access",
+        r"SharedAccessKey=(?P<s>[A-Za-z0-9+/]{40,}={0,2})",
+        ("sharedaccesskey=",),
+        r"SharedAccessKey=",
+    ),
+    (
+        "azure_sas_signature",
+        r"[?&;]sig=(?P<s>[A-Za-z0-9%+/]{30,}(?:%3[Dd]|=){0,2})",
+        ("sig=",),
+        r"[?&;]sig=",
+    ),
+    ("groq", r"\b(?P<s>gsk_[A-Za-z0-9]{52})\b", ("gsk_",), r"gsk_"),
+    ("replicate", r"\b(?P<s>r8_[A-Za-z0-9]{37})\b", ("r8_",), r"r8_"),
+    ("xai", r"\b(?P<s>xai-[A-Za-z0-9]{80})\b", ("xai-",), r"xai-"),
+    (
+        "langsmith",
+        r"\b(?P<s>lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})\b",
+        ("lsv2_",),
+        r"lsv2_",
+    ),
+    ("prefect", r"\b(?P<s>pnu_[A-Za-z0-9]{36})\b", ("pnu_",), r"pnu_"),
+    ("readme", r"\b(?P<s>rdme_[a-z0-9]{70})\b", ("rdme_",), r"rdme_"),
+    ("clojars", r"\b(?P<s>CLOJARS_[a-z0-9]{60})\b", ("clojars_",), r"CLOJARS_"),
+    ("easypost", r"\b(?P<s>EZ[AT]K[A-Za-z0-9]{54})\b", ("ezak", "eztk"), r"EZ[AT]K"),
+    ("duffel", r"\b(?P<s>duffel_(?:test|live)_[A-Za-z0-9_=-]{43})", ("duffel_",), r"duffel_"),
+    ("brevo", r"\b(?P<s>xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16})\b", ("xkeysib-",), r"xkeysib-"),
+    ("adobe", r"\b(?P<s>p8e-[A-Za-z0-9]{32})\b", ("p8e-",), r"p8e-"),
+    ("maxmind", r"\b(?P<s>[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b", ("_mmk",), r"_mmk"),
+    (
+        "mapbox_secret",
+        r"\b(?P<s>sk\.eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,})",
+        ("sk.eyj",),
+        r"sk\.eyJ",
+    ),
+    (
+        "harness",
+        r"\b(?P<s>[ps]at\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20})",
+        ("pat.", "sat."),
+        r"[ps]at\.[A-Za-z0-9_-]{22}\.",
+    ),
+    ("settlemint", r"\b(?P<s>sm_(?:aat|pat|sat)_[A-Za-z0-9]{16})\b", ("sm_",), r"sm_[aps]at_"),
+    (
+        "cloudflare_origin_ca",
+        r"\b(?P<s>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})",
+        ("v1.0-",),
+        r"v1\.0-[a-f0-9]{8}",
+    ),
+    (
+        "gitlab_session",
+        r"_gitlab_session=(?P<s>[0-9a-z]{32})",
+        ("_gitlab_session=",),
+        r"_gitlab_session=",
+    ),
+    ("grafana_api_key", r"\b(?P<s>eyJrIjoi[A-Za-z0-9]{70,400}={0,3})", ("eyjrijoi",), r"eyJrIjoi"),
+    ("artifactory_reference", r"\b(?P<s>cmVmd[A-Za-z0-9]{59})\b", ("cmvmd",), r"cmVmd"),
+    (
+        "teams_webhook",
+        r"(?P<s>https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/[A-Za-z0-9@/-]{60,})",
+        ("webhook.office.com",),
+        r"\.webhook\.office\.com/webhookb2/",
+    ),
+    ("bitbucket_app_password", r"\b(?P<s>ATBB[A-Za-z0-9_=.-]{32})", ("atbb",), r"ATBB"),
+    ("buildkite", r"\b(?P<s>bkua_[a-f0-9]{40})\b", ("bkua_",), r"bkua_"),
+    (
+        "circleci",
+        r"\b(?P<s>CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40})\b",
+        ("ccipat_",),
+        r"CCIPAT_",
+    ),
+    ("contentful", r"\b(?P<s>CFPAT-[A-Za-z0-9_-]{43})", ("cfpat-",), r"CFPAT-"),
+    ("netlify", r"\b(?P<s>nfp_[A-Za-z0-9]{36})\b", ("nfp_",), r"nfp_"),
+    (
+        "telegram_bot",
+        # 123456789:AA... alone or in the Bot API's path (https://api.telegram.org/bot<token>/getMe);
+        # a bare "bot123:AA..." word is not taken for one. The secret half starts with "AA".
+        r"(?:\b|/bot)(?P<s>\d{5,16}:AA[A-Za-z0-9_-]{33})(?:[^A-Za-z0-9_\n-]|(?m:$))",
+        (":aa",),
+        r"\d:AA",
+    ),
+)
+
+
+def _vendor_body(_m: Any, value: str) -> bool:
+    # The part after the vendor's prefix: a documentation example is mostly one filler character.
+    body = value.rsplit(":", 1)[-1] if value[:1].isdigit() else value
+    return _no_filler_body(_m, body)
+
+
+VENDOR_RULES: tuple[Rule, ...] = tuple(
+    Rule(f"token.{name}", "<TOKEN>", pattern, keywords, _vendor_body, anchor=anchor)
+    for name, pattern, keywords, anchor in VENDOR_TOKENS
+)
+
+# Password hashes: crackable offline, so they go like the passwords they stand for. bcrypt
+# ($2a$/$2b$/$2y$), md5/sha-crypt ($1$/$5$/$6$, with rounds=), yescrypt ($y$), scrypt ($7$),
+# argon2, PHC/Passlib pbkdf2 ($pbkdf2-sha256$), Django's pbkdf2_sha256$, LDAP {SSHA}/{SHA}/{CRYPT}.
+_PASSWORD_HASH = (
+    r"(?P<s>\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}"
+    r"|\$[156]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}"
+    r"|\$y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43}"
+    r"|\$7\$[./A-Za-z0-9]{11,}\$[./A-Za-z0-9]{43}"
+    r"|\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}"
+    r"|\$pbkdf2(?:-sha\d+)?\$\d+\$[./A-Za-z0-9+=]{8,}\$[./A-Za-z0-9+=]{16,}"
+    r"|\bpbkdf2_sha\d+\$\d+\$[A-Za-z0-9./+=]{4,}\$[A-Za-z0-9./+=]{16,}"
+    r"|\{(?:SSHA|SHA|SSHA256|SSHA512|SMD5|CRYPT)\}[A-Za-z0-9+/.$]{16,}={0,2})"
+)
+
+_PROSE_KEYWORDS = tuple(
+    f"{w} {v}"
+    for w in ("password", "passphrase", "passwd", "pin code")
+    for v in ("is", "was", "will be", "set to", "changed to")
+)
 
 
 RULES: tuple[Rule, ...] = (
@@ -853,7 +1314,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?P<s>AKC[A-Za-z0-9]{10,}|AP[0-9A-F][A-Za-z0-9]{8,})\b",
         ("akc", "ap"),
         check_placeholder=False,
-        validator=lambda _m, v: not (v.startswith("AKC") and is_filler(v[3:])),
+        validator=lambda m, v: (
+            not (v.startswith("AKC") and is_filler(v[3:]))
+            and not _inside_base64(m)
+            and not v.startswith("APA91b")  # a Firebase server key's second half
+        ),
         anchor=r"AKC[A-Za-z0-9]{10}|AP[0-9A-F][A-Za-z0-9]{8}",
     ),
     Rule(
@@ -892,7 +1357,94 @@ RULES: tuple[Rule, ...] = (
         ("discord",),
         anchor=r"discord(?:app)?\.com/api/webhooks/",
     ),
+    # The vendor table (see VENDOR_TOKENS).
+    *VENDOR_RULES,
+    Rule(
+        "cred.password_hash",
+        "<SECRET>",
+        _PASSWORD_HASH,
+        (
+            "$2",
+            "$1$",
+            "$5$",
+            "$6$",
+            "$y$",
+            "$7$",
+            "$argon2",
+            "$pbkdf2",
+            "pbkdf2_",
+            "{ssha",
+            "{sha",
+            "{smd5",
+            "{crypt}",
+        ),
+        check_placeholder=False,
+        anchor=r"\$(?:2[abxy]?\$\d\d|[1567y])\$|\$argon2|\$pbkdf2|pbkdf2_sha\d+\$|\{(?:S?SHA|SMD5|CRYPT)",
+    ),
     # ---- credentials in URLs / command lines -------------------------------------------------
+    Rule(
+        "cred.cli_password",
+        "<SECRET>",
+        # Tools that take a password as an argument: sshpass -p X, psexec/paexec ... -p X,
+        # mysql/mysqldump/mariadb -pX (glued: "-p" alone prompts), smbclient/net use //h/s X
+        # -U user%X. "-P 3306" (mysql's port) and "mkdir -p /tmp" are not matched.
+        r"\b(?:sshpass(?:[ \t]+-[a-oq-zA-Z]\S*)*[ \t]+-p[ \t]*"
+        r"|(?:psexec|paexec|psexec64)(?:\.exe)?\b[^\n]*?[ \t]-p[ \t]+"
+        r"|(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb)\b[^\n]*?[ \t]-p"
+        r"|(?:smbclient|rpcclient|smbmap)\b[^\n]*?[ \t]-U[ \t]*[^\s%]+%)"
+        r"(?:'(?P<s1>[^'\n]+)'|\"(?P<s2>[^\"\n]+)\"|(?P<s3>[^\s'\"-][^\s'\"]*))",
+        ("sshpass", "psexec", "paexec", "mysql", "mariadb", "smbclient", "rpcclient", "smbmap"),
+        anchor=r"sshpass|psexec|paexec|mysql|mariadb|smbclient|rpcclient|smbmap",
+    ),
+    Rule(
+        "cred.code_password",
+        "<SECRET>",
+        # new NetworkCredential("user", "pw"),
+        # new PasswordAuthentication("user", "pw".toCharArray()),
+        # UsernamePasswordCredentials / BasicAuth*("user", "pw"), HTTPBasicAuth('user', 'pw'),
+        # auth=("user", "pw") in requests calls. Literals only: a variable stays.
+        r"(?:NetworkCredential|PasswordAuthentication|UsernamePasswordCredentials"
+        r"|BasicAuth(?:enticator|Credentials)?|HTTPBasicAuth|HTTPDigestAuth|\bauth=)"
+        # Quotes may be JSON-escaped (\").
+        r"[ \t]*\([ \t]*\\?[\"'][^\"'\n]*?\\?[\"'][ \t]*,[ \t]*"
+        r"\\?[\"'](?P<s>[^\"'\\\n]+)\\?[\"']",
+        (
+            "networkcredential",
+            "passwordauthentication",
+            "passwordcredentials",
+            "basicauth",
+            "digestauth",
+            "auth=",
+        ),
+        ignore_case=True,
+        anchor=r"(?:credentials?|authentication|basicauth\w*|digestauth|auth=)[ \t]*\("
+        r"[ \t]*\\?[\"']",
+    ),
+    Rule(
+        "cred.prose_password",
+        "<SECRET>",
+        # "the password is 'X'", "password was: X7...", "passphrase set to \"X\"": quoted values, or
+        # unquoted ones holding a digit ("the password is required" stays).
+        r"\b(?:password|passphrase|passwd|pin code) (?:is|was|will be|set to|changed to)"
+        r"[ \t]*:?[ \t]*(?:'(?P<s1>[^'\n]{3,})'|\"(?P<s2>[^\"\n]{3,})\"|`(?P<s3>[^`\n]{3,})`"
+        r"|(?P<s4>[A-Za-z!#%&*+?@^~]*\d[^\s'\"`,;]*))",
+        _PROSE_KEYWORDS,
+        ignore_case=True,
+        anchor=r"(?:password|passphrase|passwd|pin code) (?:is|was|will be|set to|changed to)",
+    ),
+    Rule(
+        "cred.connection_string",
+        "<SECRET>",
+        # ADO.NET / ODBC / JDBC-style "Server=db;User Id=app;Password=p@ss w0rd;": the value runs to
+        # the next ";" (spaces included), which field.secret would cut at the first space.
+        r"(?:server|data source|host|hostname|address|addr|network address|dsn|database|uid"
+        r"|user id)[ \t]*=[^;\n]*;(?:[^;\n]*;)*?[ \t]*(?:password|pwd)[ \t]*=[ \t]*"
+        r"(?:\"(?P<s1>[^\"\n]*)\"|'(?P<s2>[^'\n]*)'|(?P<s3>[^;\n\"']*[^;\n\"' \t]))",
+        # The names before the password are the keywords: "password=" alone is field.secret's.
+        ("server", "data source", "host", "address", "addr", "dsn", "database", "uid", "user id"),
+        ignore_case=True,
+        anchor=r"(?:password|pwd)[ \t]*=",
+    ),
     Rule(
         "cred.url",
         "<SECRET>",
@@ -992,7 +1544,7 @@ RULES: tuple[Rule, ...] = (
         # "pw" is a keyword in its own right (it covers "pwd" and "db_pw"): whether a "db_pw="
         # value goes must not depend on some other field keyword being in the same chunk.
         ("pass", "secret", "token", "credential", "key", "pw", "auth", "sess", "secure"),
-        lambda m, v: _field_value(m, v) and any(c in v for c in " ,;") and not _CALL.search(v),
+        _field_line,
         ignore_case=True,
         anchor=_KEY_ANCHOR + r"[ \t]*[:=]",
     ),
@@ -1007,7 +1559,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:(?::=|=>|===?|!==?|[:=])[ \t]*(?:" + _quoted("s1", "s2", "s3") + r"|"
         r"(?P<s4>[^\s\"'`@,;)\]}=>:][^\s\"'`,;]*))|[ \t]+(?:" + _quoted("s5", "s6", "s7") + r"))",
         ("pass", "secret", "token", "credential", "key", "pw", "auth", "sess", "secure"),
-        _field_value,
+        _field_secret,
         ignore_case=True,
         anchor=_KEY_ANCHOR + r"[\"']?[ \t]*(?:[:=!]|[ \t][\"'`])",
     ),
@@ -1071,14 +1623,20 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "net.internal_host",
         "<HOST>",
-        # *.internal, *.corp(.x), *.local, *.lan, *.intra*, *.int.*, *.localdomain, *.home.arpa.
-        # "threading.local(" and "self.internal.x" are code, not hosts (validator).
-        r"\b(?P<s>(?:[A-Za-z0-9-]+\.)+(?:(?:internal|local|lan|localdomain|home\.arpa)\b"
-        r"|(?:corp|corpint|corpnet|int|intra[a-z]*|internal)\.[A-Za-z0-9.-]*[A-Za-z0-9]))",
-        ("internal", ".local", ".lan", ".corp", ".int", ".intra", "home.arpa"),
+        # Private top-level labels (never delegated in the public DNS): *.internal, *.corp,
+        # *.intranet/*.intra, *.local, *.localdomain, *.lan, *.home.arpa, *.private, *.priv; and
+        # the same words one label down (*.corp.x, *.int.x, *.intra*.x). ".int" as the last label
+        # is a public TLD (who.int) and stays. Also inside URLs (the host goes, the path stays).
+        # "threading.local(", "self.internal.x", ".env.local" are code and file names (validator).
+        # The inner-label form comes first: "octopus.corp.net" must not stop at "octopus.corp".
+        r"\b(?P<s>(?:[A-Za-z0-9-]+\.)+(?:(?:corp|corpint|corpnet|int|intra[a-z]*|internal)\."
+        r"[A-Za-z0-9.-]*[A-Za-z0-9]|(?:internal|local|lan|localdomain|home\.arpa|corp"
+        r"|intranet|intra|private|priv)\b))",
+        ("internal", ".local", ".lan", ".corp", ".int", ".intra", "home.arpa", ".priv"),
         _internal_host,
         check_placeholder=False,
-        anchor=r"\.(?:internal|local|lan|localdomain|home\.arpa)\b|\.(?:corp|corpint|corpnet|int|intra[a-z]*|internal)\.",
+        anchor=r"\.(?:internal|local|lan|localdomain|home\.arpa|corp|intranet|intra|private|priv)\b"
+        r"|\.(?:corp|corpint|corpnet|int|intra[a-z]*|internal)\.",
     ),
     Rule(
         "net.ipv6",
@@ -1183,9 +1741,81 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Schemes that reach a host over a network. Others name a handler, not a host
+# ("executor://mstestadapter/v2", "effect://fiber:2:2", "webpack://app/src/x.ts").
+_NETWORK_SCHEMES = frozenset(
+    [
+        "http",
+        "https",
+        "ws",
+        "wss",
+        "ftp",
+        "ftps",
+        "sftp",
+        "tftp",
+        "ssh",
+        "git",
+        "svn",
+        "smb",
+        "cifs",
+        "nfs",
+        "rsync",
+        "telnet",
+        "vnc",
+        "rdp",
+        "ldap",
+        "ldaps",
+        "redis",
+        "rediss",
+        "mongodb",
+        "mongodb+srv",
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "sqlserver",
+        "oracle",
+        "amqp",
+        "amqps",
+        "nats",
+        "kafka",
+        "mqtt",
+        "mqtts",
+        "tcp",
+        "udp",
+        "grpc",
+        "grpcs",
+        "s3",
+        "gs",
+        "hdfs",
+        "memcached",
+        "zookeeper",
+        "etcd",
+        "consul",
+        "docker",
+        "git+ssh",
+        "git+https",
+        "svn+ssh",
+        "http+unix",
+    ]
+)
+
+
+def _inside_base64(m: Any) -> bool:
+    """The match is a piece of a longer base64 run (an integrity hash), not a token."""
+    text, s, e = m.string, m.start(), m.end()
+    return (s > 0 and text[s - 1] in "+/") or (e < len(text) and text[e] in "+/=")
+
+
 def _private_url_any(m: Any) -> bool:
     host = (m.group("h") or m.group("h2") or "").lower()
-    return bool(host) and host not in _PLACEHOLDER_HOSTS and not host.isdigit()
+    scheme = (m.group("s") or "").partition("://")[0].lower().rpartition(":")[2]
+    return (
+        bool(host)
+        and host not in _PLACEHOLDER_HOSTS
+        and not host.isdigit()
+        and scheme in _NETWORK_SCHEMES
+    )
 
 
 def _phone(m: Any, value: str) -> bool:

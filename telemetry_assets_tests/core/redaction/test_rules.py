@@ -166,6 +166,378 @@ CASES: list[tuple[str, str, str, str]] = [
     ("phone", "pii.phone", "(415) 555-0132", "(415) 555-0132"),
 ]
 
+
+def _bare(name: str, rule: str, value: str) -> tuple[str, str, str, str]:
+    """A case whose whole text is the secret."""
+    return (name, rule, value, value)
+
+
+# The vendor table (rules.VENDOR_TOKENS): one fake, format-valid value per family.
+VENDOR_CASES: list[tuple[str, str, str, str]] = [
+    _bare(
+        "docker hub pat",
+        "token.docker_hub",
+        "dckr_pat_M1eWrP3uIZ35wyVpbDO0tdDFPu2",
+    ),
+    _bare(
+        "tavily key",
+        "token.tavily",
+        "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",
+    ),
+    _bare(
+        "dynatrace token",
+        "token.dynatrace",
+        "dt0c01.OLR6668MS7EM4E9FH1GT4Z2Y.LBBJBDRMH4U3GWHDJDGIA22OJ0PYV5HL5PX8MAN3Y191"
+        "P7IHDNY8ACZA7362YXAU",
+    ),
+    _bare(
+        "planetscale token",
+        "token.planetscale",
+        "pscale_tkn_6x74vtJIGvWWIIwECMEhGYQXLYjBdHHO4IEXAZ1nhMf",
+    ),
+    _bare(
+        "supabase token",
+        "token.supabase",
+        "sbp_2b239745856a143af6fe397e005f15b89428ab33",
+    ),
+    _bare(
+        "alibaba access key id",
+        "token.alibaba",
+        "LTAIvOLhXh9TRPgtoYGXnev5",
+    ),
+    _bare(
+        "rubygems key",
+        "token.rubygems",
+        "rubygems_9ac12a43128679b7706ab6151137259adf6342c785996483",
+    ),
+    _bare(
+        "nuget key",
+        "token.nuget",
+        "oy2wkzmdp4j2ytz6v4rcdw43eocgffyuaetwoh0qo73tfy",
+    ),
+    _bare(
+        "firebase fcm server key",
+        "token.firebase_fcm",
+        "AAAAm-7HAeA:APA91bD4B6Cy-FDd2x9KAL02Ia9-0x-W816HX_0yuzKNYxOW0ul1-KCK4Me77Jh-"
+        "vFDSezBxziN5j73hhqL4cVWH7Rmw0XYhBmiq09wX5qITb4NFOqIQ1MWr7eTYH3ygZ97acfYwKeqU",
+    ),
+    _bare(
+        "figma token",
+        "token.figma",
+        "figd_albIJDqQxNnWbIGWcOsdh8sqebVkPO4dFqOnTUtx",
+    ),
+    _bare(
+        "airtable pat",
+        "token.airtable",
+        "pat9TmOOkyhHEVexE.5915057e234dd9f3d90742cf95e63c760f623431839c62b1e7e2323c96742b9e",
+    ),
+    _bare(
+        "notion legacy secret",
+        "token.notion_legacy",
+        "secret_q8WYt2Ko5Y1JkN68C2zhTqF396de6uvVR4CiRf9RXpG",
+    ),
+    _bare(
+        "shippo live token",
+        "token.shippo",
+        "shippo_live_708a6d0ecfb1b349574a76fb181ee7d89bce1934",
+    ),
+    _bare(
+        "flutterwave secret key",
+        "token.flutterwave",
+        "FLWSECK_TEST-eh4h6adg200h5e5c4g279ae5c5a14626-X",
+    ),
+    _bare(
+        "frameio token",
+        "token.frameio",
+        "fio-u-6REIxAroR19P5s4N7XCPa6omBTR9MBCcK5F0LSbQKE757Mjcj_e7_t5USw6GD6s9",
+    ),
+    _bare(
+        "stripe webhook secret",
+        "token.stripe_webhook",
+        "whsec_f0rdPrwkea43nNk48w1z5r5hMx2glrR6",
+    ),
+    _bare(
+        "gcp oauth client secret",
+        "token.gcp_oauth_secret",
+        "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",
+    ),
+    _bare(
+        "gcp access token",
+        "token.gcp_access_token",
+        "ya29.XkoqLw6g_MOUae5qccLChxpsnDBtJtOEEUhw2J3pE1omoTq6aAFjnURco4U7",
+    ),
+    _bare(
+        "groq key",
+        "token.groq",
+        "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",
+    ),
+    _bare(
+        "replicate token",
+        "token.replicate",
+        "r8_1IRhksqiCrHKhU3taNfw6YlisSpBfwGUSAzSm",
+    ),
+    _bare(
+        "xai key",
+        "token.xai",
+        "xai-SxJGLaQ6sXJ4Qxc4wFrsgazqs74tcUzGMtnKzVvVZ53PUv5Yu1qnkjl6BIWNuOC1cXn0Yh4Y5eyB2kx4",
+    ),
+    _bare(
+        "langsmith key",
+        "token.langsmith",
+        "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",
+    ),
+    _bare(
+        "prefect key",
+        "token.prefect",
+        "pnu_9vbfPBC5llJr9GYMks72qyh6xUVIWcyUwNyt",
+    ),
+    _bare(
+        "readme key",
+        "token.readme",
+        "rdme_uh7utbz5bc62w849qtfoady84s48j7zft239adj9rdd998bnbi0t3qwjgxr2bc7kmb0cv6",
+    ),
+    _bare(
+        "clojars token",
+        "token.clojars",
+        "CLOJARS_z9c0zbdju47isd6ddzt1rzdflimami7zattvrksdyzb5d1bgrzezmrzdh8w7",
+    ),
+    _bare(
+        "easypost key",
+        "token.easypost",
+        "EZAKraao9BKlEMgsaukQPgFxixWHX5u46nq75Ig4VvOdPugmtHyPeTG1pP",
+    ),
+    _bare(
+        "duffel token",
+        "token.duffel",
+        "duffel_live_lVEgQtz4fGiCtr1wNoiVj4joEoQ1bLNqLthwHVPWyEi",
+    ),
+    _bare(
+        "brevo key",
+        "token.brevo",
+        "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",
+    ),
+    _bare(
+        "adobe client secret",
+        "token.adobe",
+        "p8e-g5SXA8QTl0K6MF6th9BCOdboShrxxox9",
+    ),
+    _bare(
+        "maxmind license key",
+        "token.maxmind",
+        "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",
+    ),
+    _bare(
+        "mapbox secret token",
+        "token.mapbox_secret",
+        "sk.eyJemuFwvhF-GC8dbKQtVG4qycrnyWv9twj6YFsF2Qi.HoUYFCK7K748wKdf3xUz7r",
+    ),
+    _bare(
+        "harness pat",
+        "token.harness",
+        "pat.2DTULQVIEeriGLvZU0e_xX.h1O0xW2QuxGkFDxAwhT1ya8A.z5rTJRKMpXsn0gp6Jess",
+    ),
+    _bare(
+        "settlemint pat",
+        "token.settlemint",
+        "sm_pat_HNPlcSYGBy8Xmn3F",
+    ),
+    _bare(
+        "cloudflare origin ca key",
+        "token.cloudflare_origin_ca",
+        "v1.0-2c4fb7ad851b094c2ee56c29-4c231d482dd1637a477baca6dbd554c9d3c7b3b18819e1"
+        "fd8ac722f1afe49717e6f39ab506b7879dd3c07c36be78835e76b6f81101365d57ee690d91dd"
+        "ab73dbccb15d0d76e3b67238",
+    ),
+    _bare(
+        "grafana api key",
+        "token.grafana_api_key",
+        "eyJrIjoilTxGYYc9hYbaUybBzACkX6zEgWszdCAUNWBz35JYomWYhv2bEFbcfniOCVPMay6gWJC2qoFk0wCkD15X",
+    ),
+    _bare(
+        "artifactory reference token",
+        "token.artifactory_reference",
+        "cmVmduFvmqCUTBsJO40cUquIWzBhNzLBcGbEm9ivlsaiYlpqspcgDOR82sRsGFXM",
+    ),
+    _bare(
+        "bitbucket app password",
+        "token.bitbucket_app_password",
+        "ATBBbAmHFnOVqbk8GwPPTGuQlTgazzqmZB2K",
+    ),
+    _bare(
+        "buildkite token",
+        "token.buildkite",
+        "bkua_46d6b4d3cbbba2668b6669fc2d88a5587a53ac25",
+    ),
+    _bare(
+        "circleci pat",
+        "token.circleci",
+        "CCIPAT_TNUXAzLSH25uNChYXdHlou_4ae380f8218c1c0d29fc89aebfd0ab5850d537a1",
+    ),
+    _bare(
+        "contentful pat",
+        "token.contentful",
+        "CFPAT-Mgq-RIyJh2D45C_taiTLB83hSlr2rS6llUhukhoHH80",
+    ),
+    _bare(
+        "netlify pat",
+        "token.netlify",
+        "nfp_adZCQGpSy50eMbtNVoXies1FwQNFx2pWvIag",
+    ),
+    _bare(
+        "telegram bot token",
+        "token.telegram_bot",
+        "7213808983:AAx4veRfalhGlAjULd87AQtMOrok1CV5ciC",
+    ),
+    (
+        "telegram token in a bot api url",
+        "token.telegram_bot",
+        "POST https://api.telegram.org/bot7213808983:AAx4veRfalhGlAjULd87AQtMOrok1CV5ciC/sendMessage",
+        "AAx4veRfalhGlAjULd87AQtMOrok1CV5ciC",
+    ),
+    (
+        "sentry dsn",
+        "token.sentry_dsn",
+        "https://697ea8eb13e420d0bd05a6457a4d1392@o4504.ingest.us.sentry.io/4508",
+        "697ea8eb13e420d0bd05a6457a4d1392",
+    ),
+    (
+        "gcp private key id",
+        "token.gcp_private_key_id",
+        '"private_key_id": "8357b24dcbb339db4948d12d368ffa016862da8a"',
+        "8357b24dcbb339db4948d12d368ffa016862da8a",
+    ),
+    (
+        "azure shared access key",
+        "token.azure_shared_access",
+        "Endpoint=sb://acme-bus.servicebus.windows.net/;SharedAccessKeyName=RootManag"
+        "eSharedAccessKey;SharedAccessKey=Aiwker76UmA6Y/qCJoc9S8Ggb7lRVV13E04q8Pso5+S"
+        "=",
+        "Aiwker76UmA6Y/qCJoc9S8Ggb7lRVV13E04q8Pso5+S=",
+    ),
+    (
+        "azure sas signature",
+        "token.azure_sas_signature",
+        "https://acmeci.blob.core.windows.net/logs/run.txt?sv=2022-11-02&se=2026-12-0"
+        "1T00%3A00%3A00Z&sr=b&sp=r&sig=Q00TeEFKOVNXZ2PthwZ5yx6eFfn64y5NONOY8o7dLjo%3D",
+        "Q00TeEFKOVNXZ2PthwZ5yx6eFfn64y5NONOY8o7dLjo%3D",
+    ),
+]
+
+# Password hashes, passwords on command lines and in code, connection strings, private TLDs.
+CREDENTIAL_CASES: list[tuple[str, str, str, str]] = [
+    _bare(
+        "bcrypt hash",
+        "cred.password_hash",
+        "$2b$12$NrWehkSfzcj1ZgCj0fnAfWeAdpJZqnLvlwTkgfy90M54SKDvDiK9P",
+    ),
+    _bare(
+        "sha512-crypt hash",
+        "cred.password_hash",
+        "$6$rounds=5000$3IhnZtPr8ZdhMPQ9$4gjG6gfL3IVQa5Rtm9fzIoDWW9it3XHp1HZRUBriurBB/8vFI.qZTMoe4"
+        "WWXWl7Xfwgy2smPel.rkSbhyUrEQS",
+    ),
+    _bare(
+        "argon2id hash",
+        "cred.password_hash",
+        "$argon2id$v=19$m=65536,t=3,p=4$8po+799NksnRH9ucAUsdMl$HUvTCQCyEZDz/TddJ8HyS5SUkCnD8zRA9a9SkpXz9w3",
+    ),
+    _bare(
+        "passlib pbkdf2 hash",
+        "cred.password_hash",
+        "$pbkdf2-sha256$29000$OjW5Xistobr5q6Qroa/lp1$wzbEzJCNFZofR4Zora2v.ruq6nfN7lfDwHdk3bg2NxH",
+    ),
+    _bare(
+        "django pbkdf2 hash",
+        "cred.password_hash",
+        "pbkdf2_sha256$600000$CGIZEG8pSH4487q7J58m1C$FD4bI+C5qGrQnSIf5P1xZLOmLnFUDeRQhWGSEvvX0Ks=",
+    ),
+    _bare("ldap ssha hash", "cred.password_hash", "{SSHA}eYCaPYeap23tCrgSrtZyNs2GYqus/oJN"),
+    ("sshpass", "cred.cli_password", "sshpass -p Hx7Qw9Lp2Zk ssh deploy@build", "Hx7Qw9Lp2Zk"),
+    (
+        "psexec",
+        "cred.cli_password",
+        "psexec.exe \\\\build-07 -u CORP\\svc-build -p Tq7Wv9Xz2Lp4 cmd /c dir",
+        "Tq7Wv9Xz2Lp4",
+    ),
+    (
+        "mysql glued -p",
+        "cred.cli_password",
+        "mysql -u root -pQz7Wx9Lp2Rt5 -h db app",
+        "Qz7Wx9Lp2Rt5",
+    ),
+    (
+        "smbclient user%password",
+        "cred.cli_password",
+        "smbclient //fs01/builds -U ci%Wx9Lp2Rt5Qz7 -c ls",
+        "Wx9Lp2Rt5Qz7",
+    ),
+    (
+        "password flag",
+        "field.cli_flag",
+        "deploy --password Vb7Nm3Kl9Qw1 --stage eu",
+        "Vb7Nm3Kl9Qw1",
+    ),
+    ("password flag with =", "field.cli_flag", "deploy --password=Kl9Qw1Vb7Nm3", "Kl9Qw1Vb7Nm3"),
+    (
+        "NetworkCredential literal",
+        "cred.code_password",
+        'var cred = new NetworkCredential("svc-build", "Tq7Wv9Xz2Lp4");',
+        "Tq7Wv9Xz2Lp4",
+    ),
+    (
+        "PasswordAuthentication literal",
+        "cred.code_password",
+        'return new PasswordAuthentication("deploy", "Lp2Rt5Qz7Wx9".toCharArray());',
+        "Lp2Rt5Qz7Wx9",
+    ),
+    (
+        "HTTPBasicAuth literal",
+        "cred.code_password",
+        "requests.get(url, auth=HTTPBasicAuth('ci', 'Nm3Kl9Qw1Vb7'))",
+        "Nm3Kl9Qw1Vb7",
+    ),
+    ("password in prose", "cred.prose_password", "the password is 'Zq9Wx8Vc7Bn6'", "Zq9Wx8Vc7Bn6"),
+    (
+        "PGPASSWORD",
+        "field.secret_line",
+        "PGPASSWORD=Wx9Lp2Rt5Qz7 psql -h db -U app",
+        "Wx9Lp2Rt5Qz7",
+    ),
+    (
+        "ado.net connection string",
+        "cred.connection_string",
+        "Server=db01;Database=app;User Id=app;Password=p@ss w0rd Qz7;Encrypt=true",
+        "p@ss w0rd Qz7",
+    ),
+    (
+        "mongodb+srv credentials",
+        "cred.url",
+        "mongodb+srv://app:Qz7Wx9Lp2Rt5@cluster0.ab12c.mongodb.net/app",
+        "Qz7Wx9Lp2Rt5",
+    ),
+    ("redis password only", "cred.url", "redis://:Hx7Qw9Lp2Zk4@cache:6379/0", "Hx7Qw9Lp2Zk4"),
+    (
+        "jdbc query password",
+        "field.secret",
+        "jdbc:postgresql://db.example.com:5432/app?ssl=true&password=Tq7Wv9Xz2Lp4",
+        "Tq7Wv9Xz2Lp4",
+    ),
+    _bare("corp host", "net.internal_host", "grafana-55.build.corp"),
+    _bare("corp host two labels", "net.internal_host", "cache-41.eu.corp"),
+    _bare("kubernetes service", "net.internal_host", "db.svc.cluster.local"),
+    _bare("intranet host", "net.internal_host", "wiki.acme.intranet"),
+    _bare("home.arpa host", "net.internal_host", "nas.home.arpa"),
+    _bare("private tld host", "net.internal_host", "api.team.private"),
+    _bare("corp inner label", "net.internal_host", "octopus.corp.net"),
+    (
+        "corp host in a url",
+        "net.internal_host",
+        "https://grafana-55.build.corp/d/abc?orgId=1",
+        "grafana-55.build.corp",
+    ),
+]
+CASES += VENDOR_CASES + CREDENTIAL_CASES
+
 CONTEXTS = {
     "bare": "{}",
     "log line": "2026-11-20T10:11:12.1234567Z ERROR worker-3 failed with {} (retrying)",
@@ -280,6 +652,93 @@ KEEP = [
     ("go test pass line", "--- PASS: TestRetry (0.10s)"),
     ("jest pass flag", '<testcase name="{pass: true} expect(a).toBe(b)"/>'),
     ("python threading local", "    ctx = threading.local()"),
+    # Digests and names that public tooling prints: not secrets.
+    (
+        "npm sri integrity",
+        '"integrity": "sha512-7gewyGVSUh8+hqPl8g3lxlnQiSeFYIPw7qFTt8SpuaQvkgapIzC+XYRFmiTQrM'
+        'tAIlUB4h4eIyPfA7H3H4m9dw=="',
+    ),
+    ("sha1 integrity", "  integrity sha1-Zeg2OKCOJr+CT9fz9JoYGIYp9GU="),
+    (
+        "go.sum hash",
+        "github.com/pkg/errors v0.9.1/go.mod h1:BPaK4lofvXyl8awpOzdo/fMZ96oVGBvVazNFOfDWVSk=",
+    ),
+    (
+        "cargo checksum",
+        'checksum = "cd50d05676c6d86b96521c32751b4b5b52e48a511e079a1781e0deb86d10af5d"',
+    ),
+    (
+        "yarn tgz sha1",
+        '  resolved "https://registry.yarnpkg.com/make-dir/-/make-dir-4.0.0.tgz'
+        '#c19ed1b4a436786ee48a7bfe7bb1fe8367136067"',
+    ),
+    (
+        "pypi package path",
+        '{ url = "https://files.pythonhosted.org/packages/fd/c4/a1dcc17085ba01b44705a104ba676462a50'
+        'bdd548c8b768450afb99fa24b/black-26.5.1-py3-none-any.whl" }',
+    ),
+    (
+        "bazel output base",
+        "/var/cache/bazel/_bazel_ci/55d5fc0424d68556b93cd68d89726b75/execroot/src/x.c:12",
+    ),
+    ("decimal digits", "    0.693147180559945309417232121458176568, // LN2"),
+    ("trace id", '"trace_id": "55d5fc0424d68556b93cd68d89726b75",'),
+    ("crash file name", "Test unit written to ./crash-c19ed1b4a436786ee48a7bfe7bb1fe8367136067"),
+    (
+        "content hashed file",
+        "---- cd50d05676c6d86b96521c32751b4b5b52e48a511e079a1781e0deb86d10af5d.js",
+    ),
+    (
+        "mangled c++ symbol",
+        "  > 0x238f: _ZN15google_breakpad16ExceptionHandler13WriteMinidumpEb (0x4)",
+    ),
+    ("long test name", "[case testOverloadWithOverlappingItemsAndAnyArgument9]"),
+    ("long camel case name", "TestTSExperimentalDecoratorScopeIssue2147"),
+    (
+        "upper-case build folder",
+        "C:\\DVR\\workspace\\_Branch_build_updates-SDSYGOEWO53Z6ASKV6W4GSRWQU4DXCNNDGKGTWMQJ4O7L\\a.h",
+    ),
+    ("constant name", "if len(token) > MAX_TOKEN_LENGTH: raise ValueError(MAX_TOKEN_LENGTH)"),
+    ("constant as value", "token: MAX_TOKEN_LENGTH"),
+    # Code keeps its identifiers.
+    ("getter call", "String pw = getMasterUserPassword();"),
+    ("php post field", '$pass = $_POST["password"];'),
+    ("swing field", "String password = passwordField.getText();"),
+    ("sort key lambda", "sorted(items, key=lambda e: e.name)"),
+    ("type annotation", "    key: Literal['optional_key', 'required_key']"),
+    ("scala parameter type", "    val leak: String -> Unit = (secret: String) => // error"),
+    ("rust debug none", "                password: None,"),
+    ("sonar issue key", '"key": "AWP-9zQKQ4tvzRIEqHAV",'),
+    ("file and line after a token file", "fm_registration_token_uploader.cc:193] Client missing"),
+    ("version after tokens", "      js-tokens: 4.0.0"),
+    ("fetch credentials mode", 'fetchOpts.credentials = "omit";'),
+    ("public key token", "PublicKeyToken=4bf6c96a266e58d4' could not be located"),
+    ("password is required", "error: the password is required"),
+    ("mysql port flag", "mysql -u root -p -P 3306 app"),
+    ("telegram lookalike after bot", "bot110201543:AAHdqTcvCH1vGWJxfSe1ofSAs0K5PALDsaw"),
+    # Not hosts: public TLD, dot files, code.
+    ("public int tld", "see https://www.who.int/news and who.int"),
+    ("dot env local", "Defaults to ['.env', '.env.local', '.env.[mode].local']."),
+    ("key file", "openssl rsa -in key.priv -out key.pem"),
+    # Numbers that are not SSNs, cards or emails.
+    ("seed", "INFO: Seed:146544665"),
+    ("column of figures", "  | state=S schedstat=( 324804784 183300334 997 ) utm=23"),
+    ("decimal ssn lookalike", 'prometheus_bucket{le="102.515625"} 13890'),
+    ("npm version at", "Add npm:@denotest/insiders-tag@0.0.0-insiders.fe49d70"),
+    ("handler scheme url", '<TestMethod adapterTypeName="executor://mstestadapter/v2" />'),
+    ("parser message", "SyntaxError: Unexpected token 'forall'"),
+    ("destructured env name", "const { ACME_TOKEN: acmeToken } = process.env;"),
+    ("rust match", "        let tokens = match &sm {"),
+    ("named seed", "INFO: Seed: 877072222"),
+    (
+        "cgo export name",
+        "main._cgoexpwrap_e34c4d0cdb90_LLVMFuzzerTestOneInput(0x6050000001d0, 0xa)",
+    ),
+    (
+        "gitiles log range",
+        "chromium/src/+log/55d5fc0424d68556b93cd68d89726b75c19ed1b4"
+        "..c19ed1b4a436786ee48a7bfe7bb1fe8367136067?pretty=fuller",
+    ),
 ]
 
 
@@ -378,12 +837,13 @@ KEEP_LINES: list[tuple[str, str, str]] = [
     (
         "web.config value over two lines",
         '<add key="DbPassword" value="Qz7Wx9\nLp2Rt5" />\n<compilation debug="false" />',
-        '<add key="<SECRET>" value="<SECRET>\n<SECRET>" />\n<compilation debug="false" />',
+        # The setting's name stays: "key" alone does not make its value a secret.
+        '<add key="DbPassword" value="<SECRET>\n<SECRET>" />\n<compilation debug="false" />',
     ),
     (
         "web.config value on the next line",
         '<add key="ApiToken"\n     value="Tq7Wv9Xz2Lp4" />',
-        '<add key="<SECRET>"\n     value="<SECRET>" />',
+        '<add key="ApiToken"\n     value="<SECRET>" />',
     ),
     (
         "truncated pem with actions timestamps",
