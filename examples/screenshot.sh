@@ -37,7 +37,8 @@ shots=$(mktemp -d)
   echo "UI tests failed; log: $DAGSTER_HOME/ui-tests.log" >&2
   exit 1
 }
-for png in "$shots"/*/ui-*.png; do
+# find does not follow pytest's "...current" links to the same folders: each picture once.
+for png in $(find "$shots" -type f -name 'ui-*.png' | sort); do
   cp "$png" "$(dirname "$OUT")/"
   echo "screenshot: $(dirname "$OUT")/$(basename "$png")"
 done
