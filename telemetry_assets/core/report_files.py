@@ -36,6 +36,8 @@ ISSUE_DRAFTS_TOP = 5
 """Issue drafts are written for this many of the top groups."""
 PREVIEW_GROUPS = 5
 PREVIEW_ERROR_CHARS = 120
+FINGERPRINT_SHORT = 19
+"""``sha256-`` and 12 hex digits: how the Markdown report names a group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,8 @@ class PreviewRow:
     fingerprint: str
     severity: float
     count: int
-    error: str
     owner: str
+    error: str
 
 
 @dataclass(slots=True)
@@ -79,11 +81,11 @@ class ReportFiles:
         return [
             PreviewRow(
                 rank=g.rank or i,
-                fingerprint=g.fingerprint,
+                fingerprint=g.fingerprint[:FINGERPRINT_SHORT],
                 severity=g.severity,
                 count=g.count,
-                error=error_title(g.exception_type, g.sample_trace),
                 owner=g.suggested_owner,
+                error=error_title(g.exception_type, g.sample_trace),
             )
             for i, g in enumerate(self.report.groups[:top], start=1)
         ]

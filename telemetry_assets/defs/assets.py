@@ -567,11 +567,11 @@ def _report_metadata(
 
     columns = [
         dg.TableColumn("rank", "int"),
-        dg.TableColumn("fingerprint", "string"),
+        dg.TableColumn("fingerprint", "string", description="as the report names it"),
         dg.TableColumn("severity", "float"),
         dg.TableColumn("count", "int"),
-        dg.TableColumn("error", "string", description="exception line (cut with …)"),
         dg.TableColumn("owner", "string"),
+        dg.TableColumn("error", "string", description="exception line (cut with …)"),
     ]
     rows = [dg.TableRecord(asdict(row)) for row in files.preview()]
     return {
