@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -15,13 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from telemetry_assets_tests.webui import (
-    REPO,
-    RESET_SIGINT,
-    free_port,
-    new_dagster_home,
-    webserver,
-)
+from telemetry_assets_tests.webui import free_port, new_dagster_home, serving, webserver
 
 LINEAGE_QUERY = """
 { assetNodes { assetKey { path } groupName dependencyKeys { path }
@@ -103,36 +95,11 @@ def test_dagster_dev_as_the_readme_starts_it_listens_on_loopback_only(tmp_path: 
         "TELEMETRY_ARTIFACTS_ROOT": "examples/artifacts",
         "TELEMETRY_REPO_ROOT": "examples/repo",
     }
-    binary = Path(sys.executable).with_name("dagster")
+    binary = str(Path(sys.executable).with_name("dagster"))
     log = tmp_path / "dev.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", RESET_SIGINT, str(binary), "dev", "-p", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
-                        break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                pytest.fail("dagster dev did not answer within 90 s")
-            time.sleep(3)  # the code server and the daemon come up just after the webserver
-            addresses = _listening_addresses(proc.pid)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with log.open("wb") as out, serving([binary, "dev", "-p", str(port)], env, port, out) as proc:
+        time.sleep(3)  # the code server and the daemon come up just after the webserver
+        addresses = _listening_addresses(proc.pid)
     assert addresses, "no listening socket found for dagster dev"
     assert addresses <= {"127.0.0.1", "::1"}, addresses
     assert "will not be used" not in log.read_text(errors="replace")

@@ -53,34 +53,32 @@ def new_dagster_home(parent: Path) -> Path:
 
 
 @contextlib.contextmanager
-def webserver(home: Path, env: Mapping[str, str], target: list[str]) -> Iterator[str]:
-    """Serve ``target`` (``["-w", "workspace.yaml"]`` or ``["-m", module]``) from the repository
-    root; yields the base URL once ``/server_info`` answers."""
-    port = free_port()
-    binary = Path(sys.executable).with_name("dagster-webserver")
-    command = [sys.executable, "-c", RESET_SIGINT, str(binary), "-h", "127.0.0.1", "-p", str(port)]
+def serving(
+    args: list[str], env: Mapping[str, str], port: int, output: Any = subprocess.PIPE
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a Dagster server command from the repository root until ``/server_info`` answers on
+    ``port``; stop it with SIGTERM afterwards (and fail the test if it does not stop)."""
     proc = subprocess.Popen(
-        [*command, *target],
+        [sys.executable, "-c", RESET_SIGINT, *args],
         cwd=REPO,
-        env={**os.environ, **env, "DAGSTER_HOME": str(home)},
-        stdout=subprocess.PIPE,
+        env=dict(env),
+        stdout=output,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"webserver exited early: {out[-2000:]}")
+                pytest.fail(f"{Path(args[0]).name} exited early: {out[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{base}/server_info", timeout=2):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
                     break
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("webserver did not answer within 90 s")
-        yield base
+            pytest.fail(f"{Path(args[0]).name} did not answer within 90 s")
+        yield proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -88,7 +86,18 @@ def webserver(home: Path, env: Mapping[str, str], target: list[str]) -> Iterator
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            pytest.fail("webserver did not stop on SIGTERM")
+            pytest.fail(f"{Path(args[0]).name} did not stop on SIGTERM")
+
+
+@contextlib.contextmanager
+def webserver(home: Path, env: Mapping[str, str], target: list[str]) -> Iterator[str]:
+    """Serve ``target`` (``["-w", "workspace.yaml"]`` or ``["-m", module]``) from the repository
+    root; yields the base URL once ``/server_info`` answers."""
+    port = free_port()
+    binary = str(Path(sys.executable).with_name("dagster-webserver"))
+    full_env = {**os.environ, **env, "DAGSTER_HOME": str(home)}
+    with serving([binary, "-h", "127.0.0.1", "-p", str(port), *target], full_env, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def chromium_or_fail() -> str:
