@@ -247,11 +247,7 @@ class TraceScanner:
         """Take a cleaned ``line`` only if it is ordinary: no trace is open and no language could
         start one or name a test at it (the hot path of a log scan: one match, two appends).
         ``False``: nothing was done and the line must go to :meth:`feed_clean`."""
-        if (
-            self._block is not None
-            or _MAY_OPEN.match(line) is not None
-            or "<<< " in line
-        ):
+        if self._block is not None or _MAY_OPEN.match(line) is not None or "<<< " in line:
             return False
         if self._context is not None:
             self._context_age += 1
