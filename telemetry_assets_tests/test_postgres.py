@@ -146,5 +146,6 @@ def test_each_blocking_check_evaluation_is_stored_as_passed(
     assert entry is not None and entry.dagster_event is not None
     evaluation = entry.dagster_event.asset_check_evaluation_data
     assert evaluation.passed
-    assert evaluation.metadata["hits"].value == 0
-    assert evaluation.metadata["partition"].value == D
+    assert evaluation.metadata["findings"].value == "0"
+    assert evaluation.metadata["report_date"].value == D
+    assert evaluation.partition == D

@@ -259,49 +259,75 @@ def _opt_in_decision(
     return False, "not opted in"
 
 
-def _walk_files(run_dir: Path, root: Path) -> Iterator[tuple[Path, str | None]]:
-    """Every file below ``run_dir`` as ``(path, skip_reason)``; never follows links."""
-    for current, dirnames, filenames in os.walk(run_dir, followlinks=False):
-        here = Path(current)
-        dirnames.sort()
-        kept = []
-        for name in dirnames:
-            if (here / name).is_symlink():
-                yield here / name, "symlink"
-            else:
-                kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = here / name
+def _walk_files(run_dir: str) -> Iterator[tuple[str, os.stat_result | None, str | None]]:
+    """Every file below ``run_dir`` as ``(path, lstat, skip_reason)``; never follows links.
+
+    The order is ``os.walk``'s top-down order with sorted names (a folder's linked folders, its
+    files, then its sub-folders), so manifests do not change with the walker. Plain strings and
+    ``os.scandir`` instead of ``pathlib``: building path objects cost more than deciding on
+    tens of thousands of small files, and the ``lstat`` taken here is the one every later step
+    uses. A folder that cannot be listed is passed over, as ``os.walk`` does.
+    """
+    pending = [run_dir]
+    while pending:
+        here = pending.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=_entry_name)
+        except OSError:
+            continue
+        folders: list[str] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
             try:
-                info = path.lstat()
+                # Classified as os.walk does (a link to a folder counts as a folder here) and
+                # then refused below as a link: the skip list reads the same as before.
+                is_dir = entry.is_dir()
             except OSError:
-                yield path, "not a regular file"
+                is_dir = False
+            if not is_dir:
+                files.append(entry)
+            elif entry.is_symlink():
+                yield entry.path, None, "symlink"
+            else:
+                folders.append(entry.path)
+        top = here == run_dir
+        for entry in files:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                yield entry.path, None, "not a regular file"
                 continue
             if stat.S_ISLNK(info.st_mode):
-                yield path, "symlink"
+                yield entry.path, info, "symlink"
             elif not stat.S_ISREG(info.st_mode):
-                yield path, "not a regular file"
-            elif name == RUN_JSON and here != run_dir:
-                yield path, "nested run.json"
-            elif here == run_dir and name == RUN_JSON:
+                yield entry.path, info, "not a regular file"
+            elif entry.name == RUN_JSON and not top:
+                yield entry.path, info, "nested run.json"
+            elif top and entry.name == RUN_JSON:
                 continue
             else:
-                yield path, None
+                yield entry.path, info, None
+        # Last in, first out: the first sub-folder is walked next, as in a top-down walk.
+        pending.extend(reversed(folders))
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def sha256_of(path: str | Path, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
 
 
-def _head_timestamp(files: Iterable[Path]) -> datetime | None:
+def _head_timestamp(files: Iterable[str]) -> datetime | None:
     for path in files:
         try:
-            with path.open("rb") as handle:
+            with open(path, "rb") as handle:
                 head = handle.read(8192).decode("utf-8", errors="replace")
         except OSError:
             continue
@@ -325,6 +351,12 @@ def _infer_job_type(location: str, declared: str | None) -> tuple[str, bool]:
 
 def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def _rel_of(path: str, prefix: str) -> str:
+    """``path`` relative to the root whose path plus separator is ``prefix``, POSIX-style."""
+    rel = path[len(prefix) :]
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 _RUN_TEXT = {"run_id", "run_dir", "provider", "branch", "pr", "commit"}
@@ -373,16 +405,25 @@ def build_manifest(
         base = root / location
         if base.is_symlink() or not base.is_dir():
             continue
-        for run_dir in sorted(base.iterdir()):
-            rel_dir = _rel(run_dir, root)
-            if run_dir.is_symlink():
+        with os.scandir(base) as listing:
+            entries = sorted(listing, key=_entry_name)
+        for run_entry in entries:
+            rel_dir = f"{location}/{run_entry.name}"
+            if run_entry.is_symlink():
                 skipped.append(SkippedRecord(path=rel_dir, kind="run", reason="symlink"))
                 continue
-            if not run_dir.is_dir():
+            if not run_entry.is_dir(follow_symlinks=False):
                 skipped.append(SkippedRecord(path=rel_dir, kind="file", reason="not a run folder"))
                 continue
             _decide_run(
-                root, location, run_dir, window, rules, runs, artifacts, skipped, hash_cache
+                root,
+                location,
+                Path(run_entry.path),
+                window,
+                rules,
+                _Found(runs, artifacts, skipped),
+                hash_cache,
+                display,
             )
     runs = [
         r.model_copy(
@@ -393,10 +434,7 @@ def build_manifest(
         )
         for r in runs
     ]
-    artifacts = [
-        a.model_copy(update={"path": display(a.path), "run_id": display(a.run_id)})
-        for a in artifacts
-    ]
+    # Artifacts were recorded with their display path and run id already (no copy of each).
     skipped = [
         s.model_copy(
             update={"path": display(s.path), "run_id": display(s.run_id) if s.run_id else None}
@@ -414,7 +452,7 @@ def build_manifest(
 
 
 def _cached_sha256(
-    path: Path, key: str, info: os.stat_result, cache: dict[str, list[object]] | None
+    path: str, key: str, info: os.stat_result, cache: dict[str, list[object]] | None
 ) -> str:
     if cache is None:
         return sha256_of(path)
@@ -431,17 +469,26 @@ def _cached_sha256(
     return digest
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the scan has decided so far, in scan order."""
+
+    runs: list[RunRecord]
+    artifacts: list[ArtifactRecord]
+    skipped: list[SkippedRecord]
+
+
 def _decide_run(
     root: Path,
     location: str,
     run_dir: Path,
     window: ReportWindow,
     rules: CollectionRules,
-    runs: list[RunRecord],
-    artifacts: list[ArtifactRecord],
-    skipped: list[SkippedRecord],
+    found: _Found,
     hash_cache: dict[str, list[object]] | None = None,
+    display: Callable[[str], str] = _identity,
 ) -> None:
+    runs, artifacts, skipped = found.runs, found.artifacts, found.skipped
     rel_dir = _rel(run_dir, root)
     run_json = run_dir / RUN_JSON
     meta: RunJson | None = None
@@ -483,21 +530,24 @@ def _decide_run(
             )
         )
         return
-    files: list[Path] = []
-    for path, reason in _walk_files(run_dir, root):
-        if reason is None:
-            files.append(path)
+    prefix = os.path.join(str(root), "")
+    files: list[tuple[str, os.stat_result]] = []
+    for path, info, reason in _walk_files(str(run_dir)):
+        if reason is None and info is not None:
+            files.append((path, info))
         else:
             skipped.append(
-                SkippedRecord(path=_rel(path, root), kind="file", reason=reason, run_id=run_id)
+                SkippedRecord(
+                    path=_rel_of(path, prefix), kind="file", reason=str(reason), run_id=run_id
+                )
             )
     started_at = meta.started_at if meta else None
     date_source: Literal["run.json", "artifact timestamp", "file mtime"] = "run.json"
     if started_at is None:
-        started_at = _head_timestamp(files)
+        started_at = _head_timestamp(path for path, _ in files)
         date_source = "artifact timestamp"
     if started_at is None:
-        mtimes = [p.lstat().st_mtime for p in files] or [run_dir.lstat().st_mtime]
+        mtimes = [info.st_mtime for _, info in files] or [run_dir.lstat().st_mtime]
         started_at = datetime.fromtimestamp(min(mtimes), tz=UTC)
         date_source = "file mtime"
     position = window.position(utc_day(started_at))
@@ -546,14 +596,15 @@ def _decide_run(
             opt_in=evidence,
         )
     )
-    for path in files:
-        info = path.lstat()
-        key = path_key(_rel(path, root))
+    shown_run_id = display(run_id)
+    for path, info in files:
+        rel = _rel_of(path, prefix)
+        key = path_key(rel)
         artifacts.append(
             ArtifactRecord(
-                path=_rel(path, root),
+                path=display(rel),
                 path_key=key,
-                run_id=run_id,
+                run_id=shown_run_id,
                 size=info.st_size,
                 sha256=_cached_sha256(path, key, info, hash_cache),
                 mtime=datetime.fromtimestamp(info.st_mtime, tz=UTC),

@@ -46,7 +46,7 @@ MAX_STRUCTURED_BYTES = 256 << 20
 MAX_DECOMPRESSED_BYTES = 512 << 20
 """A compressed artifact that expands past this is a zip bomb, not a report."""
 MAX_ARCHIVE_MEMBERS = 2000
-WHOLE_READ_BYTES = 8 << 20
+WHOLE_READ_BYTES = 1 << 20
 """Artifacts up to this size are read with one read, hashed from memory and decoded at once:
 CI uploads tens of thousands of 1-10 KB reports, and opening each one three times (probe,
 parse, re-hash) through layered stream objects cost as much as parsing it. Bigger ones stream."""

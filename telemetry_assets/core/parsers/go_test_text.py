@@ -166,9 +166,28 @@ _OTHER_TRACES = re.compile(
 )
 
 
+_STAMP_LINE = re.compile(_STAMP_PREFIX.pattern, re.MULTILINE)
+
+
+def _sniff_text(head: str) -> str:
+    """The head as :func:`_go_lines` renders it, one line per line.
+
+    Most heads have no colours or richgo columns, and for them the rendering is the lines with
+    runner stamps cut and marker lines dropped: done with one regex substitution and a filter
+    instead of the full per-line walk (which was most of the cost of choosing a parser for a
+    small go test log). Any sign of colours or richgo goes the long way.
+    """
+    text = "\n".join(complete_lines(head))
+    if "\x1b" in text or "|" in text:
+        return "\n".join(line for line, _ in _go_lines(text.split("\n")))
+    text = _STAMP_LINE.sub("", text)
+    if "##[" in text:
+        text = "\n".join(line for line in text.split("\n") if not line.startswith("##["))
+    return text
+
+
 def sniff(head: str, path: str) -> bool:
-    lines = [line for line, _ in _go_lines(complete_lines(head))]
-    text = "\n".join(lines)
+    text = _sniff_text(head)
     return bool(_STRONG.search(text)) and _OTHER_TRACES.search(text) is None
 
 

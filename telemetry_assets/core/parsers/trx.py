@@ -38,7 +38,11 @@ _FAILED_OUTCOMES: dict[str, FailureKind] = {
 
 
 def sniff(head: str, path: str) -> bool:
-    return bool(_TRX_HEAD.search(head) or _XUNIT_HEAD.search(head))
+    # Substring tests first: every file is asked, few are .NET's, and the alternation of
+    # _XUNIT_HEAD cannot use the regex engine's literal-prefix search.
+    if "<TestRun" in head and _TRX_HEAD.search(head):
+        return True
+    return "<assembl" in head and bool(_XUNIT_HEAD.search(head))
 
 
 def _local(tag: str) -> str:
