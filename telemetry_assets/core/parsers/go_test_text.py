@@ -186,9 +186,28 @@ def _sniff_text(head: str) -> str:
     return text
 
 
+# What only ``go test`` itself prints: a test starting or ending, a failed package.
+_GO_TEST_EVENT = re.compile(
+    r"^(?:===\ RUN\s|\s*---\ (?:FAIL|PASS|SKIP):\ |FAIL\s+\S+\s+(?:[\d.]+s|\[))",
+    re.VERBOSE | re.MULTILINE,
+)
+_GO_SUMMARY = re.compile(
+    r"^(?:ok|\?)\s+\S+\s+(?:[\d.]+s|\(cached\)|\[no\ test\ files\])", re.MULTILINE
+)
+
+
 def sniff(head: str, path: str) -> bool:
+    """Go test output, and only that: a head with test events (``=== RUN``, ``--- FAIL``,
+    ``FAIL pkg 0.1s``) and no other runtime's trace, or one made mostly of package summaries.
+    A job log that prints a few ``ok pkg 0.2s`` lines among other tools' output (a monorepo's
+    build step) is a plain log, read for every language."""
     text = _sniff_text(head)
-    return bool(_STRONG.search(text)) and _OTHER_TRACES.search(text) is None
+    if not _STRONG.search(text) or _OTHER_TRACES.search(text) is not None:
+        return False
+    if _GO_TEST_EVENT.search(text):
+        return True
+    lines = sum(1 for line in text.split("\n") if line.strip())
+    return len(_GO_SUMMARY.findall(text)) * 2 >= lines
 
 
 @dataclass

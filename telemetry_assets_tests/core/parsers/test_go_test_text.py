@@ -222,3 +222,44 @@ def test_a_job_log_that_also_ran_go_test_is_a_plain_log_read_for_every_language(
     assert parser is not None and parser.name == "plain_log"
     [failure] = parser.parse(log, "logs/1_test.txt").failures
     assert failure.exception_type == "AttributeError"
+
+
+@pytest.mark.parametrize(
+    ("name", "lines", "expected"),
+    [
+        (
+            "package summaries among other tools' output: a job log",
+            [
+                "Collecting requests==2.32.3",
+                "tests/api/test_orders.py::test_list_orders[page-83] PASSED      [ 76%]",
+                "   Compiling pricing v0.4.88 (/builds/acme/shop/crates/pricing)",
+                "[INFO] Tests run: 89, Failures: 0, Errors: 0, Skipped: 0",
+                "ok  \tgithub.com/acme/shop/services/inventory/internal/ledger\t0.91s",
+                "PASS web/src/lib/__tests__/api.test.ts (92.2 s)",
+            ],
+            "plain_log",
+        ),
+        (
+            "package summaries alone: go test output",
+            [
+                "ok  \tgithub.com/acme/shop/services/inventory/internal/ledger\t0.91s",
+                "?   \tgithub.com/acme/shop/services/inventory/cmd\t[no test files]",
+                "ok  \tgithub.com/acme/shop/services/inventory/internal/stock\t(cached)",
+            ],
+            "go-test-text",
+        ),
+        (
+            "a failed package without verbose output",
+            ["panic: init", "stacktrace", "FAIL    package/panic  0.003s"],
+            "go-test-text",
+        ),
+    ],
+)
+def test_go_test_output_is_told_from_a_job_log_that_ran_go_test(
+    name: str, lines: list[str], expected: str
+) -> None:
+    from telemetry_assets.core.parsers import registry
+
+    text = "".join(f"2026-11-21T08:13:56.0251532Z {line}\n" for line in lines)
+    parser = registry.parser_for(text, "logs/1_test.txt")
+    assert parser is not None and parser.name == expected
