@@ -48,7 +48,7 @@ from telemetry_assets.core.sanitize import (
     stored_values,
 )
 
-TABLE_VERSION = "sanitized-v3"
+TABLE_VERSION = "sanitized-v4"
 """Part of the cache token: bump it whenever the table layout or the cache entry format changes."""
 
 FAILURE_COLUMNS: tuple[str, ...] = (
@@ -177,14 +177,28 @@ Progress = Callable[[int, int, int, float], None]
 """(done, total, bytes done, elapsed seconds) -> None. Never receives content."""
 
 
+def passed_id_digest(test_id: str) -> bytes:
+    """A keyed 16-byte digest of a (redacted) test id: what the cache keeps of passed tests.
+
+    Only equality is ever asked of passed ids ("did this failing test pass somewhere?"), so the
+    cache holds digests, never the ids' text: hundreds of thousands of ids per large suite are
+    then neither stored as text nor scanned by the privacy gate."""
+    return hashlib.blake2b(
+        test_id.encode("utf-8", "surrogatepass"), digest_size=16, key=_PASSED_ID_KEY
+    ).digest()
+
+
+_PASSED_ID_KEY = b"telemetry_assets/passed-id/v1"
+
+
 class PassedIds:
     """The distinct passed test ids of one artifact, answering "which of these passed?".
 
-    Held as the UTF-8 bytes of the sorted ids plus a table of byte offsets (the buffers of an
-    Arrow large-binary array) rather than a list of strings: a large suite passes hundreds of
-    thousands of tests, only the few that fail somewhere in the window are ever asked about, and
-    the question is one vectorised ``is_in`` over buffers read straight from the cache, with no
-    Python string (or key-function call) per id.
+    Held as the sorted digests of the ids (:func:`passed_id_digest`) plus a table of byte
+    offsets (the buffers of an Arrow large-binary array) rather than a list of strings: a large
+    suite passes hundreds of thousands of tests, only the few that fail somewhere in the window
+    are ever asked about, and the question is one vectorised ``is_in`` over buffers read straight
+    from the cache, with no Python string (or key-function call) per id.
     """
 
     __slots__ = ("_blob", "_count", "_offsets")
@@ -196,7 +210,7 @@ class PassedIds:
 
     @classmethod
     def of(cls, ids: Iterable[str]) -> PassedIds:
-        ordered = sorted({i.encode("utf-8", "surrogatepass") for i in ids})
+        ordered = sorted({passed_id_digest(i) for i in ids})
         offsets = array("q", [0])
         offsets.extend(accumulate(map(len, ordered)))
         if sys.byteorder != "little":
@@ -223,14 +237,14 @@ _LOOKUP_CHUNK = 32 << 20
 """Id bytes looked up per vectorised call: bounds the copy the concatenation makes."""
 
 
-def passed_among(passed: Sequence[PassedIds], candidates: pa.Array) -> list[list[str]]:
+def passed_among(passed: Sequence[PassedIds], candidates: Candidates) -> list[list[str]]:
     """For each artifact, the ``candidates`` among its passed ids, sorted.
 
     The ids of many artifacts are concatenated into one Arrow array (about 32 MB of ids at a
     time) and asked with one ``is_in``: per artifact, a call cost more than the lookup itself
     on tens of thousands of small reports."""
     out: list[list[str]] = [[] for _ in passed]
-    if not len(candidates):
+    if not len(candidates.digests):
         return out
     start = 0
     while start < len(passed):
@@ -247,7 +261,7 @@ def _lookup_chunk(
     passed: Sequence[PassedIds],
     start: int,
     stop: int,
-    candidates: pa.Array,
+    candidates: Candidates,
     out: list[list[str]],
 ) -> None:
     members = [k for k in range(start, stop) if passed[k]._count]
@@ -269,22 +283,31 @@ def _lookup_chunk(
         ],
     )
     ids.validate(full=True)  # offsets in range and ordered: never trust bytes blindly
-    hits = np.flatnonzero(pc.is_in(ids, value_set=candidates).to_numpy(zero_copy_only=False))
+    hits = np.flatnonzero(
+        pc.is_in(ids, value_set=candidates.digests).to_numpy(zero_copy_only=False)
+    )
     if not len(hits):
         return
     owners = np.searchsorted(np.cumsum(counts), hits, side="right")
     values = ids.take(pa.array(hits)).to_pylist()
     for owner, value in zip(owners.tolist(), values, strict=True):
-        out[members[owner]].append(value.decode("utf-8", "surrogatepass"))
+        out[members[owner]].append(candidates.names[value])
     for k in members:
         out[k].sort()
 
 
-def candidate_ids(ids: Iterable[str]) -> pa.Array:
-    """Test ids as the value set :meth:`PassedIds.among` takes."""
-    return pa.array(
-        sorted({i.encode("utf-8", "surrogatepass") for i in ids}), type=pa.large_binary()
-    )
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Failing test ids as :func:`passed_among` asks about them: their digests, and the id of
+    each digest to answer with."""
+
+    digests: pa.Array
+    names: dict[bytes, str]
+
+
+def candidate_ids(ids: Iterable[str]) -> Candidates:
+    names = {passed_id_digest(i): i for i in set(ids)}
+    return Candidates(pa.array(sorted(names), type=pa.large_binary()), names)
 
 
 def _json_cell(value: dict[str, Any] | list[Any]) -> str:

@@ -400,19 +400,16 @@ def _withheld(
 
 def stored_values(item: SanitizedArtifact) -> Iterator[str]:
     """Every text value of a sanitized artifact as it will be stored (frames and chained
-    exceptions as their JSON cells), and its passed test ids: what the privacy gate scans."""
+    exceptions as their JSON cells): what the privacy gate scans. Passed test ids are not
+    among them: only their digests are stored (``batch.passed_id_digest``)."""
     for _, value in _failure_fields(item):
         yield value
-    # Not through the labels: an artifact can pass hundreds of thousands of tests.
-    yield from item.passed_test_ids
 
 
 def stored_fields(item: SanitizedArtifact) -> Iterator[tuple[str, str]]:
-    """:func:`stored_values` in the same order with each value's field (``failure 2 trace``,
-    ``passed test id 17``; 1-based): what ``telemetry-sanitize --explain`` names findings by."""
+    """:func:`stored_values` in the same order with each value's field (``failure 2 trace``;
+    1-based): what ``telemetry-sanitize --explain`` names findings by."""
     yield from _failure_fields(item)
-    for n, test_id in enumerate(item.passed_test_ids, 1):
-        yield f"passed test id {n}", test_id
 
 
 def _failure_fields(item: SanitizedArtifact) -> Iterator[tuple[str, str]]:
