@@ -700,11 +700,15 @@ def _cell(value: str) -> str:
     return value.replace("`", "'").replace("|", "\\|")
 
 
+def shown_name(value: str) -> str:
+    """A path or run id as a request or a privacy stop may show it: itself, or
+    ``WITHHELD_NAME`` if it holds a finding."""
+    return value if detector().is_clean(_without_detector_names(value)) else WITHHELD_NAME
+
+
 def _name(value: str) -> str:
-    """A path or run id for the request: itself, or ``WITHHELD_NAME`` if it holds a finding."""
-    if not detector().is_clean(_without_detector_names(value)):
-        return WITHHELD_NAME
-    return f"`{_cell(value)}`"
+    shown = shown_name(value)
+    return shown if shown == WITHHELD_NAME else f"`{_cell(shown)}`"
 
 
 def _digest_cell(digests: Sequence[str]) -> str:

@@ -130,12 +130,9 @@ def privacy_stop(
     detectors = ", ".join(f"{name} ({n})" for name, n in sorted(scan.by_detector.items()))
     # A place is a path and a run id, and either can itself hold what was found (a run folder
     # named after a person): such a name is withheld too.
-    det = privacy.detector()
-
-    def shown(name: str) -> str:
-        return name if det.is_clean(name) else "(withheld: the name itself holds a finding)"
-
-    places = sorted((shown(place), shown(run)) for place, run in scan.affected)
+    places = sorted(
+        (privacy.shown_name(place), privacy.shown_name(run)) for place, run in scan.affected
+    )
     description = (
         f"Privacy stop for report date {partition}: the independent residual-PII check on "
         f"{asset} found {scan.hits} finding(s) ({detectors}) in what this step would write. "
