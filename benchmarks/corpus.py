@@ -1237,16 +1237,7 @@ def _run(w: _Writer, day: date, target_bytes: int, in_window: bool) -> None:
 
     n_fail = rng.choice((0, 1, 1, 2, 2, 3, 4, 6))
     bugs = w.bugs(n_fail)
-    lang_want = {
-        "pytest": "python",
-        "surefire": "java",
-        "jest-junit": "javascript",
-        "playwright": "javascript",
-        "jest-json": "javascript",
-        "go-json": "go",
-        "cargo-log": "rust",
-        "agent": "python",
-    }.get(kind)
+    lang_want = _LANG.get(kind)
     if lang_want:
         bugs = [b for b in bugs if b.language == lang_want] or [
             b for b in w.bugs(12) if b.language == lang_want
