@@ -13,7 +13,7 @@ policy at ``--repo-root``, default ``TELEMETRY_REPO_ROOT`` or ``.``) and prints 
 (withheld, kept, or quarantined before the gate with the reason), then one line per finding:
 ``FILE<TAB>FIELD<TAB>LINE:COLUMN<TAB>DETECTOR<TAB>DIGEST<TAB>reviewed|NOT REVIEWED``. FIELD
 names the stored field the gate scanned (``failure 1 message``, ``failure 2 trace``,
-``failure 1 frame 3 file``, ``failure 1 test id``, ``passed test id 17`` ...; numbers are
+``failure 1 frame 3 file``, ``failure 1 test id`` ...; numbers are
 1-based) and LINE:COLUMN the place within that field's sanitized value, which for a JSON or XML
 report is the unescaped value, not the file's line. A structured report is scanned as parsed
 fields, never as the file's text, so this is the only way to see what the gate saw. With

@@ -7,8 +7,8 @@ completion order, so the tables do not depend on scheduling. A cache keyed by th
 content hash and the versions of the parser set, redactor and table layout lets the next day's
 report, whose window overlaps 13 days, re-process only new files. The cache holds sanitized rows
 only, in one append-only segment file per run folder (see :class:`SanitizedCache`); an entry's
-passed test ids are stored as the buffers of an Arrow binary array, so the next day asks which
-of the few failing ids passed with one vectorised lookup per artifact.
+passed test ids are stored as keyed digests in the buffers of an Arrow binary array, so the next
+day asks which of the few failing ids passed with one vectorised lookup per artifact.
 """
 
 from __future__ import annotations

@@ -274,7 +274,7 @@ class LocatedFinding:
     """One finding of the gate, named by the stored field that holds it: never the text."""
 
     field: str
-    """The field's label, e.g. ``failure 2 message`` or ``passed test id 17``."""
+    """The field's label, e.g. ``failure 2 message`` or ``failure 1 frame 3 file``."""
     detector: str
     digest: str
     reviewed: bool
@@ -504,7 +504,7 @@ _HOW_TO_REVIEW = [
     "1. Run `telemetry-sanitize --explain <artifact>` on your own machine (the artifact path is",
     "   relative to the artifacts root, `TELEMETRY_ARTIFACTS_ROOT` or `--artifacts-root`). It",
     "   runs this gate on the file as the pipeline does and prints each finding with its field",
-    "   (message, trace, frame file, test id, passed test id ...), detector and digest, and",
+    "   (message, trace, frame file, test id ...), detector and digest, and",
     "   whether the repository policy already marks it reviewed; `--show-lines` also shows the",
     "   flagged sanitized line, on your terminal only. A finding in run metadata (a branch",
     "   name) is in the run's `run.json`, not in an artifact: the field says which.",

@@ -10,8 +10,8 @@ quote content (an exception's message can hold raw text, so only parser ``ParseE
 which are written not to, and exception class names are used).
 
 The privacy gate: given a detector, the sanitized output (every failure's text as it will be
-stored, and the passed test ids) is scanned after redaction. A finding whose digest the
-repository has not reviewed withholds the artifact: it is quarantined with the reason
+stored; passed test ids are stored as digests only) is scanned after redaction. A finding whose
+digest the repository has not reviewed withholds the artifact: it is quarantined with the reason
 ``withheld: residual finding (<detector>, ...)`` and keeps only the findings' counts per
 detector and their digests, none of its text. One suspicious file costs its own failures, not
 the week's report.

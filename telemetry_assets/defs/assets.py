@@ -99,10 +99,10 @@ def guarded(
         )
         yield dg.Output(value, metadata=dict(metadata))
         return
-    request = Path(settings.reports_dir) / f"privacy-audit-request-{partition}.md"
+    request = settings.reports_path / f"privacy-audit-request-{partition}.md"
     day = datetime.fromisoformat(partition).date()
     # A stopped run writes no report: any report file for this date is an earlier run's.
-    earlier = privacy.earlier_reports(Path(settings.reports_dir), day)
+    earlier = privacy.earlier_reports(settings.reports_path, day)
     storage.write_text(request, privacy.audit_request_markdown(asset, day, scan, earlier=earlier))
     stop = privacy_stop(asset, partition, scan, request)
     yield dg.AssetCheckResult(
