@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from telemetry_assets_tests.prerequisites import missing
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -105,9 +107,7 @@ def chromium_or_fail() -> str:
     skipped on a developer machine without it."""
     if Path(CHROMIUM).exists():
         return CHROMIUM
-    if os.environ.get("CI"):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: CI installs it (apt-get install chromium)")
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    missing(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI installs it)")
 
 
 @contextlib.contextmanager

@@ -7,22 +7,14 @@ are reported by the scorer, not asserted here. A missing corpus skips locally an
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from telemetry_assets_tests import console_corpus
+from telemetry_assets_tests.prerequisites import missing
 
 
 def exact_failure_rate(language: str) -> tuple[float, list[str]]:
     """(share of the language's not-ambiguous files exact on failures, the misses)."""
     if not console_corpus.MANIFEST.is_file():
-        message = (
-            f"console corpus not found at {console_corpus.CONSOLE} (expected <repo>/../shared)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"console corpus not found at {console_corpus.CONSOLE} (expected <repo>/../shared)")
     scores = [s for s in console_corpus.score_all({language}) if not s.ambiguous]
     assert scores, f"no {language} files in the console corpus"
     misses = [

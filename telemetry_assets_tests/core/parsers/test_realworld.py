@@ -17,15 +17,13 @@ exception.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from telemetry_assets.core.models import Failure, ParseError
 from telemetry_assets.core.parsers import registry
 from telemetry_assets.core.parsers.base import SNIFF_BYTES
+from telemetry_assets_tests.prerequisites import missing
 
 REALWORLD = Path(__file__).resolve().parents[3] / ".." / "shared" / "realworld"
 MANIFEST = REALWORLD / "manifest.jsonl"
@@ -45,11 +43,7 @@ KNOWN_BETTER = {
 
 def _records() -> list[dict[str, Any]]:
     if not MANIFEST.is_file():
-        message = f"real-world corpus not found at {REALWORLD} (expected <repo>/../shared)"
-        # In CI a missing corpus is a broken checkout, not a reason to pass quietly.
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"real-world corpus not found at {REALWORLD} (expected <repo>/../shared)")
     return [json.loads(line) for line in MANIFEST.read_text().splitlines() if line.strip()]
 
 
