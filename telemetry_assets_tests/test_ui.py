@@ -1,10 +1,12 @@
 """What a maintainer sees in the Dagster UI, read from a real webserver in headless Chromium.
 
-Specification: a run the privacy gate blocked reads as a privacy stop (what happened, the audit
-request, what to do next), never as a bare crash, and without the matched text; the Checks tab
-of the blocked asset names the report date; the backfill dialog of the asset group offers the
-report dates from the configured first date, and a range typed into it selects those dates.
-Screenshots land in the test's temporary folder (``examples/screenshot.sh`` keeps them).
+Specification: the report asset's page shows its metadata (totals, the top groups named as the
+report names them, the dated daily chart); a run the privacy gate blocked reads as a privacy
+stop (what happened, the audit request, what to do next), never as a bare crash, and without the
+matched text; the Checks tab of the blocked asset names the report date; the backfill dialog of
+the asset group offers the report dates from the configured first date, and a range typed into
+it selects those dates. Screenshots land in the test's temporary folder
+(``examples/screenshot.sh`` keeps them).
 """
 
 from __future__ import annotations
@@ -87,3 +89,25 @@ def test_the_backfill_dialog_offers_report_dates_from_the_first_date(tmp_path: P
         dialog.get_by_text("8 partitions").wait_for(timeout=10000)
         page.screenshot(path=str(tmp_path / "ui-backfill-dialog.png"), full_page=True)
         assert dialog.get_by_role("button", name="Launch backfill").is_enabled()
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_the_report_page_shows_totals_top_groups_and_the_dated_chart(tmp_path: Path) -> None:
+    h = harness(tmp_path)
+    h.root, h.repo = EXAMPLES / "artifacts", EXAMPLES / "repo"  # read only
+    home = new_dagster_home(tmp_path)
+    result = h.materialize(D, instance=dg.DagsterInstance.from_config(str(home)))
+    assert result.success
+    top = h.report_json(D)["groups"][0]["fingerprint"][:19]
+    with webserver(home, _env(h), ["-w", "workspace.yaml"]) as base, browser_page() as page:
+        page.goto(f"{base}/assets/telemetry_report?view=events&partition={D}")
+        dismiss_first_visit_dialog(page)
+        page.get_by_text("total_errors").first.wait_for(timeout=60000)
+        page.get_by_text(top).first.wait_for(timeout=30000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(tmp_path / "ui-telemetry_report.png"), full_page=True)
+        text = page.inner_text("body")
+        assert "top_groups" in text and "daily_failures" in text
+        assert "11-16" in text and "11-22" in text  # the chart's dates

@@ -105,7 +105,9 @@ def error_title(
 ) -> str:
     """The error as a person names it: the exception line of the trace (type and first line of
     the message), else the first non-empty line. Cut with a visible ``…``, never silently."""
-    lines = [line.strip() for line in sample_trace.splitlines() if line.strip()]
+    # A JVM root cause is printed as ``Caused by: Type: message``: that line names the error.
+    lines = [line.strip().removeprefix("Caused by: ") for line in sample_trace.splitlines()]
+    lines = [line for line in lines if line]
     title = ""
     if exception_type:
         title = next((line for line in lines if line.startswith(exception_type)), exception_type)

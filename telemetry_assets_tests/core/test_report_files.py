@@ -39,6 +39,14 @@ PY_TRACE = (
             "  at render (web/src/Table.tsx:LINE)\nTypeError: x is undefined",
             "TypeError: x is undefined",
         ),
+        (
+            "a JVM root cause named by its Caused by line",
+            "java.net.SocketTimeoutException",
+            "java.lang.IllegalStateException: Gateway response missing\n"
+            "  at com.acme.shop.payments.PaymentGateway.charge (PaymentGateway.java:LINE)\n"
+            "Caused by: java.net.SocketTimeoutException: Read timed out",
+            "java.net.SocketTimeoutException: Read timed out",
+        ),
         ("the type alone when the trace never names it", "panic", "", "panic"),
         (
             "a long line cut with a visible mark",
