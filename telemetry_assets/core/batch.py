@@ -13,6 +13,7 @@ day asks which of the few failing ids passed with one vectorised lookup per arti
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -22,7 +23,6 @@ import struct
 import sys
 import time
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -48,7 +48,7 @@ from telemetry_assets.core.sanitize import (
     stored_values,
 )
 
-TABLE_VERSION = "sanitized-v4"
+TABLE_VERSION = "sanitized-v5"
 """Part of the cache token: bump it whenever the table layout or the cache entry format changes."""
 
 FAILURE_COLUMNS: tuple[str, ...] = (
@@ -73,9 +73,7 @@ class RedactorSettings:
     Part of the cache token: a kept artifact may rest on a review that is later withdrawn."""
 
     def build(self) -> Redactor:
-        return Redactor(
-            disabled_rules=self.disabled_rules, extra_internal_domains=self.extra_internal_domains
-        )
+        return _redactor(self.disabled_rules, self.extra_internal_domains)
 
     def build_detector(self) -> ResidualPiiDetector:
         return ResidualPiiDetector(extra_internal_domains=self.extra_internal_domains)
@@ -91,6 +89,14 @@ class RedactorSettings:
             ]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def _redactor(disabled_rules: tuple[str, ...], extra_internal_domains: tuple[str, ...]) -> Redactor:
+    """One redactor per settings and process: compiling its rules costs tens of milliseconds, a
+    report date asks for one in several steps, and a built redactor holds no state. Pool
+    workers forked after the first call inherit it compiled."""
+    return Redactor(disabled_rules=disabled_rules, extra_internal_domains=extra_internal_domains)
 
 
 def _code_version() -> str:
@@ -317,68 +323,99 @@ def _json_cell(value: dict[str, Any] | list[Any]) -> str:
     return json.dumps(value)
 
 
+FAILURE_CELLS: tuple[str, ...] = (
+    "source_format", "kind", "language", "exception_type", "message", "trace", "test_id",
+    "test_file", "frames", "chained", "flaky", "redactions", "occurred_at",
+)  # fmt: skip
+"""A cached failure: its table cells in this order (``occurred_at`` is the failure's own
+timestamp, used only when its run has no ``started_at``)."""
+
+_TEST_ID = FAILURE_CELLS.index("test_id")
+
+
+@dataclass(slots=True)
+class Entry:
+    """One sanitized artifact as its cache entry holds it: the cells of its table rows, ready to
+    be placed (frames and counts already in their JSON form), and its passed test ids."""
+
+    status: str
+    reason: str | None
+    format: str | None
+    failures: list[list[Any]]
+    """One list of :data:`FAILURE_CELLS` per failure."""
+    flaky_failures: int
+    redactions: str
+    findings: str
+    finding_digests: str
+    reviewed_findings: str
+    passed: PassedIds
+
+
+def _failure_cells(item: SanitizedArtifact) -> list[list[Any]]:
+    return [
+        [
+            f.source_format,
+            f.kind,
+            f.language,
+            f.exception_type,
+            f.message,
+            f.trace,
+            f.test_id,
+            f.test_file,
+            frames_to_json(f.frames),
+            chained_to_json(f.chained),
+            f.flaky,
+            _json_cell(dict(sorted(counts.items()))),
+            f.occurred_at.isoformat() if f.occurred_at else None,
+        ]
+        for f, counts in zip(item.failures, item.failure_redactions, strict=True)
+    ]
+
+
 def _rows_for(
-    item: SanitizedArtifact,
+    entry: Entry,
     record: ArtifactRecord,
     run: RunRecord,
     passed: list[str],
-) -> tuple[list[dict[str, object]], dict[str, object]]:
-    fail_rows: list[dict[str, object]] = []
+    fail_rows: list[tuple[object, ...]],
+) -> tuple[object, ...]:
+    """Append the artifact's failure rows (:data:`FAILURE_COLUMNS` order) to ``fail_rows``;
+    return its artifact row (:data:`ARTIFACT_COLUMNS` order)."""
     job_type = run.job_type
-    if run.job_type_inferred and item.format == "playwright-json":
+    if run.job_type_inferred and entry.format == "playwright-json":
         job_type = "visual"
-    for failure, counts in zip(item.failures, item.failure_redactions, strict=True):
-        # The run's started_at decides the day (contract); a failure timestamp is used only
-        # when the run had to fall back to file times.
-        occurred = run.started_at
-        if run.date_source != "run.json" and failure.occurred_at is not None:
-            occurred = failure.occurred_at
-        fail_rows.append(
-            {
-                "artifact": record.path,
-                "run_id": run.run_id,
-                "provider": run.provider,
-                "job_type": job_type,
-                "branch": run.branch,
-                "occurred_at": occurred,
-                "source_format": failure.source_format,
-                "kind": failure.kind,
-                "language": failure.language,
-                "exception_type": failure.exception_type,
-                "message": failure.message,
-                "trace": failure.trace,
-                "test_id": failure.test_id,
-                "test_file": failure.test_file,
-                "frames": frames_to_json(failure.frames),
-                "chained": chained_to_json(failure.chained),
-                "flaky": failure.flaky,
-                "redactions": _json_cell(dict(sorted(counts.items()))),
-            }
-        )
-    artifact_row = {
-        "artifact": record.path,
-        "run_id": run.run_id,
-        "sha256": record.sha256,
-        "size": record.size,
-        "status": item.status,
-        "reason": item.reason,
-        "format": item.format,
-        "failures": len(item.failures),
+    # The run's started_at decides the day (contract); a failure timestamp is used only when
+    # the run had to fall back to file times.
+    own_time = run.date_source != "run.json"
+    head = (record.path, run.run_id, run.provider, job_type, run.branch)
+    for cells in entry.failures:
+        occurred: object = run.started_at
+        if own_time and cells[12] is not None:
+            occurred = datetime.fromisoformat(cells[12])
+        fail_rows.append((*head, occurred, *cells[:12]))
+    return (
+        record.path,
+        run.run_id,
+        record.sha256,
+        record.size,
+        entry.status,
+        entry.reason,
+        entry.format,
+        len(entry.failures),
         # Failed, then passed on a retry in the same artifact: kept (flaky signal), counted apart.
-        "flaky_failures": sum(1 for f in item.failures if f.flaky),
+        entry.flaky_failures,
         # Only passes of tests that fail somewhere in the window matter (flaky detection); a
         # large suite passes hundreds of thousands of tests a week.
-        "passed_test_ids": _json_cell(passed),
-        "redactions": _json_cell(dict(sorted(item.redactions.items()))),
+        _json_cell(passed),
+        entry.redactions,
         # The privacy gate's counts and digests (never text): withheld, and reviewed-and-allowed.
-        "findings": _json_cell(dict(sorted(item.findings.items()))),
-        "finding_digests": _json_cell(item.finding_digests),
-        "reviewed_findings": _json_cell(dict(sorted(item.reviewed_findings.items()))),
-    }
-    return fail_rows, artifact_row
+        entry.findings,
+        entry.finding_digests,
+        entry.reviewed_findings,
+    )
 
 
-_MAGIC = b"TSC3"
+_MAGIC = b"TSC4"
 _HEADER = struct.Struct("<4sQQQ")
 """Entry: magic, then the byte lengths of the JSON part, the passed-id count and the id bytes."""
 
@@ -541,60 +578,47 @@ class SanitizedCache:
 
 
 def _entry_to_bytes(item: SanitizedArtifact, passed: PassedIds) -> bytes:
-    from telemetry_assets.core.sanitize import failure_to_dict
-
     meta = json.dumps(
-        {
-            "status": item.status,
-            "reason": item.reason,
-            "format": item.format,
-            "failures": [failure_to_dict(f) for f in item.failures],
-            "failure_redactions": item.failure_redactions,
-            "started_at": item.started_at.isoformat() if item.started_at else None,
-            "redactions": dict(item.redactions),
-            "bytes_read": item.bytes_read,
-            "reviewed_findings": item.reviewed_findings,
+        [
+            item.status,
+            item.reason,
+            item.format,
+            _failure_cells(item),
+            sum(1 for f in item.failures if f.flaky),
+            _json_cell(dict(sorted(item.redactions.items()))),
             # Counts and digests of a withheld artifact (never text); such entries are not cached.
-            "findings": item.findings,
-            "finding_digests": item.finding_digests,
-        },
+            _json_cell(dict(sorted(item.findings.items()))),
+            _json_cell(item.finding_digests),
+            _json_cell(dict(sorted(item.reviewed_findings.items()))),
+        ],
         separators=(",", ":"),
     ).encode("utf-8")
     count, offsets, blob = passed.to_bytes()
     return b"".join((_HEADER.pack(_MAGIC, len(meta), count, len(blob)), meta, offsets, blob))
 
 
-def _entry_from_bytes(data: bytes) -> tuple[SanitizedArtifact, PassedIds]:
-    from telemetry_assets.core.sanitize import failure_from_dict
-
+def _entry_from_bytes(data: bytes) -> Entry:
     magic, meta_len, count, blob_len = _HEADER.unpack_from(data)
     offsets_at = _HEADER.size + meta_len
     blob_at = offsets_at + 8 * (count + 1)
     if magic != _MAGIC or blob_at + blob_len != len(data):
         raise ValueError("cache entry: not this format, or truncated")
-    meta: dict[str, Any] = json.loads(data[_HEADER.size : offsets_at])
-    started = meta["started_at"]
-    item = SanitizedArtifact(
-        path="",
-        run_id="",
-        status=str(meta["status"]),
-        reason=meta["reason"],
-        format=meta["format"],
-        failures=[failure_from_dict(f) for f in meta["failures"]],
-        failure_redactions=list(meta["failure_redactions"]),
-        started_at=datetime.fromisoformat(started) if isinstance(started, str) else None,
-        redactions=Counter(meta["redactions"]),
-        bytes_read=int(meta["bytes_read"]),
-        reviewed_findings=dict(meta.get("reviewed_findings") or {}),
-        findings=dict(meta.get("findings") or {}),
-        finding_digests=list(meta.get("finding_digests") or []),
-    )
+    # Decoded here: ``json.loads`` of bytes first sniffs their encoding, which cost more than
+    # parsing the typical entry of a passing report.
+    meta = bytes(data[_HEADER.size : offsets_at]).decode("utf-8")
+    status, reason, fmt, failures, flaky, redactions, findings, digests, reviewed = json.loads(meta)
+    if not isinstance(failures, list) or any(len(f) != len(FAILURE_CELLS) for f in failures):
+        raise ValueError("cache entry: failure cells do not match this layout")
     # Views, not copies: the ids stay in the entry's bytes, which the cache write shares.
     view = memoryview(data)
-    return item, PassedIds.from_bytes(count, view[offsets_at:blob_at], view[blob_at:])
+    passed = PassedIds.from_bytes(count, view[offsets_at:blob_at], view[blob_at:])
+    return Entry(
+        str(status), reason, fmt, failures, int(flaky), redactions, findings, digests, reviewed,
+        passed,
+    )  # fmt: skip
 
 
-def _decode(data: bytes | None) -> tuple[SanitizedArtifact, PassedIds] | None:
+def _decode(data: bytes | None) -> Entry | None:
     if data is None:
         return None
     try:
@@ -636,113 +660,136 @@ def sanitize_manifest(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:
-    """Sanitize every artifact of ``manifest``; deterministic whatever ``workers`` is."""
+    """Sanitize every artifact of ``manifest``; deterministic whatever ``workers`` is.
+
+    Cached entries are decoded while the pool works on the new artifacts (on the next date they
+    are nine in ten); an entry that fails to decode is sanitized anew, in the same pool.
+    """
     started = time.monotonic()
     runs = {r.run_id: r for r in manifest.runs}
     cache = SanitizedCache(cache_dir, settings.cache_token())
     records: Sequence[ArtifactRecord] = manifest.artifacts
     dir_keys = [runs[r.run_id].dir_key for r in records]
-    results: list[SanitizedArtifact | None] = []
-    passed: list[PassedIds | None] = []
-    for key, record in zip(dir_keys, records, strict=True):
-        hit = _decode(cache.get(key, record.sha256))
-        results.append(hit[0] if hit else None)
-        passed.append(hit[1] if hit else None)
+    hits: list[bytes | None] = [
+        cache.get(key, record.sha256) for key, record in zip(dir_keys, records, strict=True)
+    ]
     cache.release()
-    from_cache = sum(1 for r in results if r is not None)
-    todo = [i for i, r in enumerate(results) if r is None]
     total = len(records)
-    done_bytes = sum(records[i].size for i in range(total) if results[i] is not None)
-    done = from_cache
+    entries: list[Entry | None] = [None] * total
+    todo = [i for i, data in enumerate(hits) if data is None]
+    done = 0
+    done_bytes = 0
     clean: list[bytes] = []
+
+    def decode_hits() -> list[int]:
+        """Decode the cached entries; the positions of those that did not decode."""
+        nonlocal done, done_bytes
+        failed: list[int] = []
+        for i, data in enumerate(hits):
+            if data is None:
+                continue
+            entry = entries[i] = _decode(data)
+            if entry is None:
+                failed.append(i)
+            else:
+                done += 1
+                done_bytes += records[i].size
+        hits.clear()
+        return failed
 
     def accept(index: int, payload: bytes, digests: bytes) -> None:
         nonlocal done, done_bytes
-        decoded = _entry_from_bytes(payload)
-        results[index], passed[index] = decoded
+        entry = entries[index] = _entry_from_bytes(payload)
         # Quarantines are not cached: the next run retries them (the cause may be transient).
-        if decoded[0].status == "ok":
+        if entry.status == "ok":
             cache.put(dir_keys[index], records[index].sha256, payload)
         clean.append(digests)
         done += 1
         done_bytes += records[index].size
 
-    if todo:
-        jobs = [
-            (
-                str(root),
-                real_paths.get(records[i].path_key, records[i].path),
-                records[i].run_id,
-                records[i].sha256,
-            )
-            for i in todo
-        ]
-        batches = _batches([records[i].size for i in todo], workers)
-        if workers > 1 and len(batches) > 1:
-            # Objects that exist before the fork are left out of the workers' garbage
-            # collections: a collection touching them would copy the parent's pages into each
-            # worker (copy on write), and count them twice in memory.
-            gc.freeze()
-            try:
-                with ProcessPoolExecutor(
-                    max_workers=min(workers, len(batches)),
-                    initializer=_init_worker,
-                    initargs=(settings,),
-                ) as pool:
-                    # Biggest tasks first: sizes are skewed (one big log can be a third of a day),
-                    # and this keeps both cores busy to the end. Results go back to their manifest
-                    # position, so the order of completion never shows.
-                    futures = {pool.submit(_work_batch, [jobs[k] for k in b]): b for b in batches}
-                    for future in as_completed(futures):
-                        for k, (payload, digests) in zip(
-                            futures[future], future.result(), strict=True
-                        ):
-                            accept(todo[k], payload, digests)
-                        if progress:
-                            progress(done, total, done_bytes, time.monotonic() - started)
-            finally:
-                gc.unfreeze()
-        else:
-            _init_worker(settings)
-            for b in batches:
-                for k, (payload, digests) in zip(b, _work_batch([jobs[k] for k in b]), strict=True):
-                    accept(todo[k], payload, digests)
+    def job(i: int) -> tuple[str, str, str, str]:
+        record = records[i]
+        return (
+            str(root),
+            real_paths.get(record.path_key, record.path),
+            record.run_id,
+            record.sha256,
+        )
+
+    def tasks(positions: list[int]) -> list[list[int]]:
+        """Positions into ``records``, grouped into pool tasks (see :func:`_batches`)."""
+        batches = _batches([records[i].size for i in positions], workers)
+        return [[positions[k] for k in b] for b in batches]
+
+    parallel = workers > 1 and len(tasks(todo)) > 1
+    if parallel:
+        # Objects that exist before the fork are left out of the workers' garbage collections:
+        # a collection touching them would copy the parent's pages into each worker (copy on
+        # write), and count them twice in memory.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_init_worker, initargs=(settings,)
+            ) as pool:
+                # Biggest tasks first: sizes are skewed (one big log can be a third of a day),
+                # and this keeps both cores busy to the end. Results go back to their manifest
+                # position, so the order of completion never shows.
+                futures = {pool.submit(_work_batch, [job(i) for i in b]): b for b in tasks(todo)}
+                failed = decode_hits()
+                futures.update(
+                    {pool.submit(_work_batch, [job(i) for i in b]): b for b in tasks(failed)}
+                )
                 if progress:
                     progress(done, total, done_bytes, time.monotonic() - started)
+                for future in as_completed(futures):
+                    for i, (payload, digests) in zip(futures[future], future.result(), strict=True):
+                        accept(i, payload, digests)
+                    if progress:
+                        progress(done, total, done_bytes, time.monotonic() - started)
+        finally:
+            gc.unfreeze()
+    else:
+        failed = decode_hits()
+        if todo or failed:
+            _init_worker(settings)
+        for b in tasks(sorted(todo + failed)):
+            for i, (payload, digests) in zip(b, _work_batch([job(i) for i in b]), strict=True):
+                accept(i, payload, digests)
+            if progress:
+                progress(done, total, done_bytes, time.monotonic() - started)
+    processed = len(todo) + len(failed)
+    from_cache = total - processed
     live: dict[str, set[str]] = {}
     for key, record in zip(dir_keys, records, strict=True):
         live.setdefault(key[:32], set()).add(record.sha256)
     cache.flush(live)
     pruned = cache.prune(manifest.live_run_keys())
-    fail_rows: list[dict[str, object]] = []
-    artifact_rows: list[dict[str, object]] = []
+    ready: list[Entry] = []
+    for entry in entries:
+        assert entry is not None
+        ready.append(entry)
+    entries.clear()
     failing = candidate_ids(
-        f.test_id for r in results if r is not None for f in r.failures if f.test_id
+        cells[_TEST_ID] for entry in ready for cells in entry.failures if cells[_TEST_ID]
     )
-    lookups: list[PassedIds] = []
-    for lookup in passed:
-        assert lookup is not None
-        lookups.append(lookup)
-    found = passed_among(lookups, failing)
-    lookups.clear()
-    passed.clear()  # the id bytes are the bulk of memory: free them before building tables
-    for record, result, passed_ids in zip(records, results, found, strict=True):
-        assert result is not None
-        rows, artifact_row = _rows_for(result, record, runs[record.run_id], passed_ids)
-        fail_rows.extend(rows)
-        artifact_rows.append(artifact_row)
-    failures = pd.DataFrame(fail_rows, columns=list(FAILURE_COLUMNS))
+    found = passed_among([entry.passed for entry in ready], failing)
+    fail_rows: list[tuple[object, ...]] = []
+    artifact_rows: list[tuple[object, ...]] = []
+    for record, entry, passed_ids in zip(records, ready, found, strict=True):
+        artifact_rows.append(_rows_for(entry, record, runs[record.run_id], passed_ids, fail_rows))
+    ready.clear()  # the id bytes are the bulk of memory: free them before building tables
+    failures = pd.DataFrame.from_records(fail_rows, columns=list(FAILURE_COLUMNS))
     failures["occurred_at"] = pd.to_datetime(failures["occurred_at"], utc=True).astype(
         "datetime64[us, UTC]"
     )
     failures["flaky"] = failures["flaky"].astype(bool)
-    artifacts = pd.DataFrame(artifact_rows, columns=list(ARTIFACT_COLUMNS))
+    artifacts = pd.DataFrame.from_records(artifact_rows, columns=list(ARTIFACT_COLUMNS))
     return BatchResult(
         failures=failures,
         artifacts=artifacts,
-        processed=len(todo),
+        processed=processed,
         from_cache=from_cache,
-        bytes_processed=sum(records[i].size for i in todo),
+        bytes_processed=sum(records[i].size for i in (*todo, *failed)),
         seconds=time.monotonic() - started,
         cache_pruned=pruned,
         clean_digests=b"".join(clean),

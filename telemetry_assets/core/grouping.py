@@ -87,17 +87,20 @@ def _keywords(texts: Iterable[str | None]) -> tuple[str, ...]:
             words.update(
                 w
                 for w in _KEYWORD.findall(value.lower())
-                if sum(c.isdigit() for c in w) <= _MAX_KEYWORD_DIGITS
+                if sum(map(str.isdigit, w)) <= _MAX_KEYWORD_DIGITS
             )
     return tuple(sorted(words))
 
 
 def _merge_redactions(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
     total: Counter[str] = Counter()
-    for value in values:
+    # Nearly every row of a group holds one of a few texts (``{}`` most often): each distinct
+    # text is decoded once and counted as often as it occurs.
+    for value, times in Counter(values).items():
         cell = text(value)
         if cell:
-            total.update(json.loads(cell))
+            for rule, n in json.loads(cell).items():
+                total[rule] += n * times
     return tuple(sorted((k, v) for k, v in total.items() if v))
 
 
@@ -125,6 +128,14 @@ def _missing(value: object) -> bool:
 def _na_first(value: object) -> tuple[int, object]:
     # Missing values sort before everything, as pandas' ``na_position="first"`` puts them.
     return (0, "") if _missing(value) else (1, value)
+
+
+def _sort_column(cells: list[Any]) -> list[Any]:
+    """A sort-key column: the cells themselves when none is missing (they then order as their
+    :func:`_na_first` forms do), else every cell wrapped by :func:`_na_first`."""
+    if any(map(_missing, cells)):
+        return [_na_first(v) for v in cells]
+    return cells
 
 
 def message_variants(variants: Iterable[object]) -> tuple[tuple[str, int], ...]:
@@ -170,13 +181,14 @@ def build_groups(
     passed = set(passed_test_ids)
     days = [d.isoformat() for d in window.days]
     missing = [None] * len(occurrences)
+    # ``tolist`` gives the values ``list()`` would, without boxing cell by cell.
     columns = {
-        c: list(occurrences[c]) if c in occurrences.columns else missing for c in _GROUP_INPUTS
+        c: occurrences[c].tolist() if c in occurrences.columns else missing for c in _GROUP_INPUTS
     }
-    keys = [columns[c] for c in _SORT_KEYS]
+    keys = list(zip(*(_sort_column(columns[c]) for c in _SORT_KEYS), strict=True))
     order = sorted(
         (i for i in range(len(occurrences)) if not _missing(columns["fingerprint"][i])),
-        key=lambda i: tuple(_na_first(k[i]) for k in keys),
+        key=keys.__getitem__,
     )
     groups: list[GroupStats] = []
     for fingerprint, members in itertools.groupby(order, key=lambda i: columns["fingerprint"][i]):

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from telemetry_assets.core import process_pool
 from telemetry_assets.core.models import JOB_TYPES
 from telemetry_assets.core.window import ReportWindow, parse_timestamp, utc_day
 
@@ -317,10 +318,15 @@ def _entry_name(entry: os.DirEntry[str]) -> str:
 
 
 def sha256_of(path: str | Path, chunk: int = 1 << 20) -> str:
+    # A raw descriptor, not ``open()``: for a 4 KB report the buffered file object's setup
+    # cost as much as hashing it, and tens of thousands are hashed per scan.
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        while block := os.read(fd, chunk):
             digest.update(block)
+    finally:
+        os.close(fd)
     return digest.hexdigest()
 
 
@@ -370,12 +376,47 @@ def path_key(rel_path: str) -> str:
     return hashlib.sha256(rel_path.encode("utf-8", errors="surrogateescape")).hexdigest()
 
 
+FileFacts = Callable[[list[str], list[str]], tuple[list[str], list[str]]]
+"""``(absolute paths to hash, relative paths to display) -> (their SHA-256, their display form)``,
+in order: how :func:`build_manifest` learns what it cannot take from its caches, in one call (so
+the caller may spread it over processes)."""
+
+
+def sequential_facts(display: Callable[[str], str]) -> FileFacts:
+    """:data:`FileFacts` in this process, one file after another."""
+
+    def facts(to_hash: list[str], to_show: list[str]) -> tuple[list[str], list[str]]:
+        return [sha256_of(p) for p in to_hash], [display(r) for r in to_show]
+
+    return facts
+
+
+def parallel_facts(display: Callable[[str], str], workers: int) -> FileFacts:
+    """:data:`FileFacts` over ``workers`` forked processes (see :mod:`process_pool`); small
+    scans stay in this process."""
+
+    def facts(to_hash: list[str], to_show: list[str]) -> tuple[list[str], list[str]]:
+        tasks = [(True, p) for p in to_hash] + [(False, r) for r in to_show]
+        out = process_pool.map_chunks(_facts_task, tasks, workers, state=display)
+        return out[: len(to_hash)], out[len(to_hash) :]
+
+    return facts
+
+
+def _facts_task(tasks: list[tuple[bool, str]]) -> list[str]:
+    display: Callable[[str], str] = process_pool.inherited()
+    return [sha256_of(text) if hashing else display(text) for hashing, text in tasks]
+
+
 def build_manifest(
     root: Path,
     window: ReportWindow,
     rules: CollectionRules | None = None,
     display: Callable[[str], str] = _identity,
     hash_cache: dict[str, list[object]] | None = None,
+    *,
+    shown_cache: dict[str, str] | None = None,
+    file_facts: FileFacts | None = None,
 ) -> Manifest:
     """Scan ``root`` and decide, run by run, what the report for ``window`` collects.
 
@@ -385,11 +426,15 @@ def build_manifest(
 
     ``display`` sanitizes every string the manifest keeps (paths, run ids, branches): the
     manifest is persisted, and a file name can hold an e-mail address as well as a log can.
+    ``shown_cache`` (path key -> display form of that path) spares re-displaying the paths of an
+    earlier scan; it is updated in place, and is only valid for the same ``display``.
+    ``file_facts`` hashes and displays the artifacts neither cache knows (default: in this
+    process, with ``display``).
     """
     rules = rules or CollectionRules()
     runs: list[RunRecord] = []
-    artifacts: list[ArtifactRecord] = []
     skipped: list[SkippedRecord] = []
+    pending: list[_Pending] = []
     if not root.is_dir():
         return Manifest(
             report_date=window.report_date,
@@ -421,10 +466,12 @@ def build_manifest(
                 Path(run_entry.path),
                 window,
                 rules,
-                _Found(runs, artifacts, skipped),
-                hash_cache,
+                _Found(runs, pending, skipped),
                 display,
             )
+    artifacts = _artifact_records(
+        pending, hash_cache, shown_cache, file_facts or sequential_facts(display)
+    )
     runs = [
         r.model_copy(
             update={
@@ -434,7 +481,6 @@ def build_manifest(
         )
         for r in runs
     ]
-    # Artifacts were recorded with their display path and run id already (no copy of each).
     skipped = [
         s.model_copy(
             update={"path": display(s.path), "run_id": display(s.run_id) if s.run_id else None}
@@ -451,22 +497,65 @@ def build_manifest(
     )
 
 
-def _cached_sha256(
-    path: str, key: str, info: os.stat_result, cache: dict[str, list[object]] | None
-) -> str:
-    if cache is None:
-        return sha256_of(path)
-    seen = cache.get(key)
-    if (
-        seen
-        and seen[0] == info.st_size
-        and seen[1] == info.st_mtime_ns
-        and isinstance(seen[2], str)
-    ):
-        return seen[2]
-    digest = sha256_of(path)
-    cache[key] = [info.st_size, info.st_mtime_ns, digest]
-    return digest
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A collected file whose record waits for its hash and display path."""
+
+    path: str
+    rel: str
+    shown_run_id: str
+    info: os.stat_result
+
+
+def _artifact_records(
+    pending: list[_Pending],
+    hash_cache: dict[str, list[object]] | None,
+    shown_cache: dict[str, str] | None,
+    facts: FileFacts,
+) -> list[ArtifactRecord]:
+    keys = [path_key(p.rel) for p in pending]
+    digests: list[str | None] = []
+    for item, key in zip(pending, keys, strict=True):
+        seen = hash_cache.get(key) if hash_cache is not None else None
+        digest: str | None = None
+        if (
+            seen
+            and len(seen) >= 3
+            and isinstance(seen[2], str)
+            and seen[0] == item.info.st_size
+            and seen[1] == item.info.st_mtime_ns
+        ):
+            digest = seen[2]
+        digests.append(digest)
+    shown: list[str | None] = [
+        shown_cache.get(key) if shown_cache is not None else None for key in keys
+    ]
+    to_hash = [i for i, d in enumerate(digests) if d is None]
+    to_show = [i for i, s in enumerate(shown) if s is None]
+    if to_hash or to_show:
+        hashed, displayed = facts(
+            [pending[i].path for i in to_hash], [pending[i].rel for i in to_show]
+        )
+        for i, digest in zip(to_hash, hashed, strict=True):
+            digests[i] = digest
+            if hash_cache is not None:
+                info = pending[i].info
+                hash_cache[keys[i]] = [info.st_size, info.st_mtime_ns, digest]
+        for i, text in zip(to_show, displayed, strict=True):
+            shown[i] = text
+            if shown_cache is not None:
+                shown_cache[keys[i]] = text
+    return [
+        ArtifactRecord(
+            path=str(text),
+            path_key=key,
+            run_id=item.shown_run_id,
+            size=item.info.st_size,
+            sha256=str(digest),
+            mtime=datetime.fromtimestamp(item.info.st_mtime, tz=UTC),
+        )
+        for item, key, digest, text in zip(pending, keys, digests, shown, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,7 +563,7 @@ class _Found:
     """What the scan has decided so far, in scan order."""
 
     runs: list[RunRecord]
-    artifacts: list[ArtifactRecord]
+    pending: list[_Pending]
     skipped: list[SkippedRecord]
 
 
@@ -485,10 +574,9 @@ def _decide_run(
     window: ReportWindow,
     rules: CollectionRules,
     found: _Found,
-    hash_cache: dict[str, list[object]] | None = None,
     display: Callable[[str], str] = _identity,
 ) -> None:
-    runs, artifacts, skipped = found.runs, found.artifacts, found.skipped
+    runs, skipped = found.runs, found.skipped
     rel_dir = _rel(run_dir, root)
     run_json = run_dir / RUN_JSON
     meta: RunJson | None = None
@@ -597,19 +685,9 @@ def _decide_run(
         )
     )
     shown_run_id = display(run_id)
-    for path, info in files:
-        rel = _rel_of(path, prefix)
-        key = path_key(rel)
-        artifacts.append(
-            ArtifactRecord(
-                path=display(rel),
-                path_key=key,
-                run_id=shown_run_id,
-                size=info.st_size,
-                sha256=_cached_sha256(path, key, info, hash_cache),
-                mtime=datetime.fromtimestamp(info.st_mtime, tz=UTC),
-            )
-        )
+    found.pending.extend(
+        _Pending(path, _rel_of(path, prefix), shown_run_id, info) for path, info in files
+    )
 
 
 def resolve_paths(root: Path, manifest: Manifest) -> dict[str, str]:

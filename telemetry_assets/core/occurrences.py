@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -45,7 +46,7 @@ from telemetry_assets.core.fingerprint.normalise import (
     normalise_frame,
 )
 from telemetry_assets.core.grouping import OCCURRENCE_COLUMNS, empty_occurrences
-from telemetry_assets.core.models import Failure, Frame
+from telemetry_assets.core.models import Failure, Fingerprint, Frame
 from telemetry_assets.core.sanitize import chained_from_json, frames_from_json
 from telemetry_assets.core.window import ReportWindow, utc_day
 
@@ -310,25 +311,116 @@ def console_copies_folded(occurrences: pd.DataFrame) -> int:
 
 _ORDER_COLUMNS = ("run_id", "artifact", "occurred_at", "test_id", "kind", "message", "trace")
 
+_FAILURE_TEXTS = (
+    "source_format", "message", "trace", "exception_type", "frames", "test_id", "test_file",
+    "kind", "language", "chained",
+)  # fmt: skip
+"""The text cells a :class:`Failure` is read from; with ``flaky`` they are all of its row that
+counts (:func:`failure_of`)."""
 
-def _content_order(row: dict[str, object]) -> tuple[str, ...]:
-    # One column holds one timestamp type, so str() orders it like the instants it holds.
-    return tuple(text(row.get(c)) or "" for c in _ORDER_COLUMNS)
+# The frames and chain of one failure are stored as JSON and repeat across the artifacts and
+# runs that print the same trace: each distinct text is decoded once. The results are immutable.
+_frames_of = lru_cache(maxsize=16384)(frames_from_json)
+_chained_of = lru_cache(maxsize=16384)(chained_from_json)
 
 
-def failure_of(row: dict[str, object]) -> Failure:
+def _failure(
+    source_format: str | None,
+    message: str | None,
+    trace: str | None,
+    exception_type: str | None,
+    frames: str | None,
+    test_id: str | None,
+    test_file: str | None,
+    kind: str | None,
+    language: str | None,
+    chained: str | None,
+    *,
+    flaky: bool,
+) -> Failure:
+    """The failure of one row: its :data:`_FAILURE_TEXTS` cells, each read with ``text``."""
     return Failure(
-        source_format=text(row["source_format"]) or "unknown",
-        message=text(row["message"]) or "",
-        trace=text(row["trace"]) or "",
-        exception_type=text(row["exception_type"]),
-        frames=frames_from_json(text(row["frames"]) or "[]"),
-        test_id=text(row["test_id"]),
-        test_file=text(row["test_file"]),
-        kind=text(row["kind"]) or "failure",  # type: ignore[arg-type]
-        language=text(row["language"]),
-        flaky=bool(row["flaky"]),
-        chained=chained_from_json(text(row["chained"]) or "[]"),
+        source_format=source_format or "unknown",
+        message=message or "",
+        trace=trace or "",
+        exception_type=exception_type,
+        frames=_frames_of(frames or "[]"),
+        test_id=test_id,
+        test_file=test_file,
+        kind=kind or "failure",  # type: ignore[arg-type]
+        language=language,
+        flaky=flaky,
+        chained=_chained_of(chained or "[]"),
+    )
+
+
+def failure_of(row: Mapping[str, object]) -> Failure:
+    return _failure(*(text(row[c]) for c in _FAILURE_TEXTS), flaky=bool(row["flaky"]))
+
+
+def _texts(cells: list[object]) -> list[str | None]:
+    # ``text`` of every cell: strings and NaN, nearly every cell, without the call.
+    return [
+        (v or None) if type(v) is str else None if type(v) is float and v != v else text(v)
+        for v in cells
+    ]
+
+
+_AFTER_EVERY_INSTANT = 2**63
+"""Sorts after every ``int64`` instant, as the text ``NaT`` sorts after every date."""
+
+
+def _order_column(frame: pd.DataFrame, name: str, cells: list[object]) -> list[Any]:
+    """One column of the content order: each cell's text, a missing one as ``""``. For
+    timestamps in UTC (or naive) the instant itself: the text of such a timestamp orders as
+    the instant does, and formatting every one of them cost more than the rest of the sort."""
+    dtype = frame[name].dtype
+    tz = getattr(dtype, "tz", None)
+    if dtype.kind == "M" and (tz is None or str(tz) == "UTC"):
+        array = frame[name].array
+        return [
+            _AFTER_EVERY_INSTANT if missing else value
+            for value, missing in zip(array.asi8.tolist(), array.isna().tolist(), strict=True)
+        ]
+    return [t or "" for t in _texts(cells)]
+
+
+def _content_order(frame: pd.DataFrame, columns: Mapping[str, list[object]]) -> list[int]:
+    """Row indexes sorted, stably, by :data:`_ORDER_COLUMNS` (each cell as text, a missing one
+    or column as ``""``): what sorting ``to_dict("records")`` on those texts gives."""
+    blank = [""] * len(frame)
+    keys = list(
+        zip(
+            *(
+                _order_column(frame, c, columns[c]) if c in columns else blank
+                for c in _ORDER_COLUMNS
+            ),
+            strict=True,
+        )
+    )
+    return sorted(range(len(frame)), key=keys.__getitem__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """What an occurrence row takes from its failure alone (and the grouping rules)."""
+
+    fingerprint: Fingerprint
+    message_variant: str
+    grouping_rule: str | None
+    top_frame_file: str | None
+    top_frame_function: str | None
+
+
+def _derive(failure: Failure, rules: Sequence[GroupingRule]) -> _Derived:
+    fp = fingerprint(failure, rules)
+    top = _top_in_app(failure.frames)
+    return _Derived(
+        fingerprint=fp,
+        message_variant=message_variant(failure),
+        grouping_rule=grouping_rule_of(fp),
+        top_frame_file=repository_path(top) if top else None,
+        top_frame_function=top.function if top else None,
     )
 
 
@@ -343,60 +435,82 @@ def build_occurrences(
     Console copies of a run's structured failures are folded first (:func:`fold_console_copies`)
     over all the given rows, so a copy dated on the other side of a window edge folds too.
     ``rules`` are the repository policy's grouping rules (see :class:`GroupingRule`).
+
+    Rows are read as whole columns (pandas boxes cell by cell in ``to_dict``, several times
+    slower on Arrow-backed strings), and a window holds each distinct failure many times (one
+    bug, many runs and artifacts): each is read, fingerprinted and explained once.
     """
     if failures.empty:
         return empty_occurrences()
     passed = set(passed_test_ids)
+    columns = {str(c): failures[c].tolist() for c in failures.columns}
     # Folding takes the first match in row order: a content order makes it independent of the
     # order artifacts arrived in.
-    records = sorted(failures.to_dict("records"), key=_content_order)
-    parsed = [failure_of(row) for row in records]
-    folding = fold_console_copies(parsed, [str(row["run_id"]) for row in records])
-    rows = []
+    order = _content_order(failures, columns)
+    cells = list(
+        zip(*(_texts(columns[c]) for c in _FAILURE_TEXTS), map(bool, columns["flaky"]), strict=True)
+    )
+    made: dict[tuple[Any, ...], Failure] = {}
+    for key in cells:
+        if key not in made:
+            made[key] = _failure(*key[:-1], flaky=key[-1])
+    keys = [cells[i] for i in order]
+    parsed = [made[key] for key in keys]
+    folding = fold_console_copies(parsed, [str(columns["run_id"][i]) for i in order])
+    derived: dict[tuple[Any, ...], _Derived] = {}
+    kept: list[tuple[int, int, pd.Timestamp, str, str]] = []
     for index in folding.kept:
-        row, failure = records[index], parsed[index]
-        occurred = pd.Timestamp(row["occurred_at"])
+        occurred = pd.Timestamp(columns["occurred_at"][order[index]])
         day = utc_day(occurred.to_pydatetime())
         bucket = window.bucket(day)
         if bucket is None:
             continue
-        fp = fingerprint(failure, rules)
-        top = _top_in_app(failure.frames)
-        rows.append(
-            {
-                "artifact": row["artifact"],
-                "run_id": row["run_id"],
-                "provider": row["provider"],
-                "job_type": row["job_type"],
-                "branch": row["branch"],
-                "occurred_at": occurred,
-                "day": day.isoformat(),
-                "bucket": bucket,
-                "fingerprint": fp.value,
-                "fingerprint_version": FINGERPRINT_VERSION,
-                "strategy": fp.strategy,
-                "source_format": failure.source_format,
-                "kind": failure.kind,
-                "language": failure.language,
-                "exception_type": failure.exception_type,
-                "message": failure.message,
-                "test_id": failure.test_id,
-                "test_file": failure.test_file,
-                "flaky": failure.flaky,
-                "likely_flaky": failure.flaky
-                or (failure.test_id is not None and failure.test_id in passed),
-                "message_variant": message_variant(failure),
-                "grouping_rule": grouping_rule_of(fp),
-                "sample_trace": fp.normalised_trace,
-                "top_frame_file": repository_path(top) if top else None,
-                "top_frame_function": top.function if top else None,
-                "redactions": text(row["redactions"]) or "{}",
-                "console_copies_folded": folding.folded_into.get(index, 0),
-            }
-        )
-    if not rows:
+        if keys[index] not in derived:
+            derived[keys[index]] = _derive(parsed[index], rules)
+        kept.append((index, order[index], occurred, day.isoformat(), bucket))
+    if not kept:
         return empty_occurrences()
-    frame = pd.DataFrame(rows, columns=list(OCCURRENCE_COLUMNS))
+    failure_rows = [parsed[index] for index, *_ in kept]
+    known = [derived[keys[index]] for index, *_ in kept]
+
+    def given(column: str) -> list[object]:
+        values = columns[column]
+        return [values[i] for _, i, *_ in kept]
+
+    frame = pd.DataFrame(
+        {
+            "artifact": given("artifact"),
+            "run_id": given("run_id"),
+            "provider": given("provider"),
+            "job_type": given("job_type"),
+            "branch": given("branch"),
+            "occurred_at": [occurred for _, _, occurred, _, _ in kept],
+            "day": [day for *_, day, _ in kept],
+            "bucket": [bucket for *_, bucket in kept],
+            "fingerprint": [k.fingerprint.value for k in known],
+            "fingerprint_version": [FINGERPRINT_VERSION] * len(kept),
+            "strategy": [k.fingerprint.strategy for k in known],
+            "source_format": [f.source_format for f in failure_rows],
+            "kind": [f.kind for f in failure_rows],
+            "language": [f.language for f in failure_rows],
+            "exception_type": [f.exception_type for f in failure_rows],
+            "message": [f.message for f in failure_rows],
+            "test_id": [f.test_id for f in failure_rows],
+            "test_file": [f.test_file for f in failure_rows],
+            "flaky": [f.flaky for f in failure_rows],
+            "likely_flaky": [
+                f.flaky or (f.test_id is not None and f.test_id in passed) for f in failure_rows
+            ],
+            "message_variant": [k.message_variant for k in known],
+            "grouping_rule": [k.grouping_rule for k in known],
+            "sample_trace": [k.fingerprint.normalised_trace for k in known],
+            "top_frame_file": [k.top_frame_file for k in known],
+            "top_frame_function": [k.top_frame_function for k in known],
+            "redactions": [text(r) or "{}" for r in given("redactions")],
+            "console_copies_folded": [folding.folded_into.get(index, 0) for index, *_ in kept],
+        },
+        columns=list(OCCURRENCE_COLUMNS),
+    )
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True).astype(
         "datetime64[us, UTC]"
     )

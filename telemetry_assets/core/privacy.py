@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from telemetry_assets.core import process_pool
 from telemetry_assets.core.cells import is_text_column, text
 from telemetry_assets.core.clean_values import CleanValues
 from telemetry_assets.core.redaction.detector import Finding, ResidualPiiDetector
@@ -356,11 +357,33 @@ def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[
     return seen
 
 
+PARALLEL_MIN_VALUES = 2000
+"""New distinct values below which a scan stays in this process: starting processes costs more."""
+
+
+def _scan_task(values: list[str]) -> list[list[Finding]]:
+    found = _scan_distinct(detector(), values)
+    return [found.get(value, []) for value in values]
+
+
+def _scan_values(values: set[str], workers: int) -> dict[str, list[Finding]]:
+    """:func:`_scan_distinct` of ``values``, spread over ``workers`` processes when there are
+    many (a first scan of tens of thousands of file paths). Batching never changes a finding,
+    so neither does the split."""
+    if workers <= 1 or len(values) < PARALLEL_MIN_VALUES:
+        return _scan_distinct(detector(), values)
+    ordered = sorted(values)
+    detector()  # built before the fork, so every process inherits it compiled
+    results = process_pool.map_chunks(_scan_task, ordered, workers, min_items=PARALLEL_MIN_VALUES)
+    return {value: found for value, found in zip(ordered, results, strict=True) if found}
+
+
 def scan_frame(
     frame: pd.DataFrame,
     where: str = "artifact",
     reviewed: Collection[str] = (),
     known: CleanValues | None = None,
+    workers: int = 1,
 ) -> ResidualScan:
     """Scan every string cell; findings are located by the row's ``where`` and ``run_id``.
 
@@ -381,7 +404,7 @@ def scan_frame(
     to_scan = set(neutral.values())
     if known is not None:
         to_scan = {n for n in to_scan if n not in known}
-    found_neutral = _scan_distinct(detector(), to_scan)
+    found_neutral = _scan_values(to_scan, workers)
     if known is not None:
         known.add(n for n in to_scan if n not in found_neutral)
     if not found_neutral:

@@ -107,12 +107,12 @@ def build_report(
     extra_limitations: Sequence[str] = (),
     console_copies_folded: int = 0,
 ) -> Report:
-    scored_by_fp = {r["fingerprint"]: r for r in scored.to_dict("records")}
+    notes_by_fp = dict(zip(scored["fingerprint"].tolist(), scored["notes"].tolist(), strict=True))
     similar_map = similar_to(similar)
     ranked = [t for t in triaged if t.stats.count > 0]
     groups = []
     for rank, t in enumerate(ranked[:TOP_GROUPS_IN_JSON], start=1):
-        g, row = t.stats, scored_by_fp[t.stats.fingerprint]
+        g = t.stats
         groups.append(
             ReportGroup(
                 fingerprint=g.fingerprint,
@@ -123,7 +123,7 @@ def build_report(
                 job_types=list(g.job_types),
                 severity=t.severity.score,
                 suggested_owner=t.owner.display,
-                notes=str(row["notes"]),
+                notes=str(notes_by_fp[g.fingerprint]),
                 rank=rank,
                 count_baseline=g.count_baseline,
                 daily_counts=list(g.daily_counts),
@@ -156,11 +156,19 @@ def build_report(
     ok = artifacts[artifacts["status"] == "ok"] if not artifacts.empty else artifacts
     rule_matches: Counter[str] = Counter()
     redacted_artifacts = 0
-    for value in ok.get("redactions", pd.Series(dtype=object)):
+    # Distinct cells only: tens of thousands of artifacts hold a few texts, ``{}`` most often.
+    for value, n in Counter(ok.get("redactions", pd.Series(dtype=object)).tolist()).items():
         counts = json.loads(value) if value else {}
-        rule_matches.update(counts)
-        redacted_artifacts += 1 if counts else 0
+        for rule, matches in counts.items():
+            rule_matches[rule] += matches * n
+        redacted_artifacts += n if counts else 0
     withheld = {(w.path, w.run_id): w for w in withheld_artifacts(artifacts)}
+    # Rows first, then records: only the few artifacts that were not read are built as dicts.
+    not_ok = (
+        artifacts[pd.Series([s != "ok" for s in artifacts["status"].tolist()], artifacts.index)]
+        if not artifacts.empty
+        else artifacts
+    )
     quarantined = [
         QuarantinedArtifact(
             path=r["artifact"],
@@ -169,14 +177,15 @@ def build_report(
             withheld=is_withheld(r["reason"]),
             detectors=sorted(withheld.get((r["artifact"], r["run_id"]), _NONE).detectors),
         )
-        for r in artifacts.to_dict("records")
-        if r["status"] != "ok"
+        for r in not_ok.to_dict("records")
     ]
     withheld_by_detector: Counter[str] = Counter(
         name for w in withheld.values() for name in w.detectors
     )
     reviewed = reviewed_counts(ok)
-    formats: Counter[str] = Counter(str(f) for f in ok.get("format", []) if f)
+    formats: Counter[str] = Counter(
+        str(f) for f in (ok["format"].tolist() if "format" in ok.columns else ()) if f
+    )
     runs_without_opt_in: Counter[str] = Counter(
         (s.provider or "unknown")
         for s in manifest.skipped

@@ -24,13 +24,13 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import time
 import zipfile
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 
 from telemetry_assets.core.models import Failure, Frame, ParseError, ParseResult
 from telemetry_assets.core.parsers.base import SNIFF_BYTES
@@ -83,6 +83,8 @@ class _Quarantine(Exception):
 
 def _decoder_for(head: bytes) -> tuple[str, int]:
     """(codec, BOM length) from a byte-order mark; UTF-8 otherwise."""
+    if head[:1] not in _BOM_FIRST and 0 not in head[:512]:
+        return "utf-8", 0  # the usual head: no mark can start with its byte, no NUL to count
     for bom, codec in (
         (codecs.BOM_UTF32_LE, "utf-32-le"),
         (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -101,6 +103,10 @@ def _decoder_for(head: bytes) -> tuple[str, int]:
     return "utf-8", 0
 
 
+_BOM_FIRST = (b"\x00", b"\xef", b"\xfe", b"\xff")
+"""First bytes of the byte-order marks :func:`_decoder_for` knows."""
+
+
 def _looks_binary(head: bytes, codec: str) -> bool:
     if codec.startswith("utf-16") or codec.startswith("utf-32"):
         return False
@@ -117,7 +123,7 @@ _NOT_CONTROL = bytes(b for b in range(256) if not (b < 32 and b not in (9, 10, 1
 
 
 def _open_payloads(
-    source: Path | bytes,
+    source: str | bytes,
 ) -> Iterator[tuple[str, io.BufferedIOBase | bytes]]:
     """The byte streams inside an artifact: itself, a gunzipped stream, or zip members.
 
@@ -126,7 +132,7 @@ def _open_payloads(
     if isinstance(source, bytes):
         magic = source[:4]
     else:
-        with source.open("rb") as probe:
+        with open(source, "rb") as probe:
             magic = probe.read(4)
     if magic[:2] == b"\x1f\x8b":
         # Closed by the caller's ``with``; a generator cannot hold it open in its own.
@@ -149,7 +155,7 @@ def _open_payloads(
             for member in members:
                 yield member.filename, archive.open(member)  # type: ignore[misc]
         return
-    yield "", source if isinstance(source, bytes) else source.open("rb")
+    yield "", source if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
 
 
 class _LimitedReader(io.RawIOBase):
@@ -181,10 +187,12 @@ def _parse_bytes(data: bytes, path: str) -> ParseResult:
     codec, bom = _decoder_for(head_bytes)
     if _looks_binary(head_bytes, codec):
         raise _Quarantine("binary content")
-    parser = parser_for(head_bytes[bom:].decode(codec, errors="replace"), path)
+    head = head_bytes[bom:].decode(codec, errors="replace")
+    parser = parser_for(head, path)
     if parser is None:
         raise _Quarantine("no parser recognises the content")
-    text = data[bom:].decode(codec, errors="replace")
+    # Most reports fit in the head: then it is the whole text, decoded once.
+    text = head if len(data) <= SNIFF_BYTES else data[bom:].decode(codec, errors="replace")
     if getattr(parser, "streams", False):
         # Lines split as the stream's reader splits them (universal newlines, kept as read).
         return parser.parse_lines(io.StringIO(text, newline=""), path)  # type: ignore[attr-defined]
@@ -219,29 +227,88 @@ def _read_payload(stream: io.BufferedIOBase | bytes, path: str) -> tuple[ParseRe
     return result, reader.tell() if reader.seekable() else 0
 
 
+class _Memo:
+    """Redactions this process has computed, by a digest of the text they were computed from.
+
+    CI reports repeat themselves across artifacts and days: the same frame paths, exception
+    types, test ids and, for a suite that passes, the same list of passed ids file after file.
+    The redactor is pure, so its answer for a text can be reused: on 13,800 small reports, nine
+    calls in ten repeated an earlier one, and redaction was a seventh of a worker's time. Keyed
+    by digest so that no raw text outlives its artifact (the values are the redacted text, what
+    is stored anyway); cleared when it holds too much.
+    """
+
+    __slots__ = ("chars", "entries", "redactor")
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.entries: dict[bytes, tuple[str, dict[str, int]]] = {}
+        self.chars = 0
+
+    def put(self, key: bytes, value: tuple[str, dict[str, int]]) -> None:
+        size = len(value[0])
+        if size > MEMO_CHARS // 16:
+            return  # a huge text (a big suite's passed ids) would crowd out everything else
+        if self.chars + size > MEMO_CHARS or len(self.entries) >= MEMO_ENTRIES:
+            self.entries.clear()
+            self.chars = 0
+        self.chars += size
+        self.entries[key] = value
+
+
+MEMO_CHARS = 16 << 20
+MEMO_ENTRIES = 1 << 17
+"""What a worker keeps for reuse (:class:`_Memo`): 16 Mi redacted characters in at most 128 Ki
+texts, a few tens of MB."""
+_MEMO: _Memo | None = None
+
+
+def _memo_for(redactor: Redactor) -> _Memo:
+    """The memo of ``redactor``; a new one when called with another redactor (other rules)."""
+    global _MEMO
+    if _MEMO is None or _MEMO.redactor is not redactor:
+        _MEMO = _Memo(redactor)
+    return _MEMO
+
+
+def _text_key(value: str) -> bytes:
+    # SHA-256: collision-free for this purpose, and the fastest digest here (CPU instructions).
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+
+
 class _FieldRedactor:
-    """Redacts every text field of a failure, remembering repeated strings (frame paths)."""
+    """Redacts every text field of a failure, reusing what this process redacted before."""
 
     def __init__(self, redactor: Redactor, deadline: float) -> None:
         self._redactor = redactor
         self._deadline = deadline
-        self._cache: dict[str, tuple[str, dict[str, int]]] = {}
+        self._memo = _memo_for(redactor)
         self.counts: Counter[str] = Counter()
+        self._own: dict[str, int] = {}
+        """Counts of the failure being redacted (:meth:`failure`)."""
 
-    def text(self, value: str | None) -> str | None:
-        if value is None or value == "":
-            return value
-        cached = self._cache.get(value)
+    def _redact(self, value: str) -> tuple[str, dict[str, int]]:
+        key = _text_key(value)
+        cached = self._memo.entries.get(key)
         if cached is None:
             if time.monotonic() > self._deadline:
                 raise _Quarantine("redaction exceeded its time budget")
             result = self._redactor.redact(value)
             cached = (result.text, dict(result.counts))
-            if len(value) < 512:
-                self._cache[value] = cached
+            self._memo.put(key, cached)
+        return cached
+
+    def text(self, value: str | None) -> str | None:
+        if value is None or value == "":
+            return value
+        redacted, counts = self._redact(value)
         # Every replacement is audited, including repeats of a string seen before.
-        self.counts.update(cached[1])
-        return cached[0]
+        if counts:
+            self.counts.update(counts)
+            own = self._own
+            for rule, n in counts.items():
+                own[rule] = own.get(rule, 0) + n
+        return redacted
 
     def lines(self, values: list[str]) -> list[str]:
         """Many one-line strings (passed test ids) redacted as one text, one per line.
@@ -253,36 +320,59 @@ class _FieldRedactor:
         """
         if not values:
             return []
-        if any("\n" in v or "\r" in v for v in values):
+        joined = "\n".join(values)
+        # Exactly when some value holds a line break of its own.
+        if "\r" in joined or joined.count("\n") != len(values) - 1:
             return [self.text(v) or "" for v in values]
-        if time.monotonic() > self._deadline:
-            raise _Quarantine("redaction exceeded its time budget")
-        result = self._redactor.redact("\n".join(values))
-        out = result.text.split("\n")
+        redacted, counts = self._redact(joined)
+        out = redacted.split("\n")
         if len(out) != len(values):
             return [self.text(v) or "" for v in values]
-        self.counts.update(result.counts)
+        if counts:
+            self.counts.update(counts)
         return out
 
     def frame(self, frame: Frame) -> Frame:
-        return replace(
-            frame,
-            file=self.text(frame.file),
-            function=self.text(frame.function),
-            module=self.text(frame.module),
-        )
+        file = self.text(frame.file)
+        function = self.text(frame.function)
+        module = self.text(frame.module)
+        if file == frame.file and function == frame.function and module == frame.module:
+            return frame  # nothing redacted (the usual frame): frozen, so it can be shared
+        return replace(frame, file=file, function=function, module=module)
 
-    def failure(self, failure: Failure) -> Failure:
-        return replace(
-            failure,
-            message=self.text(failure.message) or "",
-            trace=self.text(failure.trace) or "",
-            exception_type=self.text(failure.exception_type),
-            test_id=self.text(failure.test_id),
-            test_file=self.text(failure.test_file),
-            frames=tuple(self.frame(f) for f in failure.frames),
-            chained=tuple((self.text(t), self.text(m) or "") for t, m in failure.chained),
-        )
+    def failure(self, failure: Failure) -> tuple[Failure, dict[str, int]]:
+        """The redacted failure and its own counts, keyed in the order of the artifact's."""
+        own: dict[str, int] = {}
+        self._own = own
+        # In field order: the order rules first count in is the order the audit lists them.
+        message = self.text(failure.message) or ""
+        trace = self.text(failure.trace) or ""
+        exception_type = self.text(failure.exception_type)
+        test_id = self.text(failure.test_id)
+        test_file = self.text(failure.test_file)
+        frames = tuple(self.frame(f) for f in failure.frames)
+        chained = tuple((self.text(t), self.text(m) or "") for t, m in failure.chained)
+        redacted = failure  # frozen: shared as is when nothing was redacted (most failures)
+        if (message, trace, exception_type, test_id, test_file, frames, chained) != (
+            failure.message,
+            failure.trace,
+            failure.exception_type,
+            failure.test_id,
+            failure.test_file,
+            failure.frames,
+            failure.chained,
+        ):
+            redacted = replace(
+                failure,
+                message=message,
+                trace=trace,
+                exception_type=exception_type,
+                test_id=test_id,
+                test_file=test_file,
+                frames=frames,
+                chained=chained,
+            )
+        return redacted, {rule: own[rule] for rule in self.counts if rule in own} if own else {}
 
 
 def _size_label(limit: int) -> str:
@@ -296,9 +386,27 @@ def _changed(data: bytes, expected_sha256: str) -> bool:
     return hashlib.sha256(data).hexdigest() != expected_sha256
 
 
-def _sha256_of(path: Path) -> str:
+def _read_whole(path: str, size: int) -> bytes:
+    """The file's bytes up to its end (however long it is by now), without a buffered file
+    object: building one took longer than reading a small report."""
+    fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
+    try:
+        parts = []
+        want = size + 1
+        while block := os.read(fd, want):
+            parts.append(block)
+            want = 1 << 16
+    finally:
+        os.close(fd)
+    return b"".join(parts)
+
+
+_OPEN_FLAGS = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _sha256_of(path: str) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
@@ -325,17 +433,17 @@ def sanitize_artifact(
     ``reviewed`` holds the finding digests the repository policy marks as harmless.
     """
     out = SanitizedArtifact(path=rel_path, run_id=run_id)
-    path = Path(root) / rel_path
+    # Plain strings and ``os`` calls: ``pathlib`` objects cost a tenth of a small report's time.
+    path = os.path.join(root, rel_path)
     try:
-        size = path.lstat().st_size
+        size = os.lstat(path).st_size
         if size > MAX_ARTIFACT_BYTES:
             raise _Quarantine(f"larger than {_size_label(MAX_ARTIFACT_BYTES)}")
         fields = _FieldRedactor(redactor, time.monotonic() + budget_seconds)
         formats: list[str] = []
-        source: Path | bytes = path
+        source: str | bytes = path
         if size <= WHOLE_READ_BYTES:
-            with path.open("rb") as handle:
-                source = handle.read()
+            source = _read_whole(path, size)
             # Hashed from memory: what is parsed below is exactly what was checked.
             if expected_sha256 is not None and _changed(source, expected_sha256):
                 raise _Quarantine("changed while being read")
@@ -348,9 +456,9 @@ def sanitize_artifact(
                     result, _ = _read_payload(stream, label)
             formats.append(result.format)
             for failure in result.failures:
-                before = Counter(fields.counts)
-                out.failures.append(fields.failure(failure))
-                out.failure_redactions.append(dict(fields.counts - before))
+                redacted, counts = fields.failure(failure)
+                out.failures.append(redacted)
+                out.failure_redactions.append(counts)
             out.passed_test_ids.extend(fields.lines(list(result.passed_test_ids)))
             if out.started_at is None:
                 out.started_at = result.started_at

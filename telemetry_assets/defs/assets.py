@@ -22,7 +22,13 @@ from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, report_files, rollup
 from telemetry_assets.core.clean_values import CleanValues
 from telemetry_assets.core.fingerprint.similar import similar_groups
-from telemetry_assets.core.manifest import CollectionRules, Manifest, build_manifest, resolve_paths
+from telemetry_assets.core.manifest import (
+    CollectionRules,
+    Manifest,
+    build_manifest,
+    parallel_facts,
+    resolve_paths,
+)
 from telemetry_assets.core.purge import load_purged
 from telemetry_assets.core.triage.policy import TelemetryForbidden, pull_request_gate, read_policy
 from telemetry_assets.core.triage.publish import (
@@ -31,6 +37,7 @@ from telemetry_assets.core.triage.publish import (
     ReportSummary,
     create_local_branch_and_commit,
 )
+from telemetry_assets.defs.gc_tuning import with_fewer_collections
 from telemetry_assets.defs.partitions import report_dates
 from telemetry_assets.defs.resources import RepoFactsResource, TelemetrySettings
 
@@ -60,8 +67,9 @@ def _check_spec(asset: str) -> dg.AssetCheckSpec:
 def _asset(name: str, kinds: set[str], description: str) -> Any:
     """Every telemetry asset: one group, partitioned by report date, guarded by the blocking
     residual-PII check. ``output_required=False`` is what lets a failed check withhold the
-    output, so the IO manager never runs."""
-    return dg.asset(
+    output, so the IO manager never runs. The body runs with fewer garbage collections
+    (:mod:`gc_tuning`)."""
+    define = dg.asset(
         name=name,
         group_name=GROUP,
         partitions_def=report_dates,
@@ -70,6 +78,7 @@ def _asset(name: str, kinds: set[str], description: str) -> Any:
         kinds=kinds,
         description=description,
     )
+    return lambda fn: define(with_fewer_collections(fn))
 
 
 def guarded(
@@ -178,6 +187,11 @@ def _window(context: dg.AssetExecutionContext) -> Any:
 HASH_CACHE = "file-hashes.json"
 """path key -> [size, mtime_ns, sha256]: no names, only digests of paths and contents."""
 
+SHOWN_CACHE = "shown-paths.json"
+"""``{"version": redactor token, "paths": {path key: display path}}``: the redacted form of
+each collected path, so the next date does not redact tens of thousands of paths again. Holds
+only what the manifest itself persists (display paths), for the artifacts it last collected."""
+
 
 def _load_hashes(path: Path | None) -> dict[str, list[object]]:
     if path is None or not path.is_file():
@@ -187,6 +201,14 @@ def _load_hashes(path: Path | None) -> dict[str, list[object]]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _load_shown(path: Path | None, version: str) -> dict[str, str]:
+    data = _load_hashes(path)
+    paths = data.get("paths")
+    if data.get("version") != version or not isinstance(paths, dict):
+        return {}  # another redactor (rules, domains or code) may show a path otherwise
+    return {k: v for k, v in paths.items() if isinstance(v, str)}
 
 
 def _policy(settings: TelemetrySettings) -> Any:
@@ -223,27 +245,42 @@ def raw_opt_in_manifest(
         job_types=frozenset(col.job_types) if col.job_types is not None else None,
         excluded_run_ids=purged,
     )
-    redactor = settings.redactor_settings().build()
-    hashes_file = settings.state_path / HASH_CACHE if settings.state_path else None
-    hashes = _load_hashes(hashes_file)
+    redactor_settings = settings.redactor_settings()
+    redactor = redactor_settings.build()
+    state = settings.state_path
+    hashes = _load_hashes(state / HASH_CACHE if state else None)
+    version = redactor_settings.cache_token()
+    shown = _load_shown(state / SHOWN_CACHE if state else None, version)
+    # Memoised: every artifact of a run repeats its run id (tens of thousands of calls).
+    display = functools.cache(lambda s: redactor.redact(s).text)
     manifest = build_manifest(
         settings.artifacts_path,
         window,
         rules,
-        # Memoised: every artifact of a run repeats its run id (tens of thousands of calls).
-        display=functools.cache(lambda s: redactor.redact(s).text),
+        display=display,
         hash_cache=hashes,
+        shown_cache=shown,
+        file_facts=parallel_facts(display, settings.workers),
     )
-    if hashes_file is not None:
-        storage.write_json(hashes_file, hashes)
+    if state is not None:
+        # Only the files this scan collected are kept: a removed or opted-out run leaves
+        # neither its hashes nor its paths behind.
+        live = [a.path_key for a in manifest.artifacts]
+        storage.write_json(state / HASH_CACHE, {k: hashes[k] for k in live if k in hashes})
+        storage.write_json(
+            state / SHOWN_CACHE,
+            {"version": version, "paths": {k: shown[k] for k in live if k in shown}},
+        )
+    # Field values straight from the models (``model_dump`` copies each of tens of thousands).
     frame = pd.DataFrame(
-        [a.model_dump() for a in manifest.artifacts]
-        + [s.model_dump() for s in manifest.skipped]
-        + [r.model_dump() for r in manifest.runs]
-    ).astype("object")
+        [a.__dict__ for a in manifest.artifacts]
+        + [s.__dict__ for s in manifest.skipped]
+        + [r.__dict__ for r in manifest.runs],
+        dtype=object,
+    )
     known = CleanValues.open(settings.cache_path)
     scan = (
-        privacy.scan_frame(frame, where="path", known=known)
+        privacy.scan_frame(frame, where="path", known=known, workers=settings.workers)
         if not frame.empty
         else privacy.ResidualScan()
     )

@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 
 from telemetry_assets.core import batch, clean_values, privacy
+from telemetry_assets.core.manifest import build_manifest, resolve_paths
 from telemetry_assets.core.models import Failure, Frame
 from telemetry_assets.core.purge import delete_cached_run
 from telemetry_assets.core.sanitize import SanitizedArtifact
+from telemetry_assets.core.window import window_for
+from telemetry_assets_tests.builders import ci_run, junit
 
 TOKEN = "0123456789abcdef"
 RUN_A = hashlib.sha256(b"ci/gha-9912345678").hexdigest()
@@ -240,3 +243,36 @@ def test_the_memory_is_keyed_by_the_detector_settings(tmp_path: Path) -> None:
     other = clean_values.CleanValues.open(tmp_path, extra_internal_domains=["corp.example"])
     assert other.version != default.version
     assert "TimeoutError: pool exhausted after 30s" not in other
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_entry_that_no_longer_decodes_is_sanitized_again_with_the_same_rows(
+    tmp_path: Path, workers: int
+) -> None:
+    root, cache = tmp_path / "artifacts", tmp_path / "cache"
+    # Enough files for two pool tasks, so the parallel path decodes hits while it works.
+    files = {f"reports/junit-{n:03d}.xml": junit("2026-11-20", line=n + 1) for n in range(600)}
+    ci_run(root, "gha-9912345678", "2026-11-20", files)
+    manifest = build_manifest(root, window_for("2026-11-22"))
+    real = resolve_paths(root, manifest)
+    settings = batch.RedactorSettings()
+    first = batch.sanitize_manifest(
+        root, manifest, real, settings, workers=workers, cache_dir=cache
+    )
+    assert first.processed == 600 and first.from_cache == 0
+
+    # A record that passes its checksum but holds an entry of another layout.
+    victim = manifest.artifacts[123].sha256
+    segment = next(cache.glob(f"*/*/{batch.SanitizedCache.SEGMENT}"))
+    segment.write_bytes(segment.read_bytes() + batch._record(victim, b"TSC3 an older layout"))
+    again = batch.sanitize_manifest(
+        root, manifest, real, settings, workers=workers, cache_dir=cache
+    )
+
+    assert (again.processed, again.from_cache) == (1, 599)
+    pd.testing.assert_frame_equal(again.failures, first.failures)
+    pd.testing.assert_frame_equal(again.artifacts, first.artifacts)
+    third = batch.sanitize_manifest(
+        root, manifest, real, settings, workers=workers, cache_dir=cache
+    )
+    assert (third.processed, third.from_cache) == (0, 600)

@@ -8,6 +8,7 @@ gains a "purged on request" or "opted out" count, ``limitations`` says "1 run(s)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,16 @@ def test_purge_deletes_the_cache_at_once_and_remakes_only_the_affected_reports(
     assert f"{COVERING[0]} re-materialized: ok" in out and NOT_COVERING not in out
     assert purge.load_purged(state) == {TARGET}
     assert key not in _cache_folders(h) and _cache_folders(h)
+    # The manifest's own memories (hashes and display paths) forget the run's files too.
+    target_keys = {
+        path_key(p.relative_to(h.root).as_posix())
+        for p in (h.root / "ci" / TARGET).rglob("*")
+        if p.is_file()
+    }
+    hashes = json.loads((state / "file-hashes.json").read_text("utf-8"))
+    shown = json.loads((state / "shown-paths.json").read_text("utf-8"))["paths"]
+    assert target_keys and hashes and shown
+    assert not target_keys & (set(hashes) | set(shown))
     # Not re-made: it never held the run (generated_at would have changed).
     assert (h.reports / f"error-aggregates-{NOT_COVERING}.json").read_bytes() == untouched
     for day in COVERING:

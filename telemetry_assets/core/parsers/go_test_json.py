@@ -50,7 +50,6 @@ from telemetry_assets.core.parsers.go_common import (
     test_function,
 )
 from telemetry_assets.core.parsers.reportutil import (
-    as_text,
     complete_lines,
     dedupe,
     mark_flaky,
@@ -108,12 +107,17 @@ def _event(line: str) -> dict[str, Any] | None:
         return None
     fast = _COMPACT.match(stripped)
     if fast is not None:
-        event: dict[str, Any] = {"Action": fast["action"]}
-        for key, group in (("Time", "time"), ("Package", "package"), ("Test", "test")):
-            if fast[group] is not None:
-                event[key] = fast[group]
-        if fast["output"] is not None:
-            output = _decode_output(fast["output"])
+        # All groups in one call (they are the pattern's only groups, in this order).
+        time, action, package, test, raw_output = fast.groups()
+        event: dict[str, Any] = {"Action": action}
+        if time is not None:
+            event["Time"] = time
+        if package is not None:
+            event["Package"] = package
+        if test is not None:
+            event["Test"] = test
+        if raw_output is not None:
+            output = _decode_output(raw_output)
             if output is None:
                 return None
             event["Output"] = output
@@ -128,6 +132,8 @@ def _event(line: str) -> dict[str, Any] | None:
 
 
 def sniff(head: str, path: str) -> bool:
+    if "{" not in head:
+        return False  # every event opens with one: a plain log is answered without its lines
     seen = 0
     for line in complete_lines(head):
         if not line.strip():
@@ -250,8 +256,10 @@ def _handle(stream: _Stream, event: dict[str, Any]) -> None:
             stream.failed_builds.append(key)
         return
     # Hand-made and very old streams omit Package; their events still belong together.
-    name = as_text(event.get("Package")) or ""
-    package = _package(stream, name)
+    name = event.get("Package")
+    if not isinstance(name, str):
+        name = ""
+    package = stream.packages.get(name) or _package(stream, name)
     test = event.get("Test")
     if isinstance(test, str) and test:
         _test_event(stream, package, test, action, event, when)

@@ -94,6 +94,8 @@ class ErrorLineRule:
 
     name: str
     pattern: re.Pattern[str]
+    starts: tuple[str, ...]
+    """How every line ``pattern`` matches begins: a line that begins otherwise is not asked."""
     kind: FailureKind = "log"
     grouped: bool = False
     """Consecutive matching lines are one failure (npm and Maven print one error over many)."""
@@ -103,21 +105,35 @@ class ErrorLineRule:
 # ``error[E0425]`` keeps its code and npm/Maven lines are grouped rather than split.
 ERROR_LINE_RULES: tuple[ErrorLineRule, ...] = (
     ErrorLineRule(
-        "npm", re.compile(r"^npm\ (?:ERR!|error)(?:\ (?P<msg>.*))?$", re.X), grouped=True
+        "npm",
+        re.compile(r"^npm\ (?:ERR!|error)(?:\ (?P<msg>.*))?$", re.X),
+        ("npm ERR!", "npm error"),
+        grouped=True,
     ),
-    ErrorLineRule("maven", re.compile(r"^\[ERROR\](?:\ (?P<msg>.*))?$"), grouped=True),
+    ErrorLineRule(
+        "maven", re.compile(r"^\[ERROR\](?:\ (?P<msg>.*))?$"), ("[ERROR]",), grouped=True
+    ),
     # rustc / cargo: ``error[E0425]: msg``, ``error: could not compile``. Not matched: ``error ``
     # without a colon, which is prose.
     ErrorLineRule(
         "compiler",
         re.compile(r"^error(?P<code>\[E\d{4}\])?:\ (?P<msg>\S.*)$", re.X),
+        ("error",),
         kind="build",
     ),
-    ErrorLineRule("fatal", re.compile(r"^(?:FATAL|[Ff]atal)(?:\ ERROR)?:?\ (?P<msg>\S.*)$", re.X)),
     ErrorLineRule(
-        "error", re.compile(r"^(?:Error|ERROR|error)(?:\ \[[\w-]+\])?:\ (?P<msg>\S.*)$", re.X)
+        "fatal",
+        re.compile(r"^(?:FATAL|[Ff]atal)(?:\ ERROR)?:?\ (?P<msg>\S.*)$", re.X),
+        ("FATAL", "Fatal", "fatal"),
+    ),
+    ErrorLineRule(
+        "error",
+        re.compile(r"^(?:Error|ERROR|error)(?:\ \[[\w-]+\])?:\ (?P<msg>\S.*)$", re.X),
+        ("Error", "ERROR", "error"),
     ),
 )
+_ERROR_STARTS = tuple(dict.fromkeys(start for rule in ERROR_LINE_RULES for start in rule.starts))
+"""How any error line begins (:attr:`ErrorLineRule.starts` of every rule)."""
 
 # npm lines that do not say what failed.
 _NPM_NOISE = re.compile(r"^(?:code|errno|syscall|path|A\ complete\ log|\s*$)", re.X)
@@ -472,10 +488,17 @@ def sniff(head: str, path: str) -> bool:
     if "\x00" in head:
         return False
     sample = head[:4096]
-    # Counted by the regex engine: a Python loop over every character was most of the time
-    # spent choosing a parser for a small log.
-    controls = len(_CONTROL.findall(sample))
+    # Counted in C: a Python loop over every character was most of the time spent choosing a
+    # parser for a small log, and a regex count still the biggest part. In UTF-8 a control
+    # character is its own byte and every byte of any other character is >= 0x80, so deleting
+    # all bytes but the controls from the encoded sample leaves exactly one byte per control.
+    encoded = sample.encode("ascii" if sample.isascii() else "utf-8", "surrogatepass")
+    controls = len(encoded.translate(None, _NOT_CONTROL))
     return controls * 20 <= len(sample)
+
+
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 0x80 or not _CONTROL.match(chr(b)))
+"""The bytes that are not a control character ``_CONTROL`` matches."""
 
 
 def _iter_lines(text: str) -> Iterator[str]:
@@ -612,6 +635,14 @@ _STAMP_FIRST = "[0123456789"
 _ERROR_FIRST = frozenset("nN[eEfF")
 
 
+def _no_error_line(text: str) -> bool:
+    """``text`` starts like an error line (``npm warn``, ``[INFO]``, ``Fetching``) but no
+    :data:`ERROR_LINE_RULES` rule can match it: the long path would only have the error lines
+    find nothing (no block is pending on the short path), so it may take the short path. Only
+    lines starting with one of ``_SLOW_FIRST`` (markers, separators) stay on the long path."""
+    return text[:1] not in _SLOW_FIRST and not text.startswith(_ERROR_STARTS)
+
+
 def _stamp_of(token: object) -> datetime | None:
     """A line's stamp token (its prefix match, or the line when its shape was enough) as UTC."""
     if isinstance(token, str):
@@ -624,10 +655,11 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
 
     This loop is the hot path on big logs, so an ordinary line takes a short path: a few ``str``
     checks, GitHub Actions' fixed-width stamp recognised by its shape (the line itself is kept as
-    the stamp token, read by the regex only if a trace needs its time) and the scanner's one-match
-    prefilter (:meth:`TraceScanner.feed_quiet`). Every other line, and every line while the log's
-    first stamp is unknown or an error block is pending, takes the full path, where stamps are
-    matched with ``_STAMP`` and a shape guess is checked, so both paths give the same result.
+    the stamp token, read by the regex only if a trace needs its time) or any other stamp matched
+    once with ``_STAMP``, and the scanner's one-match prefilter (:meth:`TraceScanner.feed_quiet`).
+    Every other line, and every line while the log's first stamp is unknown or an error block is
+    pending, takes the full path, where stamps are matched with ``_STAMP`` and a shape guess is
+    checked, so both paths give the same result.
     """
     scanner = TraceScanner(stamp_of=_stamp_of)
     feed, feed_quiet = scanner.feed_clean, scanner.feed_quiet
@@ -647,26 +679,43 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
         line = raw.rstrip("\r\n")
         if "\x1b" in line or "\r" in line:
             line = clean_line(line)
+        token: re.Match[str] | None = None
+        matched = False  # ``token`` already holds ``_STAMP``'s answer for this line
         if short_path:
             if line[27:29] == "Z " and line[10:11] == "T" and line[:1] in _DIGITS:
                 content = line[29:]
                 # the log's first stamp (``started_at``) is read in full on the long path
-                quiet = started_at is not None and content[:1] not in slow_first
+                quiet = started_at is not None and (
+                    content[:1] not in slow_first or _no_error_line(content)
+                )
                 if quiet and feed_quiet(content, line):
                     if watching:
                         retries.see(content)
                     continue
-            elif (
-                line[:1] not in _STAMP_FIRST
-                and line[:1] not in slow_first
-                and feed_quiet(line, None)
-            ):
+            elif line[:1] in _STAMP_FIRST:
+                # Other stamps (``2026-11-20 10:11:12,345``, ``[2026-...]``): matched here once,
+                # the match kept as the token the long path would keep. Lines the long path's
+                # retry trigger reads (``=``, an indented ``›``) stay on it.
+                token, matched = stamp_match(line), True
+                if token is not None and started_at is not None:
+                    content = line[token.end() :]
+                    first = content[:1]
+                    if (
+                        (first not in slow_first or _no_error_line(content))
+                        and first != "="
+                        and not (first in " \t" and " › " in content)
+                        and feed_quiet(content, token)
+                    ):
+                        if watching:
+                            retries.see(content)
+                        continue
+            elif (line[:1] not in slow_first or _no_error_line(line)) and feed_quiet(line, None):
                 if watching:
                     retries.see(line)
                 continue
-        token: re.Match[str] | None = None
         if line[:1] in _STAMP_FIRST:
-            token = stamp_match(line)
+            if not matched:
+                token = stamp_match(line)
             if token is not None:
                 line = line[token.end() :]
                 if started_at is None:

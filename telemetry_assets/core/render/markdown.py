@@ -7,6 +7,7 @@ never disagree. Text from traces is escaped for tables and fenced where shown wh
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import jinja2
 
@@ -34,7 +35,10 @@ def fence(text: str) -> str:
     return f"{ticks}text\n{text.rstrip()}\n{ticks}"
 
 
+@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    # One per process, as for the issue drafts: the environment keeps the compiled template,
+    # and compiling it cost more than rendering the report.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("telemetry_assets.core.render", "templates"),
         autoescape=False,  # Markdown, not HTML; cells are escaped by ``cell``.

@@ -113,12 +113,32 @@ def _distinct_names(names: Iterable[str], limit: int) -> list[str]:
 
 
 class GitRepoFacts:
-    """Facts from a checkout: files under ``root`` and ``git log --format=%an`` (names only)."""
+    """Facts from a checkout: files under ``root`` and ``git log --format=%an`` (names only).
+
+    Each fact is read once per instance (an instance serves one triage step, over a tree that
+    does not change meanwhile): groups share frame files and CODEOWNERS, and every path check
+    resolves symlinks on disk and every history question runs ``git log``.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._is_toplevel: bool | None = None
         self._files: tuple[str, ...] | None = None
+        self._resolved_root: Path | None = None
+        self._inside_memo: dict[str, Path | None] = {}
+        self._exists_memo: dict[str, bool] = {}
+        self._committers_memo: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._codeowners_memo: tuple[str | None] | None = None
+        self._git_env_memo: dict[str, str] | None = None
+
+    def _git_env(self) -> dict[str, str]:
+        if self._git_env_memo is None:
+            self._git_env_memo = {
+                **os.environ,
+                "GIT_TERMINAL_PROMPT": "0",
+                "GIT_OPTIONAL_LOCKS": "0",
+            }
+        return self._git_env_memo
 
     def _own_checkout(self, env: Mapping[str, str]) -> bool:
         """History is read only when ``root`` is the top of its own checkout: a plain folder
@@ -143,14 +163,21 @@ class GitRepoFacts:
         return self._is_toplevel
 
     def _inside(self, path: str) -> Path | None:
-        target = (self.root / path).resolve()
-        try:
-            target.relative_to(self.root.resolve())
-        except ValueError:
-            return None
+        if path in self._inside_memo:
+            return self._inside_memo[path]
+        if self._resolved_root is None:
+            self._resolved_root = self.root.resolve()
+        resolved = (self.root / path).resolve()
+        target = resolved if resolved.is_relative_to(self._resolved_root) else None
+        self._inside_memo[path] = target
         return target
 
     def codeowners_text(self) -> str | None:
+        if self._codeowners_memo is None:
+            self._codeowners_memo = (self._read_codeowners(),)
+        return self._codeowners_memo[0]
+
+    def _read_codeowners(self) -> str | None:
         for location in CODEOWNERS_LOCATIONS:
             candidate = self.root / location
             if candidate.is_file():
@@ -158,8 +185,13 @@ class GitRepoFacts:
         return None
 
     def file_exists(self, path: str) -> bool:
-        target = self._inside(path)
-        return target is not None and target.is_file()
+        if path not in self._exists_memo:
+            # Most paths asked are suffixes that do not exist: only a file that is there needs
+            # its symlinks resolved to learn whether it lies inside the root.
+            self._exists_memo[path] = (
+                os.path.isfile(self.root / path) and self._inside(path) is not None
+            )
+        return self._exists_memo[path]
 
     def list_files(self) -> Sequence[str]:
         """``git ls-files`` in the repository's own checkout, else a bounded directory walk."""
@@ -168,7 +200,7 @@ class GitRepoFacts:
         return self._files
 
     def _git_files(self) -> tuple[str, ...]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+        env = self._git_env()
         if not self._own_checkout(env):
             return ()
         try:
@@ -198,10 +230,15 @@ class GitRepoFacts:
         return tuple(sorted(found[:MAX_LISTED_FILES]))
 
     def last_committers(self, path: str, limit: int = 2) -> list[str]:
-        if self._inside(path) is None:
-            return []
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
-        if not self._own_checkout(env):
+        key = (path, limit)
+        if key not in self._committers_memo:
+            self._committers_memo[key] = tuple(self._read_committers(path, limit))
+        return list(self._committers_memo[key])
+
+    def _read_committers(self, path: str, limit: int) -> list[str]:
+        env = self._git_env()
+        # Checked once per instance, and first: without a checkout no path needs resolving.
+        if not self._own_checkout(env) or self._inside(path) is None:
             return []
         try:
             done = subprocess.run(

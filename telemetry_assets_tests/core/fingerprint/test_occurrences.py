@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
+from telemetry_assets.core.cells import text
 from telemetry_assets.core.grouping import build_groups
 from telemetry_assets.core.models import Frame
 from telemetry_assets.core.occurrences import (
+    _ORDER_COLUMNS,
+    _content_order,
     build_occurrences,
     comparable_test_id,
     console_copies_folded,
@@ -573,3 +576,134 @@ def test_folding_does_not_depend_on_row_order() -> None:
     pd.testing.assert_frame_equal(
         build_occurrences(shuffled, WINDOW), build_occurrences(ALL_RUNS, WINDOW)
     )
+
+
+# --- rows read as whole columns: the same rows, in the same order ----------------------------
+
+MOMENT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+ORDER_CASES = [
+    (
+        "missing test ids and messages read as empty text",
+        [
+            {"run_id": "r1", "artifact": "b", "test_id": None, "message": "m", "n": 1},
+            {"run_id": "r1", "artifact": "a", "test_id": "t", "message": None, "n": 2},
+            {"run_id": "r1", "artifact": "a", "test_id": "", "message": "m", "n": 3},
+        ],
+    ),
+    (
+        "timestamps with and without a fraction of a second",
+        [
+            {
+                "run_id": "r",
+                "occurred_at": pd.Timestamp(MOMENT) + pd.Timedelta(microseconds=5),
+                "n": 1,
+            },
+            {"run_id": "r", "occurred_at": pd.Timestamp(MOMENT), "n": 2},
+            {"run_id": "r", "occurred_at": pd.NaT, "n": 3},
+        ],
+    ),
+    (
+        "naive timestamps",
+        [
+            {"run_id": "r", "occurred_at": pd.Timestamp(2026, 11, 20, 11), "n": 1},
+            {"run_id": "r", "occurred_at": pd.NaT, "n": 2},
+            {"run_id": "r", "occurred_at": pd.Timestamp(2026, 11, 20, 10), "n": 3},
+        ],
+    ),
+    (
+        "local times across a change of clocks sort as their text",
+        [
+            {"run_id": "r", "occurred_at": pd.Timestamp(s, tz="Europe/Berlin"), "n": i}
+            for i, s in enumerate(["2026-10-25 02:30+02:00", "2026-10-25 02:15+01:00"])
+        ],
+    ),
+    (
+        "timestamps of other types in one column",
+        [
+            {"run_id": "r", "occurred_at": "2026-11-20T10:00:00Z", "n": 1},
+            {"run_id": "r", "occurred_at": MOMENT, "n": 2},
+            {"run_id": "r", "occurred_at": None, "n": 3},
+        ],
+    ),
+    (
+        "ties keep the order rows came in",
+        [{"run_id": "r", "artifact": "a", "n": i} for i in range(5)],
+    ),
+    (
+        "a column of mixed types",
+        [
+            {"run_id": "r", "kind": "failure", "trace": 3, "n": 1},
+            {"run_id": "r", "kind": "failure", "trace": "2", "n": 2},
+            {"run_id": "r", "kind": "crash", "trace": float("nan"), "n": 3},
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "rows"), ORDER_CASES, ids=[c[0] for c in ORDER_CASES])
+def test_rows_in_content_order_are_the_records_sorted_by_their_text(
+    name: str, rows: list[dict[str, object]]
+) -> None:
+    # Pins the column-wise order to what ``to_dict("records")`` sorted on each order column's
+    # text gives, the definition it replaced.
+    frame = pd.DataFrame(rows)
+    records = frame.to_dict("records")
+    expected = sorted(
+        records, key=lambda row: tuple(text(row.get(c)) or "" for c in _ORDER_COLUMNS)
+    )
+    columns = {str(c): frame[c].tolist() for c in frame.columns}
+    got = [records[i] for i in _content_order(frame, columns)]
+    assert [r["n"] for r in got] == [r["n"] for r in expected]
+
+
+def _occurrence(test_id: str | None, message: str, redactions: str = "{}") -> dict[str, object]:
+    return {
+        "fingerprint": "sha256-" + "1" * 64,
+        "occurred_at": pd.Timestamp(MOMENT),
+        "artifact": "ci/r1/junit.xml",
+        "test_id": test_id,
+        "bucket": "report",
+        "day": "2026-11-20",
+        "flaky": False,
+        "job_type": "unit",
+        "branch": "main",
+        "run_id": "r1",
+        "redactions": redactions,
+        "sample_trace": message,
+        "exception_type": "KeyError",
+        "message": message,
+        "top_frame_file": None,
+        "top_frame_function": None,
+    }
+
+
+SAMPLE_CASES = [
+    (
+        "a missing test id sorts first, as pandas' na_position='first'",
+        [_occurrence("tests.b", "second"), _occurrence(None, "first"), _occurrence("a", "x")],
+        "first",
+    ),
+    (
+        "without missing values the test ids order the rows",
+        [_occurrence("tests.b", "second"), _occurrence("tests.a", "first")],
+        "first",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "rows", "sample"), SAMPLE_CASES, ids=[c[0] for c in SAMPLE_CASES])
+def test_the_sample_is_the_first_row_in_group_order(
+    name: str, rows: list[dict[str, object]], sample: str
+) -> None:
+    (group,) = build_groups(pd.DataFrame(rows), WINDOW)
+    assert group.message == sample
+
+
+def test_redaction_counts_add_up_over_repeated_cells() -> None:
+    cells = ['{"email": 2}'] * 3 + ["{}", '{"ipv4": 1, "email": 1, "card": 0}', ""]
+    (group,) = build_groups(
+        pd.DataFrame([_occurrence(f"t{i}", "m", c) for i, c in enumerate(cells)]), WINDOW
+    )
+    assert group.redactions == (("email", 7), ("ipv4", 1))

@@ -288,6 +288,57 @@ def test_git_facts_outside_a_repository_know_nothing(tmp_path: Path, git_env: No
     assert facts.last_committers("src/app.py") == []
 
 
+def test_git_facts_are_read_once_per_instance(history_repo: Path) -> None:
+    """An instance serves one triage step, where many groups share a frame file: a fact asked
+    again is not read again (no second ``git log``), and a new instance reads the tree anew."""
+    facts = GitRepoFacts(history_repo)
+    names = facts.last_committers("src/sync/retry.py")
+    assert names == ["Grace Hopper", "Ada Lovelace"]
+    names.append("caller's own edit")
+    assert not facts.file_exists("src/sync/backoff.py")
+    assert facts.codeowners_text() is None
+    later = {
+        "author": "Katherine Johnson",
+        "email": "kj@orbits.example",
+        "date": "2026-11-20T10:00:00Z",
+        "message": "feat(sync): backoff",
+        "files": {
+            "src/sync/retry.py": "def retry(fn, attempts=5):\n    return fn()\n",
+            "src/sync/backoff.py": "DELAY = 1\n",
+            "CODEOWNERS": "src/sync/ @acme/sync\n",
+        },
+    }
+    replay_history(history_repo, {"commits": [later]})
+    assert facts.last_committers("src/sync/retry.py") == ["Grace Hopper", "Ada Lovelace"]
+    assert not facts.file_exists("src/sync/backoff.py")
+    assert facts.codeowners_text() is None
+    fresh = GitRepoFacts(history_repo)
+    assert fresh.last_committers("src/sync/retry.py") == ["Katherine Johnson", "Grace Hopper"]
+    assert fresh.file_exists("src/sync/backoff.py")
+    assert fresh.codeowners_text() == "src/sync/ @acme/sync\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "expected"),
+    [
+        ("a file inside the root", "src/real.py", True),
+        ("a symlink inside the root to a file outside it", "src/link.py", False),
+        ("a path that climbs out of the root", "../secret.py", False),
+        ("a path that does not exist", "src/missing.py", False),
+        ("a folder", "src", False),
+    ],
+)
+def test_git_facts_see_only_files_inside_the_root(
+    name: str, path: str, expected: bool, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "real.py").write_text("y = 2\n", encoding="utf-8")
+    (tmp_path / "secret.py").write_text("x = 1\n", encoding="utf-8")
+    (root / "src" / "link.py").symlink_to(tmp_path / "secret.py")
+    assert GitRepoFacts(root).file_exists(path) is expected
+
+
 # --- frames that name less than the repository path ------------------------------------------
 
 TREE_FILES = [

@@ -1,0 +1,91 @@
+"""What the manifest takes from its caches, and what it computes in other processes, never
+changes it: a hashed file is re-hashed only when its size or mtime moved, a displayed path is
+redacted once per redactor, and spreading the work over processes gives the same manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from telemetry_assets.core.manifest import build_manifest, parallel_facts, path_key
+from telemetry_assets.core.redaction.redactor import Redactor
+from telemetry_assets.core.window import window_for
+
+WINDOW = window_for("2026-11-22")
+
+
+def _plant(root: Path, runs: int = 40, files: int = 30) -> None:
+    for r in range(runs):
+        run = root / "ci" / f"gha-99123{r:05d}"
+        reports = run / "target" / "surefire-reports"
+        reports.mkdir(parents=True)
+        (run / "run.json").write_text(
+            json.dumps(
+                {"run_id": run.name, "started_at": "2026-11-20T10:11:12Z", "telemetry": True}
+            )
+        )
+        for f in range(files):
+            (reports / f"TEST-com.acme.shop.Case{f:03d}Test.xml").write_text(
+                f'<testsuite name="com.acme.shop.Case{f:03d}Test" tests="1" failures="0"/>\n'
+            )
+        # A folder named after a person: the manifest shows it redacted.
+        home = run / "home" / "jane.doe@acme-corp.com"
+        home.mkdir(parents=True)
+        (home / "agent.log").write_text(f"2026-11-20T10:11:12Z run {r}\n")
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.redactor = Redactor()
+        self.calls: list[str] = []
+
+    def __call__(self, text: str) -> str:
+        self.calls.append(text)
+        return self.redactor.redact(text).text
+
+
+def test_spreading_hashes_and_display_over_processes_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "artifacts"
+    _plant(root)
+    display = _Counting()
+    alone = build_manifest(root, WINDOW, display=display)
+    spread = build_manifest(root, WINDOW, display=display, file_facts=parallel_facts(display, 2))
+
+    assert spread == alone
+    assert len(alone.artifacts) == 40 * 31
+    assert not any("jane.doe" in a.path for a in alone.artifacts)
+    some = alone.artifacts[-1]
+    assert some.sha256 == hashlib.sha256((root / some.path).read_bytes()).hexdigest()
+
+
+def test_cached_hashes_and_paths_are_reused_until_a_file_changes(tmp_path: Path) -> None:
+    root = tmp_path / "artifacts"
+    _plant(root, runs=3, files=4)
+    hashes: dict[str, list[object]] = {}
+    shown: dict[str, str] = {}
+    display = _Counting()
+    first = build_manifest(root, WINDOW, display=display, hash_cache=hashes, shown_cache=shown)
+    assert set(shown) == set(hashes) == {a.path_key for a in first.artifacts}
+    assert not any("jane.doe" in text for text in shown.values())
+
+    display.calls.clear()
+    again = build_manifest(root, WINDOW, display=display, hash_cache=hashes, shown_cache=shown)
+    assert again == first
+    # Only run ids and run folders are displayed again: no artifact path is.
+    assert not any("/" in call and call.count("/") > 1 for call in display.calls)
+
+    # A rewrite with another size is re-hashed; the cache follows it.
+    k = next(i for i, a in enumerate(first.artifacts) if "surefire" in a.path)
+    changed = root / first.artifacts[k].path
+    changed.write_text('<testsuite name="x" tests="2" failures="1"/>\n')
+    os.utime(changed, ns=(1, 1))
+    third = build_manifest(root, WINDOW, display=display, hash_cache=hashes, shown_cache=shown)
+    new_hash = hashlib.sha256(changed.read_bytes()).hexdigest()
+    assert third.artifacts[k].sha256 == new_hash != first.artifacts[k].sha256
+    assert hashes[path_key(first.artifacts[k].path)][2] == new_hash
+    unchanged = [i for i in range(len(first.artifacts)) if i != k]
+    assert [third.artifacts[i].sha256 for i in unchanged] == [
+        first.artifacts[i].sha256 for i in unchanged
+    ]

@@ -1,0 +1,97 @@
+"""The IO manager reads back exactly what it wrote: a model through pydantic's own JSON parser
+(one pass over a manifest of ten thousand records), and anything else through ``json``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from telemetry_assets.core.manifest import ArtifactRecord, Manifest, RunRecord, SkippedRecord
+from telemetry_assets.defs.io_manager import TelemetryIOManager
+from telemetry_assets.defs.partitions import report_dates
+
+D = "2026-11-22"
+KEY = dg.AssetKey("raw_opt_in_manifest")
+
+MANIFEST = Manifest(
+    report_date=date(2026, 11, 22),
+    window_start=date(2026, 11, 9),
+    window_end=date(2026, 11, 22),
+    runs=[
+        RunRecord(
+            run_id="gha-1",
+            run_dir="ci/gha-1",
+            location="ci",
+            provider="github-actions",
+            job_type="unit",
+            job_type_inferred=False,
+            branch="main",
+            pr=None,
+            commit=None,
+            started_at=datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=UTC),
+            date_source="run.json",
+            dir_key="sha256-" + "a" * 64,
+            opt_in='run.json env.TELEMETRY="1"',
+        )
+    ],
+    artifacts=[
+        ArtifactRecord(
+            path=f"ci/gha-1/junit-{i}.xml",
+            path_key="sha256-" + f"{i:064x}",
+            run_id="gha-1",
+            size=100 + i,
+            sha256=f"{i:064x}",
+            mtime=datetime(2026, 11, 20, 10, i, tzinfo=UTC),
+        )
+        for i in range(3)
+    ],
+    skipped=[SkippedRecord(path="ci/gha-2", kind="run", reason="opted out", provider="gitlab")],
+)
+
+
+def _write(manager: TelemetryIOManager, value: object) -> None:
+    manager.handle_output(dg.build_output_context(asset_key=KEY, partition_key=D), value)
+
+
+def _read(manager: TelemetryIOManager) -> object:
+    context = dg.build_input_context(
+        asset_key=KEY, partition_key=D, asset_partitions_def=report_dates
+    )
+    return manager.load_input(context)
+
+
+def test_a_model_reads_back_equal_to_what_was_written(tmp_path: Path) -> None:
+    manager = TelemetryIOManager(base_dir=str(tmp_path))
+    _write(manager, MANIFEST)
+    got = _read(manager)
+    assert isinstance(got, Manifest)
+    assert got == MANIFEST
+    assert got.model_dump_json() == MANIFEST.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("name", "payload"),
+    [
+        ("a plain value", {"model": None, "data": {"counts": [1, 2]}}),
+        (
+            "a model written by hand with other spacing",
+            {"model": "telemetry_assets.core.manifest:Manifest", "data": "MANIFEST"},
+        ),
+    ],
+)
+def test_a_file_without_the_written_header_reads_through_json(
+    name: str, payload: dict[str, object], tmp_path: Path
+) -> None:
+    path = tmp_path / "raw_opt_in_manifest" / f"{D}.json"
+    path.parent.mkdir(parents=True)
+    if payload["data"] == "MANIFEST":
+        payload = {**payload, "data": json.loads(MANIFEST.model_dump_json())}
+        expected: object = MANIFEST
+    else:
+        expected = payload["data"]
+    path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    assert _read(TelemetryIOManager(base_dir=str(tmp_path))) == expected
