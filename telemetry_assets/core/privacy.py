@@ -357,7 +357,7 @@ def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[
     return seen
 
 
-PARALLEL_MIN_VALUES = 2000
+PARALLEL_MIN_VALUES = process_pool.MIN_ITEMS
 """New distinct values below which a scan stays in this process: starting processes costs more."""
 
 

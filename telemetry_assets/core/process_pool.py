@@ -20,6 +20,10 @@ Result = TypeVar("Result")
 
 _STATE: Any = None
 
+MIN_ITEMS = 5000
+"""Items below which the work stays in this process: forking and collecting results cost about
+as much as a few thousand hashes, redactions or scans of short strings."""
+
 CHUNKS_PER_WORKER = 4
 """Tasks per process: a few, so one slow chunk (a big file to hash) does not leave a core idle."""
 
@@ -40,7 +44,7 @@ def map_chunks(
     workers: int,
     *,
     state: Any = None,
-    min_items: int = 1000,
+    min_items: int = MIN_ITEMS,
 ) -> list[Result]:
     """``task`` over ``items`` cut into chunks; one result per item, in the order of ``items``.
 

@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from telemetry_assets.core import process_pool
 from telemetry_assets.core.manifest import build_manifest, parallel_facts, path_key
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.window import window_for
@@ -48,13 +49,14 @@ class _Counting:
 
 def test_spreading_hashes_and_display_over_processes_changes_nothing(tmp_path: Path) -> None:
     root = tmp_path / "artifacts"
-    _plant(root)
+    _plant(root, runs=90)  # enough hashes and paths to start processes (process_pool)
     display = _Counting()
     alone = build_manifest(root, WINDOW, display=display)
     spread = build_manifest(root, WINDOW, display=display, file_facts=parallel_facts(display, 2))
 
     assert spread == alone
-    assert len(alone.artifacts) == 40 * 31
+    assert len(alone.artifacts) == 90 * 31
+    assert 2 * len(alone.artifacts) >= process_pool.MIN_ITEMS
     assert not any("jane.doe" in a.path for a in alone.artifacts)
     some = alone.artifacts[-1]
     assert some.sha256 == hashlib.sha256((root / some.path).read_bytes()).hexdigest()
