@@ -404,6 +404,28 @@ def test_persisted_data_with_a_finding_still_halts_the_run(tmp_path: Path) -> No
     assert int(str(checks["raw_opt_in_manifest"].metadata["reviewed_allowed"].value)) >= 1
 
 
+def test_a_path_that_stops_the_run_is_not_remembered_in_the_state_folder(tmp_path: Path) -> None:
+    # The manifest remembers display paths between dates (state folder). A path the check
+    # flags must not be among them, or it would outlive the stop it caused.
+    h = harness(tmp_path)
+    state = tmp_path / "state"
+    person = "dana.whitfield@example.org"
+    files = {"reports/junit.xml": junit(DAY), f"logs/{person}/pytest.log": junit(DAY)}
+    ci_run(h.root, "gha-7002", DAY, files)
+    stopped = h.materialize(D, disabled_redaction_rules=["pii.email"], state_dir=str(state))
+    assert not stopped.success
+    assert stopped.get_failed_step_keys() == {"raw_opt_in_manifest"}
+    remembered = (state / "shown-paths.json").read_text("utf-8")
+    assert "dana.whitfield" not in remembered
+    assert "ci/gha-7002/reports/junit.xml" in remembered  # the clean path is kept
+    assert "dana.whitfield" not in (state / "file-hashes.json").read_text("utf-8")
+
+    # With the rule back the path is shown redacted, and that form is what is remembered.
+    assert h.materialize(D, state_dir=str(state)).success
+    remembered = (state / "shown-paths.json").read_text("utf-8")
+    assert "dana.whitfield" not in remembered and "logs/<EMAIL>/pytest.log" in remembered
+
+
 # --- the audit request: places, fields, names that hold a finding, earlier report files --------
 
 PERSON = "dana.whitfield@example.org"

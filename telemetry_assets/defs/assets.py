@@ -262,15 +262,6 @@ def raw_opt_in_manifest(
         shown_cache=shown,
         file_facts=parallel_facts(display, settings.workers),
     )
-    if state is not None:
-        # Only the files this scan collected are kept: a removed or opted-out run leaves
-        # neither its hashes nor its paths behind.
-        live = [a.path_key for a in manifest.artifacts]
-        storage.write_json(state / HASH_CACHE, {k: hashes[k] for k in live if k in hashes})
-        storage.write_json(
-            state / SHOWN_CACHE,
-            {"version": version, "paths": {k: shown[k] for k in live if k in shown}},
-        )
     # Field values straight from the models (``model_dump`` copies each of tens of thousands).
     frame = pd.DataFrame(
         [a.__dict__ for a in manifest.artifacts]
@@ -285,6 +276,15 @@ def raw_opt_in_manifest(
         else privacy.ResidualScan()
     )
     known.save()
+    if state is not None:
+        # Only the files this scan collected are kept: a removed or opted-out run leaves
+        # neither its hashes nor its paths behind. A display path the check flags (reviewed or
+        # not) is never kept: if it stops the run, it must not outlive the stop here.
+        live = [a.path_key for a in manifest.artifacts]
+        storage.write_json(state / HASH_CACHE, {k: hashes[k] for k in live if k in hashes})
+        flagged = {place for place, _ in scan.affected}
+        kept = {k: shown[k] for k in live if k in shown and shown[k] not in flagged}
+        storage.write_json(state / SHOWN_CACHE, {"version": version, "paths": kept})
     reasons = manifest.skipped_by_reason()
     yield from guarded(
         context,
