@@ -379,16 +379,31 @@ def path_key(rel_path: str) -> str:
 FileFacts = Callable[[list[str], list[str]], tuple[list[str], list[str]]]
 """``(absolute paths to hash, relative paths to display) -> (their SHA-256, their display form)``,
 in order: how :func:`build_manifest` learns what it cannot take from its caches, in one call (so
-the caller may spread it over processes)."""
+the caller may spread it over processes). A file that cannot be read answers with
+:func:`hash_or_reason`'s reason instead of a hash."""
 
 
 def sequential_facts(display: Callable[[str], str]) -> FileFacts:
     """:data:`FileFacts` in this process, one file after another."""
 
     def facts(to_hash: list[str], to_show: list[str]) -> tuple[list[str], list[str]]:
-        return [sha256_of(p) for p in to_hash], [display(r) for r in to_show]
+        return [hash_or_reason(p) for p in to_hash], [display(r) for r in to_show]
 
     return facts
+
+
+UNREADABLE = "unreadable: "
+"""How :func:`hash_or_reason` answers for a file it could not read (never a SHA-256)."""
+
+
+def hash_or_reason(path: str) -> str:
+    """The file's SHA-256, or ``unreadable: <error>`` when it vanished or cannot be read since
+    the walk listed it (CI may still be uploading): the file is then skipped with that reason,
+    and the rest of the scan goes on."""
+    try:
+        return sha256_of(path)
+    except OSError as exc:
+        return f"{UNREADABLE}{type(exc).__name__}"
 
 
 def parallel_facts(display: Callable[[str], str], workers: int) -> FileFacts:
@@ -405,7 +420,7 @@ def parallel_facts(display: Callable[[str], str], workers: int) -> FileFacts:
 
 def _facts_task(tasks: list[tuple[bool, str]]) -> list[str]:
     display: Callable[[str], str] = process_pool.inherited()
-    return [sha256_of(text) if hashing else display(text) for hashing, text in tasks]
+    return [hash_or_reason(text) if hashing else display(text) for hashing, text in tasks]
 
 
 def build_manifest(
@@ -469,9 +484,10 @@ def build_manifest(
                 _Found(runs, pending, skipped),
                 display,
             )
-    artifacts = _artifact_records(
+    artifacts, unreadable = _artifact_records(
         pending, hash_cache, shown_cache, file_facts or sequential_facts(display)
     )
+    skipped.extend(unreadable)
     runs = [
         r.model_copy(
             update={
@@ -503,6 +519,7 @@ class _Pending:
 
     path: str
     rel: str
+    run_id: str
     shown_run_id: str
     info: os.stat_result
 
@@ -512,7 +529,8 @@ def _artifact_records(
     hash_cache: dict[str, list[object]] | None,
     shown_cache: dict[str, str] | None,
     facts: FileFacts,
-) -> list[ArtifactRecord]:
+) -> tuple[list[ArtifactRecord], list[SkippedRecord]]:
+    """The records of the pending files, and a skip entry for each that could not be read."""
     keys = [path_key(p.rel) for p in pending]
     digests: list[str | None] = []
     for item, key in zip(pending, keys, strict=True):
@@ -538,24 +556,33 @@ def _artifact_records(
         )
         for i, digest in zip(to_hash, hashed, strict=True):
             digests[i] = digest
-            if hash_cache is not None:
+            if hash_cache is not None and not digest.startswith(UNREADABLE):
                 info = pending[i].info
                 hash_cache[keys[i]] = [info.st_size, info.st_mtime_ns, digest]
         for i, text in zip(to_show, displayed, strict=True):
             shown[i] = text
             if shown_cache is not None:
                 shown_cache[keys[i]] = text
-    return [
-        ArtifactRecord(
-            path=str(text),
-            path_key=key,
-            run_id=item.shown_run_id,
-            size=item.info.st_size,
-            sha256=str(digest),
-            mtime=datetime.fromtimestamp(item.info.st_mtime, tz=UTC),
+    artifacts: list[ArtifactRecord] = []
+    unreadable: list[SkippedRecord] = []
+    for item, key, digest, display_path in zip(pending, keys, digests, shown, strict=True):
+        if str(digest).startswith(UNREADABLE):
+            # Displayed with the other skip entries (raw path and run id here).
+            unreadable.append(
+                SkippedRecord(path=item.rel, kind="file", reason=str(digest), run_id=item.run_id)
+            )
+            continue
+        artifacts.append(
+            ArtifactRecord(
+                path=str(display_path),
+                path_key=key,
+                run_id=item.shown_run_id,
+                size=item.info.st_size,
+                sha256=str(digest),
+                mtime=datetime.fromtimestamp(item.info.st_mtime, tz=UTC),
+            )
         )
-        for item, key, digest, text in zip(pending, keys, digests, shown, strict=True)
-    ]
+    return artifacts, unreadable
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,7 +713,7 @@ def _decide_run(
     )
     shown_run_id = display(run_id)
     found.pending.extend(
-        _Pending(path, _rel_of(path, prefix), shown_run_id, info) for path, info in files
+        _Pending(path, _rel_of(path, prefix), run_id, shown_run_id, info) for path, info in files
     )
 
 

@@ -9,7 +9,9 @@ import json
 import os
 from pathlib import Path
 
-from telemetry_assets.core import process_pool
+import pytest
+
+from telemetry_assets.core import manifest, process_pool
 from telemetry_assets.core.manifest import build_manifest, parallel_facts, path_key
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.window import window_for
@@ -91,3 +93,41 @@ def test_cached_hashes_and_paths_are_reused_until_a_file_changes(tmp_path: Path)
     assert [third.artifacts[i].sha256 for i in unchanged] == [
         first.artifacts[i].sha256 for i in unchanged
     ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_that_vanishes_after_the_walk_is_skipped_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    root = tmp_path / "artifacts"
+    _plant(root, runs=90 if workers > 1 else 2)
+    gone = "TEST-com.acme.shop.Case007Test.xml"
+    real = manifest.sha256_of
+
+    def racing(path: str | Path, chunk: int = 1 << 20) -> str:
+        # CI still uploading: listed by the walk, deleted before it could be read.
+        if str(path).endswith(f"gha-9912300001/target/surefire-reports/{gone}"):
+            raise FileNotFoundError(path)
+        return real(path, chunk)
+
+    monkeypatch.setattr(manifest, "sha256_of", racing)
+    display = _Counting()
+    hashes: dict[str, list[object]] = {}
+    found = build_manifest(
+        root,
+        WINDOW,
+        display=display,
+        hash_cache=hashes,
+        file_facts=parallel_facts(display, workers),
+    )
+
+    lost = f"ci/gha-9912300001/target/surefire-reports/{gone}"
+    assert lost not in {a.path for a in found.artifacts}
+    [entry] = [s for s in found.skipped if s.kind == "file"]
+    assert (entry.path, entry.reason, entry.run_id) == (
+        lost,
+        "unreadable: FileNotFoundError",
+        "gha-9912300001",
+    )
+    assert len(found.artifacts) == (90 if workers > 1 else 2) * 31 - 1
+    assert path_key(lost) not in hashes  # retried on the next scan
