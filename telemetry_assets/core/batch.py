@@ -331,6 +331,10 @@ FAILURE_CELLS: tuple[str, ...] = (
 timestamp, used only when its run has no ``started_at``)."""
 
 _TEST_ID = FAILURE_CELLS.index("test_id")
+_OWN_TIME = FAILURE_CELLS.index("occurred_at")
+RUN_CELLS: tuple[str, ...] = ("artifact", "run_id", "provider", "job_type", "branch", "occurred_at")
+"""The cells a failure row takes from its artifact and run; then come the cached
+:data:`FAILURE_CELLS` but the failure's own time."""
 
 
 @dataclass(slots=True)
@@ -390,9 +394,9 @@ def _rows_for(
     head = (record.path, run.run_id, run.provider, job_type, run.branch)
     for cells in entry.failures:
         occurred: object = run.started_at
-        if own_time and cells[12] is not None:
-            occurred = datetime.fromisoformat(cells[12])
-        fail_rows.append((*head, occurred, *cells[:12]))
+        if own_time and cells[_OWN_TIME] is not None:
+            occurred = datetime.fromisoformat(cells[_OWN_TIME])
+        fail_rows.append((*head, occurred, *cells[:_OWN_TIME]))
     return (
         record.path,
         run.run_id,

@@ -193,7 +193,8 @@ each collected path, so the next date does not redact tens of thousands of paths
 only what the manifest itself persists (display paths), for the artifacts it last collected."""
 
 
-def _load_hashes(path: Path | None) -> dict[str, list[object]]:
+def _read_state_json(path: Path | None) -> dict[str, Any]:
+    """A JSON object from the state folder; ``{}`` when missing or damaged (a cache miss)."""
     if path is None or not path.is_file():
         return {}
     try:
@@ -204,7 +205,7 @@ def _load_hashes(path: Path | None) -> dict[str, list[object]]:
 
 
 def _load_shown(path: Path | None, version: str) -> dict[str, str]:
-    data = _load_hashes(path)
+    data = _read_state_json(path)
     paths = data.get("paths")
     if data.get("version") != version or not isinstance(paths, dict):
         return {}  # another redactor (rules, domains or code) may show a path otherwise
@@ -248,7 +249,7 @@ def raw_opt_in_manifest(
     redactor_settings = settings.redactor_settings()
     redactor = redactor_settings.build()
     state = settings.state_path
-    hashes = _load_hashes(state / HASH_CACHE if state else None)
+    hashes = _read_state_json(state / HASH_CACHE if state else None)
     version = redactor_settings.cache_token()
     shown = _load_shown(state / SHOWN_CACHE if state else None, version)
     # Memoised: every artifact of a run repeats its run id (tens of thousands of calls).

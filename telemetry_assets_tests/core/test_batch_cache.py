@@ -276,3 +276,9 @@ def test_an_entry_that_no_longer_decodes_is_sanitized_again_with_the_same_rows(
         root, manifest, real, settings, workers=workers, cache_dir=cache
     )
     assert (third.processed, third.from_cache) == (0, 600)
+
+
+def test_cached_cells_follow_the_failure_table_columns() -> None:
+    own_time = batch.FAILURE_CELLS.index("occurred_at")
+    assert own_time == len(batch.FAILURE_CELLS) - 1
+    assert (*batch.RUN_CELLS, *batch.FAILURE_CELLS[:own_time]) == batch.FAILURE_COLUMNS
