@@ -131,35 +131,37 @@ class GitRepoFacts:
         self._codeowners_memo: tuple[str | None] | None = None
         self._git_env_memo: dict[str, str] | None = None
 
-    def _git_env(self) -> dict[str, str]:
+    def _git(self, *args: str) -> str | None:
+        """``git <args>`` in ``root``: its output, or ``None`` when git is missing, fails or
+        hangs (facts then come from the folder alone). Never prompts, never takes locks."""
         if self._git_env_memo is None:
             self._git_env_memo = {
                 **os.environ,
                 "GIT_TERMINAL_PROMPT": "0",
                 "GIT_OPTIONAL_LOCKS": "0",
             }
-        return self._git_env_memo
+        try:
+            done = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                env=self._git_env_memo,
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout if done.returncode == 0 else None
 
-    def _own_checkout(self, env: Mapping[str, str]) -> bool:
+    def _own_checkout(self) -> bool:
         """History is read only when ``root`` is the top of its own checkout: a plain folder
         inside some other repository must not borrow that repository's committers."""
         if self._is_toplevel is None:
-            try:
-                done = subprocess.run(
-                    ["git", "rev-parse", "--show-toplevel"],
-                    cwd=self.root,
-                    env=dict(env),
-                    capture_output=True,
-                    text=True,
-                    timeout=GIT_TIMEOUT_S,
-                    check=False,
-                )
-                top = done.stdout.strip()
-                self._is_toplevel = (
-                    done.returncode == 0 and Path(top).resolve() == self.root.resolve()
-                )
-            except (OSError, subprocess.TimeoutExpired):
-                self._is_toplevel = False
+            top = self._git("rev-parse", "--show-toplevel")
+            self._is_toplevel = (
+                top is not None and Path(top.strip()).resolve() == self.root.resolve()
+            )
         return self._is_toplevel
 
     def _inside(self, path: str) -> Path | None:
@@ -200,24 +202,10 @@ class GitRepoFacts:
         return self._files
 
     def _git_files(self) -> tuple[str, ...]:
-        env = self._git_env()
-        if not self._own_checkout(env):
+        listed = self._git("ls-files", "-z") if self._own_checkout() else None
+        if listed is None:
             return ()
-        try:
-            done = subprocess.run(
-                ["git", "ls-files", "-z"],
-                cwd=self.root,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=GIT_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ()
-        if done.returncode != 0:
-            return ()
-        return tuple(sorted(p for p in done.stdout.split("\0") if p)[:MAX_LISTED_FILES])
+        return tuple(sorted(p for p in listed.split("\0") if p)[:MAX_LISTED_FILES])
 
     def _walk_files(self) -> tuple[str, ...]:
         found: list[str] = []
@@ -236,33 +224,13 @@ class GitRepoFacts:
         return list(self._committers_memo[key])
 
     def _read_committers(self, path: str, limit: int) -> list[str]:
-        env = self._git_env()
         # Checked once per instance, and first: without a checkout no path needs resolving.
-        if not self._own_checkout(env) or self._inside(path) is None:
+        if not self._own_checkout() or self._inside(path) is None:
             return []
-        try:
-            done = subprocess.run(
-                [
-                    "git",
-                    "log",
-                    "--no-merges",
-                    f"--max-count={GIT_LOG_MAX_COMMITS}",
-                    "--format=%an",
-                    "--",
-                    path,
-                ],
-                cwd=self.root,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=GIT_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return []
-        if done.returncode != 0:
-            return []
-        return _distinct_names(done.stdout.splitlines(), limit)
+        names = self._git(
+            "log", "--no-merges", f"--max-count={GIT_LOG_MAX_COMMITS}", "--format=%an", "--", path
+        )
+        return [] if names is None else _distinct_names(names.splitlines(), limit)
 
 
 class HistoryFixtureRepoFacts(GitRepoFacts):
