@@ -725,7 +725,8 @@ def sanitize_manifest(
         batches = _batches([records[i].size for i in positions], workers)
         return [[positions[k] for k in b] for b in batches]
 
-    parallel = workers > 1 and len(tasks(todo)) > 1
+    first_tasks = tasks(todo)
+    parallel = workers > 1 and len(first_tasks) > 1
     if parallel:
         # Objects that exist before the fork are left out of the workers' garbage collections:
         # a collection touching them would copy the parent's pages into each worker (copy on
@@ -738,7 +739,7 @@ def sanitize_manifest(
                 # Biggest tasks first: sizes are skewed (one big log can be a third of a day),
                 # and this keeps both cores busy to the end. Results go back to their manifest
                 # position, so the order of completion never shows.
-                futures = {pool.submit(_work_batch, [job(i) for i in b]): b for b in tasks(todo)}
+                futures = {pool.submit(_work_batch, [job(i) for i in b]): b for b in first_tasks}
                 failed = decode_hits()
                 futures.update(
                     {pool.submit(_work_batch, [job(i) for i in b]): b for b in tasks(failed)}

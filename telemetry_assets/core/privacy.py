@@ -357,10 +357,6 @@ def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[
     return seen
 
 
-PARALLEL_MIN_VALUES = process_pool.MIN_ITEMS
-"""New distinct values below which a scan stays in this process: starting processes costs more."""
-
-
 def _scan_task(values: list[str]) -> list[list[Finding]]:
     found = _scan_distinct(detector(), values)
     return [found.get(value, []) for value in values]
@@ -368,13 +364,11 @@ def _scan_task(values: list[str]) -> list[list[Finding]]:
 
 def _scan_values(values: set[str], workers: int) -> dict[str, list[Finding]]:
     """:func:`_scan_distinct` of ``values``, spread over ``workers`` processes when there are
-    many (a first scan of tens of thousands of file paths). Batching never changes a finding,
-    so neither does the split."""
-    if workers <= 1 or len(values) < PARALLEL_MIN_VALUES:
-        return _scan_distinct(detector(), values)
+    many (:mod:`process_pool` decides; a first scan of tens of thousands of file paths).
+    Batching never changes a finding, so neither does the split."""
     ordered = sorted(values)
-    detector()  # built before the fork, so every process inherits it compiled
-    results = process_pool.map_chunks(_scan_task, ordered, workers, min_items=PARALLEL_MIN_VALUES)
+    detector()  # built before any fork, so every process inherits it compiled
+    results = process_pool.map_chunks(_scan_task, ordered, workers)
     return {value: found for value, found in zip(ordered, results, strict=True) if found}
 
 

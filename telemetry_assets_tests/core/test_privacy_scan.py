@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from telemetry_assets.core import privacy
+from telemetry_assets.core import privacy, process_pool
 
 
 def _paths() -> pd.DataFrame:
     rows = [
         {"path": f"ci/gha-99{n:08d}/target/surefire-reports/TEST-com.acme.Case{n}Test.xml"}
-        for n in range(privacy.PARALLEL_MIN_VALUES + 500)
+        for n in range(process_pool.MIN_ITEMS + 500)
     ]
     rows[17]["path"] = "ci/gha-9900000017/home/jane.doe@acme-corp.com/agent.log"
     rows[2222]["path"] = "ci/gha-9900002222/logs/AKIAQYLPMN5HFIQR7XYA.txt"
