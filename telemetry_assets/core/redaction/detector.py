@@ -39,8 +39,10 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import hashlib
 import re
+import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -115,7 +117,10 @@ def finding_digest(detector: str, value: str) -> str:
     4-digit serial) from a published digest costs real time per guess; the value itself never
     appears in it."""
     salt = _DIGEST_SALT + detector.encode("utf-8")
-    raw = hashlib.pbkdf2_hmac("sha256", value.encode("utf-8"), salt, _DIGEST_ROUNDS)
+    # "surrogatepass": a report's undecodable bytes can reach a value as lone surrogates; any
+    # other value encodes exactly as plain UTF-8, so its digest is unchanged.
+    data = value.encode("utf-8", "surrogatepass")
+    raw = hashlib.pbkdf2_hmac("sha256", data, salt, _DIGEST_ROUNDS)
     return "fd1:" + raw.hex()
 
 
@@ -636,8 +641,7 @@ _VENDOR_HINT: Final = re2.compile(
 
 
 def _find_vendor_tokens(text: str) -> _Hits:
-    if _VENDOR_HINT.search(_utf8(text)) is None:
-        return
+    """Runs only where ``_VENDOR_HINT`` matched (the probe table's gate)."""
     for name, pattern in VENDOR_TOKENS:
         for match in pattern.finditer(text):
             token = match.group(match.lastindex or 0)
@@ -731,6 +735,7 @@ _SECRET_WORD: Final = re.compile(
     r"(?i)pass|pwd|secret|token|api[_-]?key|credential|creds|auth|key|secure"
     r"|\bpat\b"
 )
+_SECRET_WORD_RE2: Final = re2.compile(_SECRET_WORD.pattern)
 _KEY_CHARS: Final = re.compile(r"[\w.-]*")
 _KEY_START_WINDOW: Final = 120  # longer "keys" are not keys; bounds the backward scan
 _KEYWORD_COMPONENTS: Final = frozenset(
@@ -935,7 +940,7 @@ def _looks_random(value: str) -> bool:
 
 
 def _is_wordy(value: str) -> bool:
-    return sum(len(w) for w in _WORDY.findall(value)) > 0.5 * len(value)
+    return len("".join(_WORDY.findall(value))) > 0.5 * len(value)
 
 
 def _value_is_real(raw: str) -> bool:
@@ -1060,7 +1065,15 @@ def _value_span(after: re.Match[str]) -> tuple[int, int]:
 
 def _find_secret_fields(text: str) -> _Hits:
     seen_keys: set[int] = set()
-    for word in _SECRET_WORD.finditer(text):
+    # On ASCII text RE2 finds the same words (leftmost-first like ``re``, and ``(?i)`` and ``\b``
+    # agree there) ~8x faster: under ``(?i)`` ``re`` cannot skip to a likely first letter. Its
+    # offsets count bytes, which are characters in ASCII.
+    words: Iterable[Any]
+    if text.isascii():
+        words = _SECRET_WORD_RE2.finditer(text.encode("ascii"))
+    else:
+        words = _SECRET_WORD.finditer(text)
+    for word in words:
         key_start = word.start()
         floor = max(0, key_start - _KEY_START_WINDOW)
         while key_start > floor and (text[key_start - 1].isalnum() or text[key_start - 1] in "_.-"):
@@ -1079,7 +1092,7 @@ def _find_secret_fields(text: str) -> _Hits:
             after = _AFTER_FLAG.match(text, key_end)  # `--token VALUE`
         if after and _field_is_secret(key, after, text, key_start):
             yield "secret_field", *_value_span(after)
-    for match in _REVERSED_COMPARISON.finditer(text):
+    for match in _REVERSED_COMPARISON.finditer(text) if "=" in text else ():
         if _is_secret_key(match.group("key")) and _value_is_real(match.group("value")):
             yield "secret_field", match.start("value") + 1, match.end("value") - 1
 
@@ -1130,6 +1143,11 @@ _HASH_PREFIX: Final = re.compile(r"(?i)(?:sha\d{1,3}|md5|blake2[bs]?|h1)[-:~_]")
 # Our own fingerprints and path keys: a digest wherever it stands (a JSON list, any key).
 _OUR_DIGEST: Final = re.compile(r"sha256-[0-9a-f]{64}")
 _WORDY: Final = re.compile(r"[a-z]{4,}|[A-Z][a-z]{3,}")
+_ASCII_DIGIT: Final = re.compile(r"[0-9]")
+_HEX: Final = re.compile(r"[0-9a-fA-F]+")
+_DROP_LETTERS: Final = str.maketrans("", "", string.ascii_letters)
+_PATH_PIECE_SEPARATORS: Final = re.compile(r"[/_.-]")
+_LOWERCASE_WORD: Final = re.compile(r"[a-z]{3,}")
 
 
 def _is_opaque_piece(piece: str) -> bool:
@@ -1168,7 +1186,9 @@ def _is_path(run: str, text: str, end: int) -> bool:
     slashes = run.count("/")
     if not slashes or (slashes < 2 and _PATH_AFTER.match(text, end) is None):
         return False
-    return any(_is_wordy(s) or re.fullmatch(r"[a-z]{3,}", s) for s in re.split(r"[/_.-]", run))
+    return any(
+        _is_wordy(s) or _LOWERCASE_WORD.fullmatch(s) for s in _PATH_PIECE_SEPARATORS.split(run)
+    )
 
 
 def _names_an_object(text: str, start: int, end: int) -> bool:
@@ -1241,35 +1261,34 @@ def _find_high_entropy(text: str) -> _Hits:
         if _names_an_object(text, match.start(), match.end()):
             continue
         yield "high_entropy_hex", match.start(), match.end()
+    # Every test below only rejects a run, so their order is free: the cheap ones (lengths,
+    # counts, C-level string methods; the run is ASCII) come first, entropy and names last.
     for match in _B64_RUN.finditer(text):
         run = match.group().rstrip("=")
-        if _OUR_DIGEST.fullmatch(run):
-            continue
-        if re.fullmatch(r"[0-9a-fA-F]+", run):
-            continue  # judged above as hex
-        has_upper = any(c.isupper() for c in run)
-        has_lower = any(c.islower() for c in run)
-        if not any(c.isdigit() for c in run) or not (has_upper or has_lower):
-            continue
         # Bare runs need 40 characters; after `=`, `:` or a quote 32 suffice.
         assigned = text[match.start() - 1 : match.start()] in ("=", ":", '"', "'")
         if len(run) < (32 if assigned else 40):
             continue
-        if run.startswith(("pk_live_", "pk_test_")) or (run.startswith("eyJ") and "." not in run):
-            continue  # publishable keys and a lone JWT header are public by design
-        if _HASH_PREFIX.match(run):
-            continue  # `sha256-<hex>` fingerprints, `sha512-<b64>` integrity, `h1:` sums
-        minimum = 4.0 if has_upper and has_lower else 3.5
-        if _is_wordy(run) or shannon_entropy(run) < minimum:
-            continue
         if run.count("/") > len(run) / 12 or run.count("_") > len(run) / 10:
             continue  # paths and snake_case identifiers
-        if _is_path(run, text, match.end()):
+        if run.startswith(("pk_live_", "pk_test_")) or (run.startswith("eyJ") and "." not in run):
+            continue  # publishable keys and a lone JWT header are public by design
+        has_upper = run.lower() != run
+        has_lower = run.upper() != run
+        if not (has_upper or has_lower) or _ASCII_DIGIT.search(run) is None:
             continue
         if not has_lower and "_" in run:
             continue  # CONSTANT_NAMES_1
-        if sum(c.isalpha() for c in run) < len(run) / 4:
-            continue  # mostly digits: counters, sequential test values
+        if len(run.translate(_DROP_LETTERS)) > len(run) - len(run) / 4:
+            continue  # mostly digits (under a quarter letters): counters, sequential values
+        if _HEX.fullmatch(run):
+            continue  # judged above as hex
+        if _OUR_DIGEST.fullmatch(run) or _HASH_PREFIX.match(run):
+            continue  # `sha256-<hex>` fingerprints, `sha512-<b64>` integrity, `h1:` sums
+        if _is_wordy(run) or _is_path(run, text, match.end()):
+            continue
+        if shannon_entropy(run) < (4.0 if has_upper and has_lower else 3.5):
+            continue
         if _is_composed_name(run) or _ALPHABET.search(run) or _MANGLED.match(run):
             continue
         if _names_an_object(text, match.start(), match.end()):
@@ -1350,6 +1369,12 @@ def _ds_plugins() -> tuple[_DsPlugin, ...]:
 
 
 def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -> bool:
+    # Every test only rejects, so the cheap length and entropy limits of the entropy plugins come
+    # before detect-secrets' heuristics (whose id test searches the whole line before the value).
+    if isinstance(plugin, HighEntropyStringsPlugin) and (
+        len(secret) < 24 or plugin.calculate_shannon_entropy(secret) <= plugin.entropy_limit
+    ):
+        return False
     if len(secret) < 8 or is_placeholder(secret) or _OUR_DIGEST.fullmatch(secret):
         return False
     if (
@@ -1362,8 +1387,6 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
     if isinstance(plugin, KeywordDetector):
         return not ds_heuristic.is_indirect_reference(line) and _value_is_real(secret)
     if isinstance(plugin, HighEntropyStringsPlugin):
-        if len(secret) < 24 or plugin.calculate_shannon_entropy(secret) <= plugin.entropy_limit:
-            return False
         if _HASH_CONTEXT.search(line[max(0, at - 25) : max(0, at - 1)]):
             return False
         if _is_composed_name(secret) or _ALPHABET.search(secret) or _MANGLED.match(secret):
@@ -1386,7 +1409,9 @@ def _ds_candidate_is_real(plugin: BasePlugin, secret: str, line: str, at: int) -
 # keyword and entropy probes, so a finding names the narrowest thing it saw. Each probe has a
 # gate on (line, lowercased line) made of plain string tests: running ~40 regexes over every
 # line of a trace dump is the detector's main cost, and most lines cannot hold most things.
-# A gate must over-approximate its probe: a line it rejects is never examined by that probe.
+# On an ASCII line the gate is instead read from facts (below) that imply it, or that imply it
+# and a shape the probe cannot report a value without. Either must over-approximate its probe:
+# a line it rejects is never examined by that probe.
 
 _Gate = Callable[[str, str, bool], bool]
 # Digit shapes of cards, SSNs, IBANs and phones, but not dates (`2026-11-20`) or times. RE2
@@ -1405,34 +1430,97 @@ def _has_digits(line: str, lowered: str, digits: bool) -> bool:
     return digits
 
 
-_PROBES: Final[tuple[tuple[str, Callable[[str], _Hits], _Gate], ...]] = (
+# Facts about an ASCII line, found by one pass of three RE2 ``Set``s (which report every one of
+# their patterns that occurs anywhere) instead of one string test or regex search per probe. On
+# an ASCII line ``re``'s ``\d``, ``\w``, ``\s`` and ``(?i)`` mean what their ASCII spellings
+# here mean, and a lowercased substring test is a ``(?i)`` literal, so each fact is either
+# exactly a gate of the table below or a shape that every value its probe can report contains
+# (read off the probe's own regex, as noted). Lines with other characters use the gates alone.
+_FACTS: Final[dict[str, str]] = {
+    # Exactly the gates of the table below on ASCII text (``_DsPlugin`` hints are added).
+    "digits": _MANY_DIGITS.pattern,
+    "private_key": "PRIVATE KEY",
+    "eyj": "eyJ",
+    "scheme": "://",
+    "dash_u": "-u",
+    "auth_words": "(?i)auth|api|token|secret",
+    "cookie": "(?i)cookie",
+    "at": "@",
+    "home": r"/home/|(?i:/users/|users\\)",
+    "internal": "(?i)" + "|".join(re2.escape(hint) for hint in _INTERNAL_HINTS),
+    "secret_hint": "(?i)" + "|".join(re2.escape(hint) for hint in _SECRET_HINTS),
+    # Necessary shapes. ``_AUTH_VALUE`` and ``_COOKIE`` need a `:` or `=` after the name.
+    "assign": "[:=]",
+    # ``_AFTER_KEY`` needs `:`, `=` or `>`; ``_AFTER_FLAG`` a `--` key; the reversed comparison
+    # an `=`.
+    "secret_assign": "[:=>]|--",
+    # Four dotted octets of 1-3 digits (so the gate's three dots too).
+    "ipv4": r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+    # A literal reported holds `::` or seven `hex{0,4}:` groups (its only colons).
+    "ipv6": r"::|(?:[0-9A-Fa-f]{0,4}:){7}",
+    # Five same separators or two dots, so the gate holds too.
+    "mac": r"(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}|(?:[0-9A-Fa-f]{2}-){5}[0-9A-Fa-f]{2}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",
+    "uuid": r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}",
+    # ``_CARD``, ``_IBAN``, ``_SSN``, ``_NINE_DIGITS`` and ``_PHONE`` without their lookarounds
+    # and back-references (shorter repeats only where the regex asks for more); and a word that
+    # every ``_PHONE_WORD`` alternative holds (a phone after a word needs one).
+    "card": "[0-9]{13}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}"
+    "|[0-9]{4}[ -][0-9]{6}[ -][0-9]{4}",
+    "iban": "[A-Z]{2}[0-9]{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
+    "ssn": "[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}|[0-9]{3}-[0-9]{6}|[0-9]{5}-[0-9]{4}",
+    "nine_digits": "[0-9]{9}",
+    "ssn_word": "(?i)ssn|social",  # ``_SSN_CONTEXT``
+    "phone": r"\([0-9]{3}\) ?[0-9]{3}[-. ][0-9]{4}|[2-9][0-9]{2}[-.][0-9]{3}[-.][0-9]{4}|\+[1-9]",
+    "phone_word": "(?i)phone|tel|mobile|cell|fax|pager|whatsapp|desk|dial|call|contact|number",
+}
+# Long runs of broad classes (with the detect-secrets plugins' ``needs``) and the vendor hint
+# each go to a Set of their own: in one DFA with the shapes above, their counters multiply its
+# states until the DFA's cache overflows and a line costs ~10x.
+_RUN_FACTS: Final[dict[str, str]] = {
+    "long_run": _LONG_RUN.pattern,
+    "quoted_run": r"[\"'][A-Za-z0-9_+/=-]{20}",  # ``_QUOTED_RUN``
+}
+_VENDOR_FACTS: Final[dict[str, str]] = {"vendor": _VENDOR_HINT.pattern}
+_Facts = tuple[tuple[str, ...], ...]
+"""Any one of these sets of facts, all present, lets a probe run on an ASCII line."""
+
+_PROBES: Final[tuple[tuple[str, Callable[[str], _Hits], _Gate, _Facts], ...]] = (
     # Multi-line PEM blocks are handled over the whole text; here only the `\n`-escaped form.
-    ("private_key_escaped", _find_private_keys, lambda line, low, _: "PRIVATE KEY" in line),
-    ("jwt", _find_jwts, lambda line, low, _: "eyJ" in line),
-    ("vendor_token", _find_vendor_tokens, lambda line, low, _: True),  # own literal prefilter
-    ("url_credentials", _find_url_credentials, lambda line, low, _: "://" in line),
-    ("cli_credentials", _find_cli_credentials, lambda line, low, _: "-u" in line),
+    ("private_key_escaped", _find_private_keys, lambda line, low, _: "PRIVATE KEY" in line,
+     (("private_key",),)),
+    ("jwt", _find_jwts, lambda line, low, _: "eyJ" in line, (("eyj",),)),
+    ("vendor_token", _find_vendor_tokens,
+     lambda line, low, _: _VENDOR_HINT.search(_utf8(line)) is not None, (("vendor",),)),
+    ("url_credentials", _find_url_credentials, lambda line, low, _: "://" in line,
+     (("scheme",),)),
+    ("cli_credentials", _find_cli_credentials, lambda line, low, _: "-u" in line, (("dash_u",),)),
     ("auth_header", _find_auth_headers,
-     lambda line, low, _: "auth" in low or "api" in low or "token" in low or "secret" in low),
-    ("cookie", _find_cookies, lambda line, low, _: "cookie" in low),
-    ("email", _find_emails, lambda line, low, _: "@" in line),
-    ("ipv4", _find_ipv4, lambda line, low, _: line.count(".") >= 3),
-    ("ipv6", _find_ipv6, lambda line, low, _: "::" in line or line.count(":") >= 7),
+     lambda line, low, _: "auth" in low or "api" in low or "token" in low or "secret" in low,
+     (("auth_words", "assign"),)),
+    ("cookie", _find_cookies, lambda line, low, _: "cookie" in low, (("cookie", "assign"),)),
+    ("email", _find_emails, lambda line, low, _: "@" in line, (("at",),)),
+    ("ipv4", _find_ipv4, lambda line, low, _: line.count(".") >= 3, (("ipv4",),)),
+    ("ipv6", _find_ipv6, lambda line, low, _: "::" in line or line.count(":") >= 7,
+     (("ipv6",),)),
     ("mac", _find_macs,
-     lambda line, _, __: line.count(":") >= 5 or line.count("-") >= 5 or line.count(".") >= 2),
-    ("uuid", _find_uuids, lambda line, low, _: line.count("-") >= 4),
-    ("card", _find_cards, _has_digits),
-    ("iban", _find_ibans, _has_digits),
-    ("ssn", _find_ssns, _has_digits),
-    ("phone", _find_phones, _has_digits),
+     lambda line, _, __: line.count(":") >= 5 or line.count("-") >= 5 or line.count(".") >= 2,
+     (("mac",),)),
+    ("uuid", _find_uuids, lambda line, low, _: line.count("-") >= 4, (("uuid",),)),
+    ("card", _find_cards, _has_digits, (("digits", "card"),)),
+    ("iban", _find_ibans, _has_digits, (("digits", "iban"),)),
+    ("ssn", _find_ssns, _has_digits, (("digits", "ssn"), ("digits", "nine_digits", "ssn_word"))),
+    ("phone", _find_phones, _has_digits, (("digits", "phone"), ("digits", "phone_word"))),
     ("home_user", _find_home_users,
-     lambda line, low, _: "/home/" in line or "/users/" in low or "users\\" in low),
+     lambda line, low, _: "/home/" in line or "/users/" in low or "users\\" in low,
+     (("home",),)),
     ("internal_host", _find_internal_hosts,
-     lambda line, low, _: any(hint in low for hint in _INTERNAL_HINTS)),
+     lambda line, low, _: any(hint in low for hint in _INTERNAL_HINTS), (("internal",),)),
     ("secret_field", _find_secret_fields,
-     lambda line, low, _: any(hint in low for hint in _SECRET_HINTS)),
+     lambda line, low, _: any(hint in low for hint in _SECRET_HINTS),
+     (("secret_hint", "secret_assign"),)),
     ("high_entropy", _find_high_entropy,
-     lambda line, low, _: _LONG_RUN.search(_utf8(line)) is not None),
+     lambda line, low, _: _LONG_RUN.search(_utf8(line)) is not None, (("long_run",),)),
 )  # fmt: skip
 
 _DETECTOR_NAMES: Final[tuple[str, ...]] = (
@@ -1469,6 +1557,63 @@ _LINE_CACHE_SIZE: Final = 65536
 _LineHits = tuple[tuple[str, int, int], ...]
 """(finding name, 0-based start, end) of every finding on one line."""
 _DIGEST_CACHE_SIZE: Final = 4096
+_PLAN_CACHE_SIZE: Final = 4096
+"""Distinct combinations of facts remembered with the probes they let run (a few dozen occur)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _FactSets:
+    """The RE2 Sets of facts (``_FACTS`` and ``_RUN_FACTS`` with the detect-secrets plugins'
+    facts added, ``_VENDOR_FACTS``) and what their pattern numbers name."""
+
+    sets: tuple[re2.Set, ...]
+    names: tuple[tuple[str, ...], ...]
+    patterns: tuple[tuple[str, ...], ...]
+    ds: tuple[tuple[str, ...], ...]
+    """Per plugin, the facts that are its gate (all of them)."""
+
+
+@functools.cache
+def _fact_sets(ds_gates: tuple[tuple[tuple[str, ...], str | None], ...]) -> _FactSets:
+    """The fact Sets for plugins with these (hints, ``needs`` pattern); built once per process,
+    so every detector shares their compiled DFAs."""
+    facts, runs = dict(_FACTS), dict(_RUN_FACTS)
+    ds_facts: list[tuple[str, ...]] = []
+    for index, (hints, needs) in enumerate(ds_gates):
+        # A hint is a lowercase substring of the lowercased line: a ``(?i)`` literal.
+        if any(hint != hint.lower() for hint in hints):
+            raise ValueError(f"detect-secrets hints must be lowercase: {hints}")
+        gate = f"ds{index}" if hints else "quoted_run"
+        if hints:
+            facts[gate] = "(?i)" + "|".join(re2.escape(hint) for hint in hints)
+        if needs is None:
+            ds_facts.append((gate,))
+        else:
+            runs[f"ds{index}_needs"] = needs
+            ds_facts.append((gate, f"ds{index}_needs"))
+    groups = (facts, runs, _VENDOR_FACTS)
+    sets = []
+    for group in groups:
+        found = re2.Set.SearchSet()
+        for pattern in group.values():
+            found.Add(pattern)
+        found.Compile()
+        sets.append(found)
+    return _FactSets(
+        tuple(sets),
+        tuple(tuple(group) for group in groups),
+        tuple(tuple(group.values()) for group in groups),
+        tuple(ds_facts),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What runs on an ASCII line with a given set of facts, in table order."""
+
+    probes: tuple[Callable[[str], _Hits], ...]
+    ds: tuple[tuple[str, BasePlugin], ...]
+    """(finding name, plugin) of the detect-secrets plugins whose hints and needs are met."""
 
 
 class ResidualPiiDetector:
@@ -1478,7 +1623,16 @@ class ResidualPiiDetector:
     ``_LINE_CACHE_SIZE``), so keep one per process rather than one per call.
     """
 
-    __slots__ = ("_digests", "_ds", "_ds_hints", "_extra_domains", "_known", "detector_names")
+    __slots__ = (
+        "_digests",
+        "_ds",
+        "_ds_hints",
+        "_extra_domains",
+        "_facts",
+        "_known",
+        "_plans",
+        "detector_names",
+    )
 
     def __init__(self, *, extra_internal_domains: Iterable[str] = ()) -> None:
         self._extra_domains: tuple[str, ...] = tuple(
@@ -1487,6 +1641,8 @@ class ResidualPiiDetector:
         self._ds = _ds_plugins()
         # Plain substring tests: ``re`` spends far longer on one alternation of ~45 hints.
         self._ds_hints = frozenset(h for entry in self._ds for h in entry.hints)
+        self._facts = self._fact_sets()
+        self._plans: dict[tuple[frozenset[int], ...], _Plan] = {}
         self.detector_names: tuple[str, ...] = (
             *_DETECTOR_NAMES,
             *(f"detect_secrets:{type(p.plugin).__name__}" for p in self._ds),
@@ -1499,6 +1655,21 @@ class ResidualPiiDetector:
 
     def __repr__(self) -> str:
         return f"ResidualPiiDetector(extra_internal_domains={len(self._extra_domains)})"
+
+    def _fact_sets(self) -> _FactSets:
+        return _fact_sets(
+            tuple((e.hints, None if e.needs is None else e.needs.pattern) for e in self._ds)
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # RE2 Sets do not pickle: an unpickled detector takes its process's own.
+        return {n: getattr(self, n) for n in self.__slots__ if n not in ("_facts", "_plans")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._facts = self._fact_sets()
+        self._plans = {}
 
     def scan(self, text: str) -> list[Finding]:
         """Every residual finding in ``text``, ordered by position, one per (name, position)."""
@@ -1600,10 +1771,57 @@ class ResidualPiiDetector:
 
     def _scan_line(self, line: str) -> _LineHits:
         """Every finding on one line the gate points at, in probe order."""
+        if not line.isascii():
+            return self._scan_unicode_line(line)
+        data = line.encode("ascii")
+        shapes, runs, vendor = self._facts.sets
+        key = (
+            frozenset(shapes.Match(data) or ()),
+            frozenset(runs.Match(data) or ()),
+            frozenset(vendor.Match(data) or ()),
+        )
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(key)
+        hits: list[tuple[str, int, int]] = []
+        for probe in plan.probes:
+            hits.extend(probe(line))
+        hits.extend(self._extra_domain_hits(line))
+        for name, plugin in plan.ds:
+            hits.extend(_ds_hits(name, plugin, line))
+        return tuple(hits)
+
+    def _plan(self, found: tuple[frozenset[int], ...]) -> _Plan:
+        """The probes and plugins that the facts found (numbered per Set) let run, remembered."""
+        present = {
+            names[i]
+            for names, indices in zip(self._facts.names, found, strict=True)
+            for i in indices
+        }
+        plan = _Plan(
+            tuple(
+                probe
+                for _, probe, _, needs in _PROBES
+                if any(present.issuperset(facts) for facts in needs)
+            ),
+            tuple(
+                (f"detect_secrets:{type(entry.plugin).__name__}", entry.plugin)
+                for entry, facts in zip(self._ds, self._facts.ds, strict=True)
+                if present.issuperset(facts)
+            ),
+        )
+        if len(self._plans) >= _PLAN_CACHE_SIZE:
+            self._plans.clear()
+        self._plans[found] = plan
+        return plan
+
+    def _scan_unicode_line(self, line: str) -> _LineHits:
+        """:meth:`_scan_line` for a line holding non-ASCII characters, where the ASCII facts do
+        not apply (``re`` reads Unicode digits, word characters and case folds there)."""
         hits: list[tuple[str, int, int]] = []
         lowered = line.lower()
         digits = _MANY_DIGITS.search(_utf8(line)) is not None  # shared by four gates
-        for _, probe, gate in _PROBES:
+        for _, probe, gate, _ in _PROBES:
             if gate(line, lowered, digits):
                 hits.extend(probe(line))
         hits.extend(self._extra_domain_hits(line))
@@ -1636,10 +1854,14 @@ class ResidualPiiDetector:
                 data = _utf8(line) if data is None else data
                 if entry.needs.search(data) is None:
                     continue
-            name = f"detect_secrets:{type(entry.plugin).__name__}"
-            for secret in entry.plugin.analyze_string(line):
-                if not isinstance(secret, str):
-                    continue
-                at = line.find(secret)
-                if at >= 0 and _ds_candidate_is_real(entry.plugin, secret, line, at):
-                    yield name, at, at + len(secret)
+            yield from _ds_hits(f"detect_secrets:{type(entry.plugin).__name__}", entry.plugin, line)
+
+
+def _ds_hits(name: str, plugin: BasePlugin, line: str) -> _Hits:
+    """What one detect-secrets plugin finds on one line and :func:`_ds_candidate_is_real` keeps."""
+    for secret in plugin.analyze_string(line):
+        if not isinstance(secret, str):
+            continue
+        at = line.find(secret)
+        if at >= 0 and _ds_candidate_is_real(plugin, secret, line, at):
+            yield name, at, at + len(secret)

@@ -17,9 +17,11 @@ import base64
 import collections
 import hashlib
 import json
+import pickle
 from pathlib import Path
 
 import pytest
+import re2
 
 from telemetry_assets.core.redaction.detector import (
     Finding,
@@ -791,6 +793,58 @@ def test_extra_internal_domains() -> None:
     ]
 
 
+# ------------------------------------------------------------------ ASCII lines and their facts
+
+
+def _spec_lines() -> list[str]:
+    """Every line this specification scans, plus the peer corpora's lines when present."""
+    texts = [WRAPPERS[w].format(_json_safe(v, w)) for _, v, _ in RAW for w in WRAPPERS]
+    texts += [PEM_BLOCK, *(text for _, text in CLEAN)]
+    texts += [text for case in BENIGN for text in case[1:3]]
+    texts += [text for case in STILL_FLAGGED for text in case[1:3]]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(INPUTS.glob("*.txt"))]
+    for name in ("secrets.jsonl", "not-secrets.jsonl"):
+        path = SHARED / "peer-corpora" / name
+        if path.exists():
+            texts += [str(json.loads(line)["text"]) for line in path.open(encoding="utf-8")]
+    return sorted({line for text in texts for line in text.split("\n") if line})
+
+
+def test_ascii_lines_find_what_the_gates_alone_find() -> None:
+    """An ASCII line runs only the probes its RE2 facts allow; a line with other characters
+    runs every probe its plain gate allows. Both must find the same on any ASCII line, so a
+    fact never hides a finding (a new probe or plugin needs a fact that its gate implies)."""
+    detector = ResidualPiiDetector()
+    lines = [line for line in _spec_lines() if line.isascii()]
+    assert len(lines) > 300
+    differ = [
+        line for line in lines if detector._scan_line(line) != detector._scan_unicode_line(line)
+    ]
+    assert not differ, f"{len(differ)} lines differ"
+    assert sum(bool(detector._scan_line(line)) for line in lines) > 100  # findings were compared
+
+
+def test_a_pickled_detector_scans_alike() -> None:
+    text = "\n".join(WRAPPERS["log_line"].format(value) for _, value, _ in RAW)
+    detector = ResidualPiiDetector(extra_internal_domains=["acme-infra.net"])
+    expected = detector.scan(text + "\nhost registry.acme-infra.net")
+    clone = pickle.loads(pickle.dumps(detector))
+    assert clone.scan(text + "\nhost registry.acme-infra.net") == expected
+    assert pickle.loads(pickle.dumps(DETECTOR)).scan(text) == DETECTOR.scan(text)
+
+
+def test_fact_sets_report_what_each_pattern_searches() -> None:
+    """An RE2 Set reports exactly the patterns that a search of each one alone would find."""
+    facts = DETECTOR._facts
+    lines = [line.encode("ascii") for line in _spec_lines() if line.isascii()]
+    for found_set, names, patterns in zip(facts.sets, facts.names, facts.patterns, strict=True):
+        searches = [re2.compile(pattern).search for pattern in patterns]
+        for data in lines:
+            found = {names[i] for i in found_set.Match(data) or ()}
+            expected = {name for name, search in zip(names, searches, strict=True) if search(data)}
+            assert found == expected, data[:80]
+
+
 # ---------------------------------------------------------------------------- peer corpora
 
 # Records the detector leaves alone on purpose, by category: placeholder-shaped values
@@ -903,3 +957,12 @@ def test_only_base64_of_readable_text_counts_as_test_data(
     assert _is_benign_encoding(value, f"assert x == '{value}'", 13) is benign
     # Outside a comparison the same text-like blob stays a finding.
     assert _is_benign_encoding(value, f"SUPER_SECRET = '{value}'", 16) is False
+
+
+def test_a_finding_holding_undecodable_bytes_still_gets_a_digest() -> None:
+    # A report's undecodable bytes can reach the gate as lone surrogates; the finding is
+    # digested (not a crash of the artifact), and its digest is not the clean value's.
+    findings = DETECTOR.scan("password=Tr0ub4\udcffdor9")
+    assert [f.detector for f in findings] == ["secret_field"]
+    assert findings[0].digest == finding_digest("secret_field", "Tr0ub4\udcffdor9")
+    assert findings[0].digest != finding_digest("secret_field", "Tr0ub4dor9")
