@@ -7,8 +7,8 @@ completion order, so the tables do not depend on scheduling. A cache keyed by th
 content hash and the versions of the parser set, redactor and table layout lets the next day's
 report, whose window overlaps 13 days, re-process only new files. The cache holds sanitized rows
 only, in one append-only segment file per run folder (see :class:`SanitizedCache`); an entry's
-passed test ids are stored as keyed digests in the buffers of an Arrow binary array, so the next
-day asks which of the few failing ids passed with one vectorised lookup per artifact.
+passed test ids are stored as sorted 8-byte keyed digests, so the next day asks which of the few
+failing ids passed with one vectorised search over many artifacts at once.
 """
 
 from __future__ import annotations
@@ -20,21 +20,16 @@ import json
 import os
 import shutil
 import struct
-import sys
 import time
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from telemetry_assets.core import clean_values
 from telemetry_assets.core.manifest import ArtifactRecord, Manifest, RunRecord
@@ -48,8 +43,20 @@ from telemetry_assets.core.sanitize import (
     stored_values,
 )
 
-TABLE_VERSION = "sanitized-v5"
-"""Part of the cache token: bump it whenever the table layout or the cache entry format changes."""
+_PASSED_ID_KEY = "telemetry/passed"
+"""The SipHash key of passed-id digests (``pandas.util.hash_array`` takes 16 characters)."""
+
+TABLE_VERSION = "sanitized-v6-" + (
+    pd.util.hash_array(
+        np.array([b"passed-id"], dtype=object), hash_key=_PASSED_ID_KEY, categorize=False
+    )
+    .astype("<u8")
+    .tobytes()
+    .hex()
+)
+"""Part of the cache token: bump it whenever the table layout or the cache entry format changes.
+Carries a digest of a fixed id: a pandas release that hashed differently would otherwise leave
+cached passed ids that no failing id ever matches again."""
 
 FAILURE_COLUMNS: tuple[str, ...] = (
     "artifact", "run_id", "provider", "job_type", "branch", "occurred_at", "source_format",
@@ -145,20 +152,35 @@ def _work_batch(jobs: list[tuple[str, str, str, str]]) -> list[tuple[bytes, byte
     """Sanitize a batch of artifacts; each comes back as its cache entry (bytes pickle fast)
     and the SHA-256 digests of the stored values the privacy gate scanned and found nothing in.
     """
-    out = []
+    done: list[tuple[SanitizedArtifact, bytes]] = []
+    ids: list[str] = []
+    bounds = [0]
     for job in jobs:
         item = _work(job)
-        passed = PassedIds.of(item.passed_test_ids)
-        item.passed_test_ids = []  # the index holds them now; the list is the bulk of memory
+        # The ids of the whole batch are digested in one call: per artifact, the call cost more
+        # than hashing a small report's few ids.
+        ids.extend(item.passed_test_ids)
+        bounds.append(len(ids))
+        item.passed_test_ids = []
         digests = b""
         # Only an artifact with no finding at all (reviewed ones included) vouches for its
         # values; the digests are of exactly the strings the gate scanned.
-        if _WORKER_DETECTOR is not None and item.status == "ok" and not item.reviewed_findings:
+        if (
+            _WORKER_DETECTOR is not None
+            and item.failures
+            and item.status == "ok"
+            and not item.reviewed_findings
+        ):
             digests = b"".join(
                 clean_values.value_digest(v) for v in dict.fromkeys(stored_values(item)) if v
             )
-        out.append((_entry_to_bytes(item, passed), digests))
-    return out
+        done.append((item, digests))
+    passed = PassedIds.split(passed_id_digests(ids), bounds)
+    ids.clear()  # the digests hold them now; the ids are the bulk of memory
+    return [
+        (_entry_to_bytes(item, ids_of), digests)
+        for (item, digests), ids_of in zip(done, passed, strict=True)
+    ]
 
 
 @dataclass(slots=True)
@@ -183,60 +205,87 @@ Progress = Callable[[int, int, int, float], None]
 """(done, total, bytes done, elapsed seconds) -> None. Never receives content."""
 
 
-def passed_id_digest(test_id: str) -> bytes:
-    """A keyed 16-byte digest of a (redacted) test id: what the cache keeps of passed tests.
+def passed_id_digests(ids: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """Keyed 8-byte digests (SipHash) of (redacted) test ids, in their order: what the cache
+    keeps of passed tests.
 
     Only equality is ever asked of passed ids ("did this failing test pass somewhere?"), so the
     cache holds digests, never the ids' text: hundreds of thousands of ids per large suite are
-    then neither stored as text nor scanned by the privacy gate."""
-    return hashlib.blake2b(
-        test_id.encode("utf-8", "surrogatepass"), digest_size=16, key=_PASSED_ID_KEY
-    ).digest()
-
-
-_PASSED_ID_KEY = b"telemetry_assets/passed-id/v1"
+    then neither stored as text nor scanned by the privacy gate. One vectorised call for all of
+    them: a hash object per id cost a tenth of a worker's time. With 64 bits, a failing id is
+    mistaken for a passed one about once in 10^19 comparisons."""
+    if not ids:
+        return np.empty(0, dtype=np.uint64)
+    values = np.empty(len(ids), dtype=object)
+    values[:] = ids
+    try:
+        digests: np.ndarray[Any, np.dtype[np.uint64]] = pd.util.hash_array(
+            values, hash_key=_PASSED_ID_KEY, categorize=False
+        )
+    except UnicodeEncodeError:
+        # A lone surrogate (undecodable bytes of a report): hashed as "surrogatepass" encodes
+        # it, which is what UTF-8 gives for every other id, so ids compare the same either way.
+        values[:] = [i.encode("utf-8", "surrogatepass") for i in ids]
+        digests = pd.util.hash_array(values, hash_key=_PASSED_ID_KEY, categorize=False)
+    return digests
 
 
 class PassedIds:
     """The distinct passed test ids of one artifact, answering "which of these passed?".
 
-    Held as the sorted digests of the ids (:func:`passed_id_digest`) plus a table of byte
-    offsets (the buffers of an Arrow large-binary array) rather than a list of strings: a large
-    suite passes hundreds of thousands of tests, only the few that fail somewhere in the window
-    are ever asked about, and the question is one vectorised ``is_in`` over buffers read straight
-    from the cache, with no Python string (or key-function call) per id.
+    Held as the sorted digests of the ids (:func:`passed_id_digests`), 8 little-endian bytes
+    each, rather than a list of strings: a large suite passes hundreds of thousands of tests,
+    only the few that fail somewhere in the window are ever asked about, and the question is one
+    vectorised search over bytes read straight from the cache, with no Python object per id.
     """
 
-    __slots__ = ("_blob", "_count", "_offsets")
+    __slots__ = ("_count", "_digests")
 
-    def __init__(self, count: int, offsets: Buffer, blob: Buffer) -> None:
+    def __init__(self, count: int, digests: Buffer) -> None:
         self._count = count
-        self._offsets = offsets
-        self._blob = blob
+        self._digests = digests
 
     @classmethod
     def of(cls, ids: Iterable[str]) -> PassedIds:
-        ordered = sorted({passed_id_digest(i) for i in ids})
-        offsets = array("q", [0])
-        offsets.extend(accumulate(map(len, ordered)))
-        if sys.byteorder != "little":
-            offsets.byteswap()
-        return cls(len(ordered), offsets.tobytes(), b"".join(ordered))
+        return cls.split(passed_id_digests(list(ids)), [0, -1])[0]
+
+    @classmethod
+    def split(
+        cls, digests: np.ndarray[Any, np.dtype[np.uint64]], bounds: Sequence[int]
+    ) -> list[PassedIds]:
+        """One instance per artifact: ``digests[bounds[k]:bounds[k + 1]]`` are artifact k's
+        (a last bound of -1 stands for the end)."""
+        edges = np.array(bounds, dtype=np.int64)
+        edges[edges < 0] = len(digests)
+        owners = np.repeat(np.arange(len(edges) - 1, dtype=np.int32), np.diff(edges))
+        # By digest, then stably by artifact: a third faster than ``lexsort`` of the two.
+        order = np.argsort(digests)
+        order = order[np.argsort(owners[order], kind="stable")]
+        values, owners = digests[order], owners[order]
+        # Sorted by artifact, then digest: a repeat is a value equal to its predecessor's.
+        keep = np.ones(len(values), dtype=bool)
+        keep[1:] = (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])
+        values, owners = values[keep], owners[keep]
+        ends = np.searchsorted(owners, np.arange(len(edges) - 1), side="right").tolist()
+        blob = values.astype("<u8").tobytes()
+        out = []
+        start = 0
+        for end in ends:
+            out.append(cls(end - start, blob[8 * start : 8 * end]))
+            start = end
+        return out
 
     def __len__(self) -> int:
         return self._count
 
-    def to_bytes(self) -> tuple[int, bytes, bytes]:
-        return self._count, bytes(self._offsets), bytes(self._blob)
+    def to_bytes(self) -> tuple[int, bytes]:
+        return self._count, bytes(self._digests)
 
     @classmethod
-    def from_bytes(cls, count: int, offsets: Buffer, blob: Buffer) -> PassedIds:
-        if len(offsets) != 8 * (count + 1):
-            raise ValueError("cache entry: offset table does not match its count")
-        last = int.from_bytes(offsets[-8:], "little")
-        if last != len(blob):
-            raise ValueError("cache entry: offsets do not cover the ids")
-        return cls(count, offsets, blob)
+    def from_bytes(cls, count: int, digests: Buffer) -> PassedIds:
+        if len(digests) != 8 * count:
+            raise ValueError("cache entry: passed-id digests do not match their count")
+        return cls(count, digests)
 
 
 _LOOKUP_CHUNK = 32 << 20
@@ -246,9 +295,9 @@ _LOOKUP_CHUNK = 32 << 20
 def passed_among(passed: Sequence[PassedIds], candidates: Candidates) -> list[list[str]]:
     """For each artifact, the ``candidates`` among its passed ids, sorted.
 
-    The ids of many artifacts are concatenated into one Arrow array (about 32 MB of ids at a
-    time) and asked with one ``is_in``: per artifact, a call cost more than the lookup itself
-    on tens of thousands of small reports."""
+    The digests of many artifacts are concatenated (about 32 MB at a time) and searched with
+    one call: per artifact, a call cost more than the lookup itself on tens of thousands of
+    small reports."""
     out: list[list[str]] = [[] for _ in passed]
     if not len(candidates.digests):
         return out
@@ -256,7 +305,7 @@ def passed_among(passed: Sequence[PassedIds], candidates: Candidates) -> list[li
     while start < len(passed):
         stop, held = start, 0
         while stop < len(passed) and (stop == start or held < _LOOKUP_CHUNK):
-            held += len(passed[stop]._blob)
+            held += len(passed[stop]._digests)
             stop += 1
         _lookup_chunk(passed, start, stop, candidates, out)
         start = stop
@@ -274,29 +323,15 @@ def _lookup_chunk(
     if not members:
         return
     counts = np.fromiter((passed[k]._count for k in members), dtype=np.int64, count=len(members))
-    sizes = np.fromiter((len(passed[k]._blob) for k in members), dtype=np.int64, count=len(members))
-    bases = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    offsets = [np.zeros(1, dtype=np.int64)]
-    for k, base in zip(members, bases.tolist(), strict=True):
-        offsets.append(np.frombuffer(passed[k]._offsets, dtype="<i8")[1:].astype(np.int64) + base)
-    ids = pa.Array.from_buffers(
-        pa.large_binary(),
-        int(counts.sum()),
-        [
-            None,
-            pa.py_buffer(np.concatenate(offsets)),
-            pa.py_buffer(b"".join(passed[k]._blob for k in members)),
-        ],
-    )
-    ids.validate(full=True)  # offsets in range and ordered: never trust bytes blindly
-    hits = np.flatnonzero(
-        pc.is_in(ids, value_set=candidates.digests).to_numpy(zero_copy_only=False)
-    )
+    ids = np.frombuffer(b"".join(passed[k]._digests for k in members), dtype="<u8")
+    wanted = candidates.digests
+    at = np.searchsorted(wanted, ids)
+    np.minimum(at, len(wanted) - 1, out=at)
+    hits = np.flatnonzero(wanted[at] == ids)
     if not len(hits):
         return
     owners = np.searchsorted(np.cumsum(counts), hits, side="right")
-    values = ids.take(pa.array(hits)).to_pylist()
-    for owner, value in zip(owners.tolist(), values, strict=True):
+    for owner, value in zip(owners.tolist(), ids[hits].tolist(), strict=True):
         out[members[owner]].append(candidates.names[value])
     for k in members:
         out[k].sort()
@@ -304,16 +339,17 @@ def _lookup_chunk(
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Failing test ids as :func:`passed_among` asks about them: their digests, and the id of
-    each digest to answer with."""
+    """Failing test ids as :func:`passed_among` asks about them: their digests, sorted, and the
+    id of each digest to answer with."""
 
-    digests: pa.Array
-    names: dict[bytes, str]
+    digests: np.ndarray[Any, np.dtype[np.uint64]]
+    names: dict[int, str]
 
 
 def candidate_ids(ids: Iterable[str]) -> Candidates:
-    names = {passed_id_digest(i): i for i in set(ids)}
-    return Candidates(pa.array(sorted(names), type=pa.large_binary()), names)
+    distinct = list(set(ids))
+    names = dict(zip(passed_id_digests(distinct).tolist(), distinct, strict=True))
+    return Candidates(np.array(sorted(names), dtype=np.uint64), names)
 
 
 def _json_cell(value: dict[str, Any] | list[Any]) -> str:
@@ -321,6 +357,10 @@ def _json_cell(value: dict[str, Any] | list[Any]) -> str:
     if not value:
         return "[]" if isinstance(value, list) else "{}"
     return json.dumps(value)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps`` with separators builds a new encoder per call."""
 
 
 FAILURE_CELLS: tuple[str, ...] = (
@@ -369,7 +409,7 @@ def _failure_cells(item: SanitizedArtifact) -> list[list[Any]]:
             frames_to_json(f.frames),
             chained_to_json(f.chained),
             f.flaky,
-            _json_cell(dict(sorted(counts.items()))),
+            json.dumps(dict(sorted(counts.items()))) if counts else "{}",
             f.occurred_at.isoformat() if f.occurred_at else None,
         ]
         for f, counts in zip(item.failures, item.failure_redactions, strict=True)
@@ -419,7 +459,7 @@ def _rows_for(
     )
 
 
-_MAGIC = b"TSC4"
+_MAGIC = b"TSC5"
 _HEADER = struct.Struct("<4sQQQ")
 """Entry: magic, then the byte lengths of the JSON part, the passed-id count and the id bytes."""
 
@@ -582,40 +622,40 @@ class SanitizedCache:
 
 
 def _entry_to_bytes(item: SanitizedArtifact, passed: PassedIds) -> bytes:
-    meta = json.dumps(
+    failures = item.failures
+    meta = _COMPACT.encode(
         [
             item.status,
             item.reason,
             item.format,
-            _failure_cells(item),
-            sum(1 for f in item.failures if f.flaky),
-            _json_cell(dict(sorted(item.redactions.items()))),
+            _failure_cells(item) if failures else [],
+            sum(1 for f in failures if f.flaky) if failures else 0,
+            json.dumps(dict(sorted(item.redactions.items()))) if item.redactions else "{}",
             # Counts and digests of a withheld artifact (never text); such entries are not cached.
-            _json_cell(dict(sorted(item.findings.items()))),
+            json.dumps(dict(sorted(item.findings.items()))) if item.findings else "{}",
             _json_cell(item.finding_digests),
-            _json_cell(dict(sorted(item.reviewed_findings.items()))),
-        ],
-        separators=(",", ":"),
+            json.dumps(dict(sorted(item.reviewed_findings.items())))
+            if item.reviewed_findings
+            else "{}",
+        ]
     ).encode("utf-8")
-    count, offsets, blob = passed.to_bytes()
-    return b"".join((_HEADER.pack(_MAGIC, len(meta), count, len(blob)), meta, offsets, blob))
+    count, blob = passed.to_bytes()
+    return b"".join((_HEADER.pack(_MAGIC, len(meta), count, len(blob)), meta, blob))
 
 
 def _entry_from_bytes(data: bytes) -> Entry:
     magic, meta_len, count, blob_len = _HEADER.unpack_from(data)
-    offsets_at = _HEADER.size + meta_len
-    blob_at = offsets_at + 8 * (count + 1)
+    blob_at = _HEADER.size + meta_len
     if magic != _MAGIC or blob_at + blob_len != len(data):
         raise ValueError("cache entry: not this format, or truncated")
     # Decoded here: ``json.loads`` of bytes first sniffs their encoding, which cost more than
     # parsing the typical entry of a passing report.
-    meta = bytes(data[_HEADER.size : offsets_at]).decode("utf-8")
+    meta = bytes(data[_HEADER.size : blob_at]).decode("utf-8")
     status, reason, fmt, failures, flaky, redactions, findings, digests, reviewed = json.loads(meta)
     if not isinstance(failures, list) or any(len(f) != len(FAILURE_CELLS) for f in failures):
         raise ValueError("cache entry: failure cells do not match this layout")
-    # Views, not copies: the ids stay in the entry's bytes, which the cache write shares.
-    view = memoryview(data)
-    passed = PassedIds.from_bytes(count, view[offsets_at:blob_at], view[blob_at:])
+    # A view, not a copy: the digests stay in the entry's bytes, which the cache write shares.
+    passed = PassedIds.from_bytes(count, memoryview(data)[blob_at:])
     return Entry(
         str(status), reason, fmt, failures, int(flaky), redactions, findings, digests, reviewed,
         passed,

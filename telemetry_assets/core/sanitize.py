@@ -28,7 +28,7 @@ import os
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -310,7 +310,7 @@ class _FieldRedactor:
                 own[rule] = own.get(rule, 0) + n
         return redacted
 
-    def lines(self, values: list[str]) -> list[str]:
+    def lines(self, values: Sequence[str]) -> list[str]:
         """Many one-line strings (passed test ids) redacted as one text, one per line.
 
         One redactor pass instead of one per id: reports with tens of thousands of passing
@@ -447,10 +447,16 @@ def sanitize_artifact(
             # Hashed from memory: what is parsed below is exactly what was checked.
             if expected_sha256 is not None and _changed(source, expected_sha256):
                 raise _Quarantine("changed while being read")
-        for member, stream in _open_payloads(source):
+        if isinstance(source, bytes) and source[:2] != b"\x1f\x8b" and source[:4] != b"PK\x03\x04":
+            # The usual small report: itself its one payload (what :func:`_open_payloads`
+            # would yield, without the generator).
+            payloads: Iterable[tuple[str, io.BufferedIOBase | bytes]] = (("", source),)
+        else:
+            payloads = _open_payloads(source)
+        for member, stream in payloads:
             label = f"{rel_path}!{member}" if member else rel_path
             if isinstance(stream, bytes):
-                result, _ = _read_payload(stream, label)
+                result = _parse_bytes(stream, label)
             else:
                 with stream:
                     result, _ = _read_payload(stream, label)
@@ -459,7 +465,8 @@ def sanitize_artifact(
                 redacted, counts = fields.failure(failure)
                 out.failures.append(redacted)
                 out.failure_redactions.append(counts)
-            out.passed_test_ids.extend(fields.lines(list(result.passed_test_ids)))
+            if result.passed_test_ids:
+                out.passed_test_ids.extend(fields.lines(result.passed_test_ids))
             if out.started_at is None:
                 out.started_at = result.started_at
         if (
@@ -468,10 +475,14 @@ def sanitize_artifact(
             and _sha256_of(path) != expected_sha256
         ):
             raise _Quarantine("changed while being read")
-        out.format = "+".join(sorted(set(formats))) or None
+        if len(formats) == 1:
+            out.format = formats[0] or None
+        else:
+            out.format = "+".join(sorted(set(formats))) or None
         out.redactions = fields.counts
         out.bytes_read = size
-        if detector is not None:
+        # Without failures nothing is stored as text: the gate would scan no value.
+        if detector is not None and out.failures:
             found = scan_artifact_values(detector, stored_values(out), reviewed)
             if found.withholds:
                 return _withheld(out, found.withheld, found.digests)
@@ -509,7 +520,7 @@ def _withheld(
 def stored_values(item: SanitizedArtifact) -> Iterator[str]:
     """Every text value of a sanitized artifact as it will be stored (frames and chained
     exceptions as their JSON cells): what the privacy gate scans. Passed test ids are not
-    among them: only their digests are stored (``batch.passed_id_digest``)."""
+    among them: only their digests are stored (``batch.passed_id_digests``)."""
     for _, value in _failure_fields(item):
         yield value
 
@@ -549,8 +560,12 @@ def frames_from_rows(rows: list[list[object]]) -> tuple[Frame, ...]:
     return tuple(Frame(*row) for row in rows)  # type: ignore[arg-type]
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps`` with separators builds a new encoder per call: a third of encoding a cell."""
+
+
 def frames_to_json(frames: tuple[Frame, ...]) -> str:
-    return json.dumps(frame_rows(frames), separators=(",", ":"))
+    return _COMPACT.encode(frame_rows(frames)) if frames else "[]"
 
 
 def frames_from_json(text: str) -> tuple[Frame, ...]:
@@ -558,7 +573,7 @@ def frames_from_json(text: str) -> tuple[Frame, ...]:
 
 
 def chained_to_json(chained: tuple[tuple[str | None, str], ...]) -> str:
-    return json.dumps([list(c) for c in chained], separators=(",", ":"))
+    return _COMPACT.encode([list(c) for c in chained]) if chained else "[]"
 
 
 def chained_from_json(text: str) -> tuple[tuple[str | None, str], ...]:

@@ -167,6 +167,12 @@ LOOKUP_CASES = [
         ["com.acme.OrderTest.saves"],
         [["com.acme.OrderTest.saves"]] * 4,
     ),
+    (
+        "ids holding line breaks, repeated ids, and ids that only look alike",
+        [["two\nlines", "two", "two", "lines"], ["two lines", "", "x"]],
+        ["two\nlines", "two lines", "", "lines\n"],
+        [["two\nlines"], ["", "two lines"]],
+    ),
 ]
 
 
@@ -183,6 +189,47 @@ def test_passed_ids_among_failing_ones(
     monkeypatch.setattr(batch, "_LOOKUP_CHUNK", chunk)
     lookups = [batch.PassedIds.from_bytes(*batch.PassedIds.of(ids).to_bytes()) for ids in passed]
     assert batch.passed_among(lookups, batch.candidate_ids(failing)) == expected
+
+
+def test_a_batch_digests_its_artifacts_ids_as_each_alone() -> None:
+    passed = [
+        ["b", "a", "b"],
+        [],
+        ["multi\nline", "a"],
+        [],
+        ["bad\udcff name", "ü", "a", "ü"],
+    ]
+    ids = [i for p in passed for i in p]
+    bounds = [0]
+    for p in passed:
+        bounds.append(bounds[-1] + len(p))
+    together = batch.PassedIds.split(batch.passed_id_digests(ids), bounds)
+    alone = [batch.PassedIds.of(p) for p in passed]
+    assert [p.to_bytes() for p in together] == [p.to_bytes() for p in alone]
+    assert [len(p) for p in together] == [2, 0, 2, 0, 3]
+    # Sorted distinct digests, 8 bytes each, never the ids' text.
+    count, blob = alone[4].to_bytes()
+    assert len(blob) == 8 * count and b"bad" not in blob
+
+
+def test_passed_ids_round_trip_through_an_entry_and_bad_lengths_are_refused() -> None:
+    data = _entry("tests/a.py::test_x", ["tests/a.py::test_ok", "tests/b.py::test_y"])
+    entry = batch._entry_from_bytes(data)
+    assert len(entry.passed) == 2
+    found = batch.passed_among([entry.passed], batch.candidate_ids(["tests/b.py::test_y"]))
+    assert found == [["tests/b.py::test_y"]]
+    with pytest.raises(ValueError):
+        batch._entry_from_bytes(data[:-1])
+    with pytest.raises(ValueError):
+        batch.PassedIds.from_bytes(3, b"\0" * 16)
+
+
+def test_the_digest_function_is_part_of_the_cache_token() -> None:
+    """A change of the hash (another pandas release) must change the table version, or cached
+    passed ids would silently never match a failing id again."""
+    digest = batch.passed_id_digests(["passed-id"]).astype("<u8").tobytes().hex()
+    assert batch.TABLE_VERSION.endswith(digest)
+    assert len(batch.passed_id_digests(["a", "b", "a"])) == 3
 
 
 def test_tasks_hold_every_artifact_once_and_a_big_log_alone() -> None:

@@ -59,6 +59,8 @@ _PROBLEM_KINDS: dict[str, FailureKind] = {"failure": "failure", "error": "error"
 _FLAKY_KINDS: dict[str, FailureKind] = {"flakyFailure": "failure", "flakyError": "error"}
 _SKIP_TAGS = frozenset({"skipped", "disabled"})
 _SUITE_TAGS = frozenset({"testsuite", "testsuites"})
+_CASE_CHILDREN = frozenset({*_PROBLEM_KINDS, *_FLAKY_KINDS, *_SKIP_TAGS, "system-err"})
+"""The direct children of a testcase that :meth:`_Reader.start` acts on."""
 
 _Sink = Callable[[str], None]
 _DISCARD: _Sink = deque[str](maxlen=0).append
@@ -126,6 +128,10 @@ class _Case:
         self.depth = depth
 
 
+_Plain = tuple[dict[str, str], "_Suite | None", int]
+"""An open testcase with no child that matters (yet): its attributes, suite and depth."""
+
+
 @dataclass
 class _State:
     failures: list[Failure] = field(default_factory=list)
@@ -134,7 +140,11 @@ class _State:
     timestamps: list[datetime | None] = field(default_factory=list)
     flaky_passed: int = 0
     testcases: int = 0
+    """Testcases read by :func:`_read_testcase`; plain passing ones are counted from ``passed``."""
+    slow_passed: int = 0
+    """The ids :func:`_read_testcase` put in ``passed``."""
     junit_elements: int = 0
+    """Suite elements; testcases are counted apart."""
 
 
 class _Reader:
@@ -148,7 +158,11 @@ class _Reader:
         self.expat = expat
         self.state = state
         self.suites: list[_Suite] = []
-        self.cases: list[_Case] = []
+        self.suite: _Suite | None = None
+        """The innermost open suite (``suites[-1]``), read by every testcase."""
+        self.passed = state.passed
+        self.cases: list[_Case | _Plain] = []
+        """Open testcases: a plain tuple until a child that matters makes it a :class:`_Case`."""
         self.depth = 0
         self.capture_depth = -1
 
@@ -169,9 +183,7 @@ class _Reader:
         # Namespaced writers (some xUnit dialects) send ``uri}name``.
         name = tag if "}" not in tag else tag[tag.rfind("}") + 1 :]
         if name == "testcase":
-            self.state.junit_elements += 1
-            suites = self.suites
-            self.cases.append(_Case(attrs, suites[-1] if suites else None, depth))
+            self.cases.append((attrs, self.suite, depth))
             return
         if name in _SUITE_TAGS:
             self._open_suite(attrs)
@@ -179,6 +191,13 @@ class _Reader:
         if not self.cases:
             return
         case = self.cases[-1]
+        if type(case) is tuple:
+            # Only a direct child this reader acts on needs the testcase's state (a plain one
+            # is never inside a flaky attempt).
+            if depth != case[2] + 1 or name not in _CASE_CHILDREN:
+                return
+            case = self.cases[-1] = _Case(*case)
+        assert isinstance(case, _Case)
         if depth == case.depth + 1:
             if name in _PROBLEM_KINDS:
                 if case.problem is None:
@@ -208,36 +227,43 @@ class _Reader:
         cases = self.cases
         if cases:
             case = cases[-1]
-            if depth == case.depth:
-                cases.pop()
-                if case.problem is None and case.flaky is None and not case.skipped:
+            if type(case) is tuple:
+                if depth == case[2]:
                     # A plain passing testcase (nearly all of them): :func:`_read_testcase`'s
                     # first branch, without the call.
-                    state = self.state
-                    state.testcases += 1
-                    state.passed.append(_test_id(case.attrs, case.suite))
-                else:
-                    _read_testcase(case, self.state)
-                return
-            if depth == case.depth + 1:
-                case.in_flaky = False
-        if self.suites and tag[tag.rfind("}") + 1 :] in _SUITE_TAGS:
-            self.suites.pop()
+                    cases.pop()
+                    self.passed.append(_test_id(case[0], case[1]))
+                    return
+            else:
+                assert isinstance(case, _Case)
+                if depth == case.depth:
+                    cases.pop()
+                    if case.problem is None and case.flaky is None and not case.skipped:
+                        state = self.state
+                        state.testcases += 1
+                        state.slow_passed += 1
+                        state.passed.append(_test_id(case.attrs, case.suite))
+                    else:
+                        _read_testcase(case, self.state)
+                    return
+                if depth == case.depth + 1:
+                    case.in_flaky = False
+        suites = self.suites
+        if suites and tag[tag.rfind("}") + 1 :] in _SUITE_TAGS:
+            suites.pop()
+            self.suite = suites[-1] if suites else None
 
     def _open_suite(self, attrs: dict[str, str]) -> None:
         self.state.junit_elements += 1
         parent = self.suites[-1] if self.suites else None
         stamp = parse_timestamp(attrs.get("timestamp"))
         self.state.timestamps.append(stamp)
-        self.suites.append(
-            _Suite(
-                name=attrs.get("name"),
-                file=attrs.get("file")
-                or attrs.get("filepath")
-                or (parent.file if parent else None),
-                timestamp=stamp or (parent.timestamp if parent else None),
-            )
+        self.suite = _Suite(
+            name=attrs.get("name"),
+            file=attrs.get("file") or attrs.get("filepath") or (parent.file if parent else None),
+            timestamp=stamp or (parent.timestamp if parent else None),
         )
+        self.suites.append(self.suite)
 
 
 def _refuse_entity_declaration(
@@ -316,12 +342,15 @@ def parse(text: str, path: str) -> ParseResult:
         # the cyclic garbage collector (which cost more than setting it up).
         expat.StartElementHandler = expat.EndElementHandler = None
         expat.CharacterDataHandler = expat.DefaultHandlerExpand = None
-    if state.junit_elements == 0:
+    # Parsed to the end, so every testcase was closed and read: the plain ones are the ids in
+    # ``passed`` that :func:`_read_testcase` did not put there.
+    testcases = state.testcases + len(state.passed) - state.slow_passed
+    if state.junit_elements == 0 and testcases == 0:
         raise ParseError("XML is not a JUnit report: no testsuites, testsuite or testcase element")
     notes: list[str] = []
     if state.flaky_passed:
         notes.append(f"{state.flaky_passed} testcases passed on rerun after failing (flaky)")
-    if state.testcases == 0:
+    if testcases == 0:
         notes.append("report holds no testcase elements")
     return ParseResult(
         format=NAME,
@@ -371,6 +400,7 @@ def _read_testcase(case: _Case, state: _State) -> None:
     test_id = _test_id(case.attrs, case.suite)
     if case.problem is None:
         if not case.skipped:
+            state.slow_passed += 1
             state.passed.append(test_id)
         if case.flaky is not None:
             # Passed on a rerun: the first failed attempt is kept as a flaky occurrence.

@@ -295,3 +295,70 @@ def test_large_report_memory_stays_small() -> None:
     tracemalloc.stop()
     assert len(result.passed_test_ids) == 4000
     assert peak < 3 * len(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "xml", "passed", "failures", "notes"),
+    [
+        (
+            "children that change nothing keep a testcase plain",
+            '<testsuite name="s"><testcase classname="a.B" name="t1"><properties>'
+            '<property name="x" value="y"/></properties><system-out>log</system-out>'
+            '</testcase><testcase name="t2"/></testsuite>',
+            ("a.B.t1", "s.t2"),
+            0,
+            (),
+        ),
+        (
+            "plain, skipped, flaky and failing testcases in one suite",
+            '<testsuite name="s"><testcase name="p"/><testcase name="k"><skipped/></testcase>'
+            '<testcase name="r"><flakyFailure message="m">trace</flakyFailure></testcase>'
+            '<testcase name="f"><failure message="boom">boom</failure></testcase>'
+            '<testcase name="e"><system-err>err</system-err></testcase></testsuite>',
+            ("s.p", "s.r", "s.e"),
+            2,
+            ("1 testcases passed on rerun after failing (flaky)",),
+        ),
+        (
+            "only skipped testcases: testcases, so no note",
+            '<testsuite name="s"><testcase name="k"><skipped/></testcase></testsuite>',
+            (),
+            0,
+            (),
+        ),
+        (
+            "a suite without testcases",
+            '<testsuites><testsuite name="s"/></testsuites>',
+            (),
+            0,
+            ("report holds no testcase elements",),
+        ),
+        (
+            "a testcase without any suite",
+            '<testcase classname="a.B" name="t"/>',
+            ("a.B.t",),
+            0,
+            (),
+        ),
+        (
+            "a testcase nested in a testcase",
+            '<testsuite name="s"><testcase name="outer"><testcase name="inner">'
+            "<failure>x</failure></testcase></testcase></testsuite>",
+            ("s.outer",),
+            1,
+            (),
+        ),
+    ],
+)
+def test_testcases_are_counted_whichever_path_reads_them(
+    name: str, xml: str, passed: tuple[str, ...], failures: int, notes: tuple[str, ...]
+) -> None:
+    result = junit.parse(xml, "report.xml")
+    assert result.passed_test_ids == passed
+    assert len(result.failures) == failures
+    assert result.notes == notes
+
+
+def test_xml_without_junit_elements_is_refused() -> None:
+    with pytest.raises(ParseError, match="not a JUnit report"):
+        junit.parse("<coverage><package name='x'/></coverage>", "coverage.xml")
