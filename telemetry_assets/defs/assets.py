@@ -439,7 +439,9 @@ def error_groups(
         columns=["a", "b", "reason", "score"],
     )
     frame = grouping.groups_to_frame(groups)
-    scan = privacy.scan_frame(frame, where="fingerprint")
+    known = CleanValues.open(settings.cache_path)
+    scan = privacy.scan_frame(frame, where="fingerprint", known=known)
+    known.save()
     yield from guarded(
         context,
         {"groups": frame, "similar": similar},
@@ -470,8 +472,10 @@ def scored_rollup(
     triaged = rollup.triage_all(groups, repo.facts(), module_map)
     scored = rollup.scored_frame(triaged)
     actions = rollup.actions_frame(rollup.top_actions(triaged))
-    scan = privacy.scan_frame(scored, where="fingerprint")
-    scan.merge(privacy.scan_frame(actions, where="fingerprint"))
+    known = CleanValues.open(settings.cache_path)
+    scan = privacy.scan_frame(scored, where="fingerprint", known=known)
+    scan.merge(privacy.scan_frame(actions, where="fingerprint", known=known))
+    known.save()
     ranked = scored[scored["rank"].notna()]
     yield from guarded(
         context,
@@ -527,7 +531,11 @@ def telemetry_report(
     )
     reviewed = loaded.policy.privacy.reviewed_digests
     scan = privacy.scan_texts(files.texts, reviewed=reviewed)
-    scan.merge(privacy.scan_frame(files.occurrences, reviewed=reviewed))
+    # The occurrence cells are the fingerprints step's, scanned clean there: only new text is
+    # scanned (a remembered value never had a finding, reviewed or not, so no count changes).
+    known = CleanValues.open(settings.cache_path)
+    scan.merge(privacy.scan_frame(files.occurrences, reviewed=reviewed, known=known))
+    known.save()
     if scan.hits:
         yield from guarded(context, None, scan, settings, {})
         return
