@@ -12,12 +12,13 @@ reads the RSS of this process and of every child of the process pool every 0.2 s
 gives the kernel's own maxima) and the time per asset from the run's event log (STEP_START to
 STEP_SUCCESS). It then adds one more day of runs and materializes the next date, whose window
 overlaps the first by 13 days, with the same sanitized cache, and prints the same figures and the
-ratio to the first. Every result carries ``os.getloadavg()`` (the machine may be shared). A run that
+ratio to the first, and then the fixed cost of a date: the six assets on an empty corpus, which no
+date can beat. Every result carries ``os.getloadavg()`` (the machine may be shared). A run that
 fails prints the failure (the failed step, and for a privacy block the detector classes and counts,
-never text) and no verdict, and the script exits non-zero. With ``--compare-detect-secrets`` it also
-times detect-secrets' own scan (its Python API with the default plugins, no network verification)
-over a sample of the same files and extrapolates. Nothing here is imported by the product; the
-benchmark only writes below its own folders.
+never text) and no verdict, and the script exits non-zero. With ``--compare-detect-secrets`` it
+also times detect-secrets' own scan (its Python API with the default plugins, no network
+verification) over a sample of the same files and extrapolates. Nothing here is imported by the
+product; the benchmark only writes below its own folders.
 """
 
 from __future__ import annotations
@@ -389,6 +390,21 @@ def _verdicts(shape: str, first: Measurement, second: Measurement) -> list[str]:
     ]
 
 
+def _floor_lines(work: Path, workers: int, first: Measurement) -> list[str]:
+    """The fixed cost of one report date: the six assets on an empty artifacts root (Dagster's
+    run and step machinery, the checks, the report files). No date, however warm its cache,
+    can take less; it bounds what the next-date ratio can reach for a given first date."""
+    floor = Workspace(root=work / "floor" / "artifacts", work=work / "floor")
+    floor.root.mkdir(parents=True, exist_ok=True)
+    walls = [materialize(floor, d, workers, "floor").wall for d in ("2026-11-20", "2026-11-21")]
+    best = min(walls)
+    return [
+        f"== fixed cost per date (the six assets on an empty corpus, best of {len(walls)})",
+        f"  wall                 {best:8.2f} s = {best / max(first.wall, 1e-9):.1%} of this "
+        "shape's first date",
+    ]
+
+
 SHAPES = ("mixed", "files")
 
 
@@ -448,6 +464,7 @@ def run_shape(shape: str, work: Path, args: argparse.Namespace) -> int:
         print(f"== {shape}: a run FAILED; no verdict (see FAILURE above)", flush=True)
         return 1
     print("\n".join(_verdicts(shape, first, second)), flush=True)
+    print("\n".join(_floor_lines(work, args.workers, first)), flush=True)
     if args.compare_detect_secrets:
         print("\n".join(detect_secrets_figures(root, args.detect_secrets_mb)))
         print(
