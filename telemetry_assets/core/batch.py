@@ -22,7 +22,7 @@ import shutil
 import struct
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -807,8 +807,39 @@ def sanitize_manifest(
     live: dict[str, set[str]] = {}
     for key, record in zip(dir_keys, records, strict=True):
         live.setdefault(key[:32], set()).add(record.sha256)
+    # The cache is written while the tables are built: its writes are mostly system calls
+    # (which let the other thread run), the tables are Python work, and neither changes what
+    # the other reads (entries are read-only views into the payloads being written).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanitized-cache") as writer:
+        pruned_later = writer.submit(_write_cache, cache, live, manifest.live_run_keys())
+        failures, artifacts = _tables(records, entries, runs)
+        pruned = pruned_later.result()
+    return BatchResult(
+        failures=failures,
+        artifacts=artifacts,
+        processed=processed,
+        from_cache=from_cache,
+        bytes_processed=sum(records[i].size for i in (*todo, *failed)),
+        seconds=time.monotonic() - started,
+        cache_pruned=pruned,
+        clean_digests=b"".join(clean),
+        clean_version=clean_values.detector_version(settings.extra_internal_domains),
+    )
+
+
+def _write_cache(cache: SanitizedCache, live: dict[str, set[str]], live_runs: set[str]) -> int:
+    """Write the new entries and prune what no run holds any more; how many files were pruned."""
     cache.flush(live)
-    pruned = cache.prune(manifest.live_run_keys())
+    return cache.prune(live_runs)
+
+
+def _tables(
+    records: Sequence[ArtifactRecord],
+    entries: list[Entry | None],
+    runs: dict[str, RunRecord],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The failures and artifacts tables of the decoded entries, in manifest order (``entries``
+    is emptied on the way: the id bytes are the bulk of memory)."""
     ready: list[Entry] = []
     for entry in entries:
         assert entry is not None
@@ -829,17 +860,7 @@ def sanitize_manifest(
     )
     failures["flaky"] = failures["flaky"].astype(bool)
     artifacts = pd.DataFrame.from_records(artifact_rows, columns=list(ARTIFACT_COLUMNS))
-    return BatchResult(
-        failures=failures,
-        artifacts=artifacts,
-        processed=processed,
-        from_cache=from_cache,
-        bytes_processed=sum(records[i].size for i in (*todo, *failed)),
-        seconds=time.monotonic() - started,
-        cache_pruned=pruned,
-        clean_digests=b"".join(clean),
-        clean_version=clean_values.detector_version(settings.extra_internal_domains),
-    )
+    return failures, artifacts
 
 
 def default_workers() -> int:
