@@ -9,8 +9,12 @@ replacement never removes a line break (multi-line values get one placeholder pe
 output has the input's lines, and a line's redaction does not depend on the lines around it
 (bar the multi-line rules: PEM blocks, login pairs, web.config ``<add key= value=>``).
 
-Speed: most log lines hold nothing. Multi-line rules (PEM blocks, login pairs) run first over the
-whole text, guarded by their keywords. Then three passes, each over less text than the one before:
+Speed: most log lines hold nothing. An ASCII text first gets one RE2 scan for every line rule's
+*gate* (:attr:`Rule.gate`: found on the line of every match the rule replaces, by default its
+anchor) and every multi-line rule's keywords: a text holding none (most paths, messages, frames)
+is returned as is, never lowered, split or joined. Multi-line rules (PEM blocks, login pairs) run
+first over the whole text, guarded by their keywords. Then three passes, each over less text than
+the one before:
 
 1. *Anchors*: one RE2 scan of the whole chunk (UTF-8 bytes) for the union of every line rule's
    anchor (:attr:`Rule.anchor`, a cheap necessary condition such as ``AKIA`` or ``://host:``),
@@ -24,7 +28,7 @@ whole text, guarded by their keywords. Then three passes, each over less text th
 3. *Rules*: the candidate lines, joined, go through the ordered rules, each guarded by its
    keywords. On ASCII text (the usual case) matches are read straight from RE2 as byte spans;
    google-re2's ``finditer`` on ``str`` converts offsets for every match, which cost more than
-   the matching itself.
+   the matching itself. A short text also skips every rule whose gate it does not hold.
 
 Streaming: :meth:`redact_stream` cuts chunks at the last newline and carries the tail over, and
 holds back an open ``-----BEGIN ... PRIVATE KEY-----`` block until its END line (bounded by
@@ -141,6 +145,12 @@ def _anchor_of(rule: Rule) -> str:
         # Keywords are lower case; the text need not be.
         return "(?i:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
     return _scan_body(rule)
+
+
+def _gate_of(rule: Rule) -> str:
+    if not rule.gate:
+        return _anchor_of(rule)
+    return f"(?i:{rule.gate})" if rule.ignore_case else f"(?:{rule.gate})"
 
 
 def _cookie_values(value: str, placeholder: str) -> tuple[str, int]:
@@ -313,17 +323,30 @@ class Redactor:
         for i, c in enumerate(self._line):
             for k in set(c.rule.keywords):
                 self._rules_by_keyword[k].append(i)
-        self._anchor_set: Any = None
-        if line_rules:
-            anchor_set = re2.Set.SearchSet(_scan_options())
-            for r in line_rules:
-                anchor_set.Add(_anchor_of(r).encode())
-            anchor_set.Compile()
-            self._anchor_set = anchor_set
+        self._gate_set: Any = None
+        self._gate: Any = None
         self._anchors: Any = None
         if line_rules:
+            gate_set = re2.Set.SearchSet(_scan_options())
+            for r in line_rules:
+                gate_set.Add(_gate_of(r).encode())
+            gate_set.Compile()
+            self._gate_set = gate_set
+            gates = "|".join(_gate_of(r) for r in line_rules)
+            self._gate = re2.compile(gates.encode(), options=_scan_options())._regexp
             union = "|".join(_anchor_of(r) for r in line_rules)
             self._anchors = re2.compile(union.encode(), options=_scan_options())._regexp
+        # Every gate and every multi-line rule's keywords in one scan: an ASCII text holding none
+        # comes back as is without being lowered or split (None: some rule always runs).
+        quiet = [_gate_of(r) for r in line_rules]
+        for c in self._multi:
+            if not c.rule.keywords:
+                quiet = []
+                break
+            quiet.append("(?i:" + "|".join(re2.escape(k) for k in c.rule.keywords) + ")")
+        self._quiet: Any = None
+        if quiet:
+            self._quiet = re2.compile("|".join(quiet).encode(), options=_scan_options())._regexp
 
     @staticmethod
     def _build_scan(rules: list[Rule]) -> tuple[_ScanGroup, ...]:
@@ -356,8 +379,19 @@ class Redactor:
         counts: dict[str, int] = {}
         if not text:
             return RedactionResult(text, counts)
+        data: bytes | None = None
+        # Where the gates' search may start: before the first hit of ``quiet`` there is none.
+        first = 0
+        quiet = self._quiet
+        if quiet is not None:
+            data = text.encode("utf-8", "surrogatepass")
+            if data.isascii():
+                first = quiet.Match(_UNANCHORED, data, 0, len(data))[0][0]
+                if first < 0:
+                    return RedactionResult(text, counts)
         if self._multi:
             lowered = text.lower()
+            before = text
             for c in self._multi:
                 if c.rule.keywords:
                     for k in c.rule.keywords:
@@ -366,13 +400,23 @@ class Redactor:
                     else:
                         continue
                 text = self._apply(c, text, counts)
-        text = self._redact_lines(text, counts)
+            if text is not before:
+                data, first = None, 0
+        text = self._redact_lines(text, counts, data, first)
         return RedactionResult(text, counts)
 
-    def _redact_lines(self, text: str, counts: dict[str, int]) -> str:
+    def _redact_lines(
+        self, text: str, counts: dict[str, int], data: bytes | None = None, first: int = 0
+    ) -> str:
+        """``data``: ``text`` encoded, if at hand; ``first``: no gate hit starts before it."""
         if not self._scan:
             return text
-        data = text.encode("utf-8", "surrogatepass")
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        # Most texts (paths, messages) hold no rule's gate: nothing can be replaced. ASCII only,
+        # where the gates' character classes mean what the validators' checks mean.
+        if data.isascii() and self._gate.Match(_UNANCHORED, data, first, len(data))[0][0] < 0:
+            return text
         runs = self._anchored_lines(data)
         if not runs:
             return text
@@ -434,10 +478,10 @@ class Redactor:
         selected = set(self._keyless)
         for k in maybe:
             selected.update(self._rules_by_keyword[k])
-        # A short text also skips the rules whose anchor it lacks (they cannot match), asking
-        # again after every change.
-        small = len(data) <= _SMALL_TEXT and self._anchor_set is not None
-        anchored: set[int] = set(self._anchor_set.Match(data) or ()) if small else set()
+        # A short text also skips the rules whose gate it lacks (they cannot replace anything),
+        # asking again after every change.
+        small = len(data) <= _SMALL_TEXT and self._gate_set is not None
+        anchored: set[int] = set(self._gate_set.Match(data) or ()) if small else set()
         changed = False
         for i in sorted(selected):
             if small and i not in anchored:
@@ -459,7 +503,7 @@ class Redactor:
                 lowered = None
                 changed = True
                 if small:
-                    anchored = set(self._anchor_set.Match(data) or ())
+                    anchored = set(self._gate_set.Match(data) or ())
         return joined
 
     def _anchored_lines(self, data: bytes) -> list[tuple[int, int]]:

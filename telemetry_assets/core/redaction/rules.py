@@ -97,6 +97,12 @@ class Rule:
     sufficient one), case-insensitive when the rule is. The redactor's first pass looks only for
     anchors, so they must be cheap and rare in ordinary log lines. Empty: the keywords are the
     anchor (only for rules whose every match contains one of them)."""
+    gate: str = ""
+    """RE2 pattern found on the line of every match the rule *replaces*: unlike ``anchor`` it may
+    also lean on what the validator always rejects, and on the characters next to the match
+    (``^``/``$`` standing for a line break, which is how a line looks both alone and in its
+    text). Not meant for picking lines, only for skipping a rule that cannot replace anything:
+    a text that holds no rule's gate is returned as is. Empty: the anchor is the gate."""
 
 
 # --- placeholders and validators -------------------------------------------------------------
@@ -1722,6 +1728,10 @@ RULES: tuple[Rule, ...] = (
         _ssn,
         check_placeholder=False,
         anchor=r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}",
+        # Word boundaries, and _ssn rejects a value after ".-/" or before "-:/": run ids in paths
+        # ("ci/gl-449420068/") hold the anchor, never a replaced SSN.
+        gate=r"(?:^|[^0-9A-Za-z_./-])(?:\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4})"
+        r"(?:$|[^0-9A-Za-z_:/-])",
     ),
     Rule(
         "pii.phone",
@@ -1737,6 +1747,10 @@ RULES: tuple[Rule, ...] = (
         check_placeholder=False,
         anchor=r"\(\d{3}\)|\+\d{1,3}[-. ]?[(\d]|0\d{1,2}-\d{4}-\d{4}|0\d-\d{7}"
         r"|[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4}|\d{10}",
+        # Bare ten digits only after a phone word (long run ids in paths are not).
+        gate=r"\(\d{3}\)|\+\d{1,3}[-. ]?[(\d]|0\d{1,2}-\d{4}-\d{4}|0\d-\d{7}"
+        r"|[2-9]\d{2}[-.](?:[1-9]\d{2}|000)[-.]\d{4}"
+        r"|(?i:phone|tel|mobile|cell|fax|desk|call|dial|number)[^0-9\n]{0,12}\d{10}",
     ),
 )
 

@@ -13,7 +13,12 @@ import re2
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from telemetry_assets.core.redaction.redactor import PLACEHOLDERS, Redactor, placeholder_for
+from telemetry_assets.core.redaction.redactor import (
+    PLACEHOLDERS,
+    Redactor,
+    _compile,
+    placeholder_for,
+)
 from telemetry_assets.core.redaction.rules import RULE_NAMES, RULES, Rule
 
 R = Redactor(extra_internal_domains=["acme-intra.example"])
@@ -787,6 +792,45 @@ def test_anchor_keywords_and_line_hold_for_every_match(rule: Rule) -> None:
             assert "\n" not in match[1:], f"{rule.name}: match runs past a line break"
 
     check()
+
+
+GATED_RULES = [r for r in LINE_RULES if r.gate]
+# What may stand next to a match: line breaks, ends, and the characters the validators look at.
+NEIGHBOURS = ["", " ", "\n", "\t", "x", "_", "0", "-", ".", "/", ":", "(", "=", "phone ", "tel: "]
+
+
+@pytest.mark.parametrize("rule", GATED_RULES, ids=[r.name for r in GATED_RULES])
+def test_gate_holds_for_every_replacement(rule: Rule) -> None:
+    # The rule applied directly: a Redactor would skip it wherever the gate is missing.
+    compiled = _compile(rule)
+    gate = re2.compile(f"(?i:{rule.gate})" if rule.ignore_case else rule.gate)
+    flags = re.ASCII | (re.IGNORECASE if rule.ignore_case else 0)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        st.from_regex(re.compile(rule.pattern, flags), fullmatch=True),
+        st.sampled_from(NEIGHBOURS),
+        st.sampled_from(NEIGHBOURS),
+    )
+    def check(match: str, before: str, after: str) -> None:
+        text = before + match + after
+        counts: dict[str, int] = {}
+        Redactor._apply(compiled, text, counts)
+        if counts:
+            for line in text.split("\n"):
+                if gate.search(line) is not None:
+                    return
+            raise AssertionError(f"{rule.name}: {text!r} replaced without its gate")
+
+    check()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SSN 123-45-6789", "ssn: 123456789", "call 4155550132 now", "phone: (415) 555-0132"],
+)
+def test_gated_rules_still_replace(text: str) -> None:
+    assert R.redact(text).text != text
 
 
 # ---- context-free outcomes -------------------------------------------------------------------
