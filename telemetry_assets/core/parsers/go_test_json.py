@@ -88,6 +88,11 @@ Deliberately does not match other key orders, extra keys (``ImportPath``, ``Fail
 so the fast path never decides anything ``json.loads`` would decide differently."""
 
 
+_PLAIN_TEST_ACTIONS = frozenset({"run", "pass", "skip"})
+"""Test events whose fields beyond ``Package`` and ``Test`` nothing reads."""
+_NO_FIELDS: dict[str, Any] = {}
+
+
 def _decode_output(raw: str) -> str | None:
     """A JSON string body as ``json.loads`` would decode it; ``None`` when it is not valid."""
     if "\\" not in raw:
@@ -105,7 +110,11 @@ def _event(line: str) -> dict[str, Any] | None:
     stripped = line.strip()
     if not stripped.startswith("{"):
         return None
-    fast = _COMPACT.match(stripped)
+    return _decode_event(stripped, _COMPACT.match(stripped))
+
+
+def _decode_event(stripped: str, fast: re.Match[str] | None) -> dict[str, Any] | None:
+    """The event on a stripped line that opens with ``{``; ``fast`` is ``_COMPACT``'s match."""
     if fast is not None:
         # All groups in one call (they are the pattern's only groups, in this order).
         time, action, package, test, raw_output = fast.groups()
@@ -185,8 +194,38 @@ def parse(text: str, path: str) -> ParseResult:
     if not text.strip():
         raise ParseError("empty file")
     stream = _Stream()
+    packages = stream.packages
+    compact = _COMPACT.match
     for line in text.splitlines():
-        event = _event(line)
+        stripped = line.strip()
+        if not stripped.startswith("{"):
+            _stray_line(stream, line)
+            continue
+        fast = compact(stripped)
+        if fast is not None and stream.first_time is not None:
+            # A test's ``output``, ``run``, ``pass`` and ``skip`` events, most of a stream, go
+            # straight to the test: what ``_handle`` does with them, without building the event
+            # (once the first event's time is known, only ``fail`` reads its ``Time``).
+            _, action, name, test, raw_output = fast.groups()
+            if test:
+                if action == "output":
+                    output = "" if raw_output is None else _decode_output(raw_output)
+                    if output is None:
+                        _stray_line(stream, line)
+                        continue
+                    stream.events += 1
+                    name = name or ""
+                    _test_output(packages.get(name) or _package(stream, name), test, output)
+                    continue
+                if action in _PLAIN_TEST_ACTIONS and (
+                    raw_output is None or _decode_output(raw_output) is not None
+                ):
+                    stream.events += 1
+                    name = name or ""
+                    package = packages.get(name) or _package(stream, name)
+                    _test_event(stream, package, test, action, _NO_FIELDS, None)
+                    continue
+        event = _decode_event(stripped, fast)
         if event is None:
             _stray_line(stream, line)
         else:
@@ -288,13 +327,7 @@ def _test_event(
         package.running[test] = _Test(test)
         return
     if action in ("output", "bench"):
-        output = str(event.get("Output") or "")
-        current = package.running.get(test)
-        if current is None:
-            current = package.running[test] = _Test(test)
-        current.output.append(output)
-        if output.startswith(_TIMEOUT) and package.timeout is None:
-            package.timeout, package.timeout_test = current.output, test
+        _test_output(package, test, str(event.get("Output") or ""))
         return
     if action in ("pass", "skip", "fail"):
         finished = package.running.pop(test, None) or _Test(test)
@@ -316,6 +349,15 @@ def _test_event(
                     fallback_message="test failed with no output",
                 )
             )
+
+
+def _test_output(package: _Package, test: str, output: str) -> None:
+    current = package.running.get(test)
+    if current is None:
+        current = package.running[test] = _Test(test)
+    current.output.append(output)
+    if output.startswith(_TIMEOUT) and package.timeout is None:
+        package.timeout, package.timeout_test = current.output, test
 
 
 def _fail_running(stream: _Stream, package: _Package, when: datetime | None) -> None:

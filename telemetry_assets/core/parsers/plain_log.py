@@ -28,15 +28,21 @@ before any pattern runs and only a bounded window is kept. This parser never rai
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from telemetry_assets.core.models import Failure, FailureKind, ParseResult
 from telemetry_assets.core.parsers.languages.base import MAX_LINE_CHARS, clean_line
 from telemetry_assets.core.parsers.languages.python import split_exception_line
-from telemetry_assets.core.parsers.stacktraces import FoundTrace, TraceScanner
+from telemetry_assets.core.parsers.stacktraces import (
+    LOOKBACK_LINES,
+    MAY_OPEN,
+    FoundTrace,
+    TraceScanner,
+)
 
 NAME = "plain_log"
 
@@ -73,15 +79,17 @@ def _stamp(match: re.Match[str]) -> datetime | None:
 
 
 def _whole_seconds(match: re.Match[str]) -> datetime | None:
+    # Every log's first stamp misses the cache: the fields are read by position (``_STAMP``
+    # fixes it), and a UTC stamp is built as UTC, which converting it to UTC would give.
+    date, time, tz = match["date"], match["time"], match["tz"]
     try:
-        year, month, day = (int(x) for x in match["date"].split("-"))
-        hour, minute, second = (int(x) for x in match["time"].split(":"))
-        tz = match["tz"]
-        offset = timedelta(0)
-        if tz and tz != "Z":
-            sign = -1 if tz[0] == "-" else 1
-            digits = tz[1:].replace(":", "")
-            offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        year, month, day = int(date[:4]), int(date[5:7]), int(date[8:10])
+        hour, minute, second = int(time[:2]), int(time[3:5]), int(time[6:8])
+        if not tz or tz == "Z":
+            return datetime(year, month, day, hour, minute, second, 0, UTC)
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         local = datetime(year, month, day, hour, minute, second, 0, timezone(offset))
         return local.astimezone(UTC)
     except ValueError:
@@ -650,6 +658,31 @@ def _stamp_of(token: object) -> datetime | None:
     return _stamp(token) if isinstance(token, re.Match) else None
 
 
+def _quiet_run(errors_watched: bool) -> re.Pattern[str]:
+    """A run of whole lines that :func:`parse_lines` would each take on its short path as a
+    GitHub Actions line, in a state where the log's first stamp is known, no trace is open, no
+    error block is pending and no runner is watched. One line: the stamp's shape as the loop
+    tests it (ASCII digit, ``T`` at 10, ``Z `` at 27), not cut, and content that neither starts
+    a marker or separator (nor, while error lines are collected, an error line) nor lets
+    ``MAY_OPEN`` match. ``MAY_OPEN`` is asked over the text that follows, not the line alone: it
+    holds no anchor or negative test, so a match on the line is a match there too, and a line it
+    rejects in the text is a line it rejects alone. ``<<< ``, ``\\r`` and ESC are looked for
+    apart (:func:`_take_run`): one search for each over a run is cheaper than a test per
+    character."""
+    errors = "".join(f"(?!{re.escape(start)})" for start in _ERROR_STARTS) if errors_watched else ""
+    line = (
+        r"[0-9].{9}T.{16}Z\ (?![\#:\-─])"
+        + errors
+        + f"(?!{MAY_OPEN.pattern})"
+        + rf".{{0,{MAX_LINE_CHARS - 30}}}+\n"
+    )
+    return re.compile(f"(?:{line})*+", re.VERBOSE)
+
+
+_QUIET_RUN = _quiet_run(errors_watched=False)
+_QUIET_RUN_WITH_ERRORS = _quiet_run(errors_watched=True)
+
+
 def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     """Streaming form of :func:`parse`: reads ``lines`` once, keeping a bounded window.
 
@@ -662,8 +695,24 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     checked, so both paths give the same result.
     """
     scanner = TraceScanner(stamp_of=_stamp_of)
-    feed, feed_quiet = scanner.feed_clean, scanner.feed_quiet
+    feed = scanner.feed_clean
+    # The short path does :meth:`TraceScanner.feed_quiet`'s work inline (a call per line was a
+    # tenth of a big log's time): the scanner's block and context change only inside ``feed``,
+    # so they are read again after each ``feed`` and kept in locals meanwhile.
+    quiet_lines, quiet_stamps = scanner.quiet_window()
+    may_open = MAY_OPEN.match
+    block_open = context_open = False
+    aged = 0  # quiet lines the scanner's test context has yet to be aged by
     stamp_match = _STAMP.match
+    max_chars, digits, stamp_first = MAX_LINE_CHARS, _DIGITS, _STAMP_FIRST
+    # A log read from memory (what the sanitizer passes) lets runs of quiet GitHub Actions lines
+    # be taken with one match over the text instead of one pass of this loop per line.
+    text_of: TextChunks | _WholeText | None = None
+    if type(lines) is io.StringIO:
+        text_of = _WholeText(lines)
+    elif isinstance(lines, TextChunks):
+        text_of = lines
+    quiet_run = _QUIET_RUN_WITH_ERRORS.match
     errors: _ErrorLines | None = _ErrorLines()  # dropped once a trace is found: it restates it
     retries = _Retries()
     watching = False  # ``retries.watching``: some runner's retry lines are looked for
@@ -673,26 +722,25 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     short_path = True  # False while an error block is pending: it must see every line
     slow_first = _SLOW_FIRST_WITH_ERRORS
     for raw in lines:
-        if len(raw) > MAX_LINE_CHARS:
+        if len(raw) > max_chars:
             cut += 1
-            raw = raw[:MAX_LINE_CHARS]
+            raw = raw[:max_chars]
         line = raw.rstrip("\r\n")
         if "\x1b" in line or "\r" in line:
             line = clean_line(line)
         token: re.Match[str] | None = None
         matched = False  # ``token`` already holds ``_STAMP``'s answer for this line
-        if short_path:
-            if line[27:29] == "Z " and line[10:11] == "T" and line[:1] in _DIGITS:
-                content = line[29:]
+        if short_path and not block_open:
+            content: str | None = None  # the text the scanner would see, if it may be quiet
+            quiet_token: object = None
+            if line[27:29] == "Z " and line[10:11] == "T" and line[:1] in digits:
                 # the log's first stamp (``started_at``) is read in full on the long path
-                quiet = started_at is not None and (
-                    content[:1] not in slow_first or _no_error_line(content)
-                )
-                if quiet and feed_quiet(content, line):
-                    if watching:
-                        retries.see(content)
-                    continue
-            elif line[:1] in _STAMP_FIRST:
+                if started_at is not None:
+                    content = line[29:]
+                    if content[:1] in slow_first and not _no_error_line(content):
+                        content = None
+                    quiet_token = line
+            elif line[:1] in stamp_first:
                 # Other stamps (``2026-11-20 10:11:12,345``, ``[2026-...]``): matched here once,
                 # the match kept as the token the long path would keep. Lines the long path's
                 # retry trigger reads (``=``, an indented ``›``) stay on it.
@@ -701,17 +749,31 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
                     content = line[token.end() :]
                     first = content[:1]
                     if (
-                        (first not in slow_first or _no_error_line(content))
-                        and first != "="
-                        and not (first in " \t" and " › " in content)
-                        and feed_quiet(content, token)
+                        (first in slow_first and not _no_error_line(content))
+                        or first == "="
+                        or (first in " \t" and " › " in content)
                     ):
-                        if watching:
-                            retries.see(content)
-                        continue
-            elif (line[:1] not in slow_first or _no_error_line(line)) and feed_quiet(line, None):
+                        content = None
+                    quiet_token = token
+            elif line[:1] not in slow_first or _no_error_line(line):
+                content = line
+            if content is not None and may_open(content) is None and "<<< " not in content:
+                if context_open:
+                    aged += 1
+                quiet_lines(content)
+                quiet_stamps(quiet_token)
                 if watching:
-                    retries.see(line)
+                    retries.see(content)
+                elif quiet_token is line and text_of is not None:
+                    source, whole = text_of.source, text_of.text
+                    start = source.tell()
+                    run = quiet_run(whole, start)  # a repetition: it always matches
+                    end = run.end() if run is not None else start
+                    if end > start:
+                        end = _take_run(whole, start, end, quiet_lines, quiet_stamps)
+                        if context_open:
+                            aged += whole.count("\n", start, end)
+                        source.seek(end)
                 continue
         if line[:1] in _STAMP_FIRST:
             if not matched:
@@ -736,18 +798,25 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
             elif errors.pending:
                 errors.flush()
         # The scanner sees an error marker as written: it is a new record and ends a message.
+        if aged:
+            scanner.age_context(aged)
+            aged = 0
         traces = feed(line, token)
+        block_open, context_open = scanner.block_open, scanner.context_open
         if traces:
             if watching:
                 traces = [t for t in map(retries.attribute, traces) if t is not None]
             found.extend(traces)
             errors = None
             slow_first = _SLOW_FIRST
+            quiet_run = _QUIET_RUN.match
         retries.trigger(line)
         watching = retries.watching
         if watching:
             retries.see(line)
         short_path = errors is None or not errors.pending
+    if aged:
+        scanner.age_context(aged)
     last = scanner.finish()
     found.extend(t for t in map(retries.attribute, last) if t is not None)
     notes: list[str] = []
@@ -769,6 +838,90 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
         if failures:
             notes.append(f"no stack trace found; {len(failures)} error lines reported instead")
     return ParseResult(NAME, tuple(failures), passed, started_at=started_at, notes=tuple(notes))
+
+
+_SHORT_RUN_CHARS = 8192
+"""A run this short is split whole: cheaper than finding its last lines one by one."""
+
+
+def _take_run(
+    text: str,
+    start: int,
+    end: int,
+    quiet_lines: Callable[[str], None],
+    quiet_stamps: Callable[[object], None],
+) -> int:
+    """Hand the lines of ``text[start:end]`` (a ``_QUIET_RUN`` match) to the scanner's window as
+    the short path would, up to the first line holding ``<<< `` (which the scanner must see),
+    ``\\r`` or ESC (which the loop cleans first): only the last ``LOOKBACK_LINES`` stay in the
+    window. Where the lines taken end."""
+    stop = end
+    for special in ("<<< ", "\r", "\x1b"):
+        found = text.find(special, start, stop)
+        if found >= 0:
+            stop = found
+    if stop < end:
+        end = text.rfind("\n", start, stop) + 1
+        if end <= start:
+            return start
+    if end - start <= _SHORT_RUN_CHARS:
+        tail = text[start : end - 1].split("\n")[-LOOKBACK_LINES:]
+    else:
+        first = end - 1  # the line break ending the run's last line
+        for _ in range(LOOKBACK_LINES):
+            first = text.rfind("\n", start, first)
+            if first < 0:
+                break
+        tail = text[first + 1 if first >= 0 else start : end - 1].split("\n")
+    for line in tail:
+        quiet_lines(line[29:])
+        quiet_stamps(line)
+    return end
+
+
+class _WholeText:
+    """A log held in a ``StringIO``: the text its lines are read from, whole."""
+
+    __slots__ = ("source", "text")
+
+    def __init__(self, source: io.StringIO) -> None:
+        self.source = source
+        self.text = source.getvalue()
+
+
+class TextChunks:
+    """The lines of a text stream opened with ``newline=""`` (as the stream itself yields them),
+    read a chunk of whole lines at a time: :func:`parse_lines` takes runs of quiet lines of the
+    current chunk (``text``, read from ``source``) with one match, as it does for a ``StringIO``.
+    Memory stays bounded by the chunk size and the longest line."""
+
+    CHUNK_CHARS = 1 << 20
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self._stream = stream
+        self.text = ""
+        self.source = io.StringIO(newline="")
+
+    def __iter__(self) -> Iterator[str]:
+        carry = ""
+        while True:
+            data = self._stream.read(self.CHUNK_CHARS)
+            if not data:
+                break
+            data = carry + data
+            # After the last line break that is certainly whole: a ``\r`` at the very end may
+            # be the first half of ``\r\n``.
+            cut = max(data.rfind("\n"), data.rfind("\r", 0, len(data) - 1)) + 1
+            carry = data[cut:]
+            if cut:
+                yield from self._chunk(data[:cut])
+        if carry:
+            yield from self._chunk(carry)
+
+    def _chunk(self, text: str) -> io.StringIO:
+        self.text = text
+        self.source = io.StringIO(text, newline="")
+        return self.source
 
 
 def parse(text: str, path: str) -> ParseResult:

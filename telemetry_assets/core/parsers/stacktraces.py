@@ -121,7 +121,9 @@ class FoundTrace:
 # apart). It is a superset of those checks, so lines it rejects, the vast majority of a CI log,
 # cost this one match while no trace is open. Keep it in step with the openers in ``languages/``.
 # Deliberately not matched: ``at`` anywhere but first on the line, lowercase ``failed``.
-_MAY_OPEN = re.compile(
+# No anchors (``$``, ``\b``) or negative lookarounds: ``plain_log`` asks it over the text after a
+# line, where a match on the line alone must stay a match (see ``plain_log._quiet_run``).
+MAY_OPEN = re.compile(
     r"""(?:
         \s*+(?:at\ |---\ FAIL:\ |Traceback|\+|●  # frames, go test FAIL, Python headers, Jest
           | \d+\)\ | \*\*\ \( | ✘ | from\ | (?:FAILED|ERROR)\ \  | Scenario: | \[\ RUN\ 
@@ -167,6 +169,16 @@ _MAY_OPEN = re.compile(
 )
 
 _NO_TRACES: tuple[FoundTrace, ...] = ()
+
+
+def _contexts_of(
+    languages: tuple[Language, ...],
+) -> tuple[Callable[[str], TestContext | None], ...]:
+    return tuple(x.context for x in languages if x.context is not _no_context)
+
+
+_DEFAULT_CONTEXTS = _contexts_of(LANGUAGES)
+"""Built once: every log's scanner asks the same languages."""
 
 
 def _as_datetime(stamp: object) -> datetime | None:
@@ -215,7 +227,7 @@ class TraceScanner:
     ) -> None:
         self._languages = languages
         self._stamp_of = stamp_of
-        self._contexts = tuple(x.context for x in languages if x.context is not _no_context)
+        self._contexts = _DEFAULT_CONTEXTS if languages is LANGUAGES else _contexts_of(languages)
         self._lines: deque[str] = deque(maxlen=LOOKBACK_LINES)
         self._stamps: deque[object] = deque(maxlen=LOOKBACK_LINES)
         self._block: _Block | None = None
@@ -247,13 +259,35 @@ class TraceScanner:
         """Take a cleaned ``line`` only if it is ordinary: no trace is open and no language could
         start one or name a test at it (the hot path of a log scan: one match, two appends).
         ``False``: nothing was done and the line must go to :meth:`feed_clean`."""
-        if self._block is not None or _MAY_OPEN.match(line) is not None or "<<< " in line:
+        if self._block is not None or MAY_OPEN.match(line) is not None or "<<< " in line:
             return False
         if self._context is not None:
             self._context_age += 1
         self._lines.append(line)
         self._stamps.append(stamp)
         return True
+
+    # What :meth:`feed_quiet` does, for a caller that inlines it in its own line loop (a call per
+    # line is a measurable part of scanning a big log): while :attr:`block_open` is false and
+    # ``MAY_OPEN`` and ``"<<< "`` reject a line, append it and its stamp to the
+    # :meth:`quiet_window` and, while :attr:`context_open`, count it for :meth:`age_context`
+    # before the next :meth:`feed_clean` or :meth:`finish`.
+
+    @property
+    def block_open(self) -> bool:
+        return self._block is not None
+
+    @property
+    def context_open(self) -> bool:
+        return self._context is not None
+
+    def quiet_window(self) -> tuple[Callable[[str], None], Callable[[object], None]]:
+        """The appenders of the lookback window's lines and stamps (fixed for the scanner)."""
+        return self._lines.append, self._stamps.append
+
+    def age_context(self, lines: int) -> None:
+        """``lines`` quiet lines went by while a test context was open."""
+        self._context_age += lines
 
     def _idle(self, line: str, stamp: object) -> Sequence[FoundTrace]:
         if self._context is not None:
