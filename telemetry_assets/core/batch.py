@@ -36,6 +36,7 @@ from telemetry_assets.core.manifest import ArtifactRecord, Manifest, RunRecord
 from telemetry_assets.core.redaction.detector import ResidualPiiDetector
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.sanitize import (
+    COMPACT_JSON,
     SanitizedArtifact,
     chained_to_json,
     frames_to_json,
@@ -359,10 +360,6 @@ def _json_cell(value: dict[str, Any] | list[Any]) -> str:
     return json.dumps(value)
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-"""``json.dumps`` with separators builds a new encoder per call."""
-
-
 FAILURE_CELLS: tuple[str, ...] = (
     "source_format", "kind", "language", "exception_type", "message", "trace", "test_id",
     "test_file", "frames", "chained", "flaky", "redactions", "occurred_at",
@@ -623,7 +620,7 @@ class SanitizedCache:
 
 def _entry_to_bytes(item: SanitizedArtifact, passed: PassedIds) -> bytes:
     failures = item.failures
-    meta = _COMPACT.encode(
+    meta = COMPACT_JSON.encode(
         [
             item.status,
             item.reason,

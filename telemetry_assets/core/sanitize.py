@@ -122,6 +122,15 @@ def _looks_binary(head: bytes, codec: str) -> bool:
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 32 and b not in (9, 10, 12, 13, 27)))
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _is_archive(head: bytes) -> bool:
+    """Whether content starting with ``head`` (4 bytes suffice) is gzip or zip."""
+    return head[:2] == _GZIP_MAGIC or head[:4] == _ZIP_MAGIC
+
+
 def _open_payloads(
     source: str | bytes,
 ) -> Iterator[tuple[str, io.BufferedIOBase | bytes]]:
@@ -134,14 +143,14 @@ def _open_payloads(
     else:
         with open(source, "rb") as probe:
             magic = probe.read(4)
-    if magic[:2] == b"\x1f\x8b":
+    if magic[:2] == _GZIP_MAGIC:
         # Closed by the caller's ``with``; a generator cannot hold it open in its own.
         if isinstance(source, bytes):
             yield "", gzip.GzipFile(fileobj=io.BytesIO(source), mode="rb")
         else:
             yield "", gzip.open(source, "rb")  # noqa: SIM115
         return
-    if magic == b"PK\x03\x04":
+    if magic == _ZIP_MAGIC:
         try:
             archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         except zipfile.BadZipFile as exc:
@@ -447,7 +456,7 @@ def sanitize_artifact(
             # Hashed from memory: what is parsed below is exactly what was checked.
             if expected_sha256 is not None and _changed(source, expected_sha256):
                 raise _Quarantine("changed while being read")
-        if isinstance(source, bytes) and source[:2] != b"\x1f\x8b" and source[:4] != b"PK\x03\x04":
+        if isinstance(source, bytes) and not _is_archive(source):
             # The usual small report: itself its one payload (what :func:`_open_payloads`
             # would yield, without the generator).
             payloads: Iterable[tuple[str, io.BufferedIOBase | bytes]] = (("", source),)
@@ -475,10 +484,7 @@ def sanitize_artifact(
             and _sha256_of(path) != expected_sha256
         ):
             raise _Quarantine("changed while being read")
-        if len(formats) == 1:
-            out.format = formats[0] or None
-        else:
-            out.format = "+".join(sorted(set(formats))) or None
+        out.format = "+".join(sorted(set(formats))) or None
         out.redactions = fields.counts
         out.bytes_read = size
         # Without failures nothing is stored as text: the gate would scan no value.
@@ -560,12 +566,12 @@ def frames_from_rows(rows: list[list[object]]) -> tuple[Frame, ...]:
     return tuple(Frame(*row) for row in rows)  # type: ignore[arg-type]
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
+COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 """``json.dumps`` with separators builds a new encoder per call: a third of encoding a cell."""
 
 
 def frames_to_json(frames: tuple[Frame, ...]) -> str:
-    return _COMPACT.encode(frame_rows(frames)) if frames else "[]"
+    return COMPACT_JSON.encode(frame_rows(frames)) if frames else "[]"
 
 
 def frames_from_json(text: str) -> tuple[Frame, ...]:
@@ -573,7 +579,7 @@ def frames_from_json(text: str) -> tuple[Frame, ...]:
 
 
 def chained_to_json(chained: tuple[tuple[str | None, str], ...]) -> str:
-    return _COMPACT.encode([list(c) for c in chained]) if chained else "[]"
+    return COMPACT_JSON.encode([list(c) for c in chained]) if chained else "[]"
 
 
 def chained_from_json(text: str) -> tuple[tuple[str | None, str], ...]:
