@@ -666,15 +666,18 @@ def _quiet_run(errors_watched: bool) -> re.Pattern[str]:
     a marker or separator (nor, while error lines are collected, an error line) nor lets
     ``MAY_OPEN`` match. ``MAY_OPEN`` is asked over the text that follows, not the line alone: it
     holds no anchor or negative test, so a match on the line is a match there too, and a line it
-    rejects in the text is a line it rejects alone. ``<<< ``, ``\\r`` and ESC are looked for
-    apart (:func:`_take_run`): one search for each over a run is cheaper than a test per
-    character."""
+    rejects in the text is a line it rejects alone. A line holding ``<<< ``, ``\\r`` or ESC
+    ends the run (the loop must see or clean it)."""
     errors = "".join(f"(?!{re.escape(start)})" for start in _ERROR_STARTS) if errors_watched else ""
+    # The match stops before such a line rather than running on past it and leaving
+    # :func:`_take_run` to cut it short: matched again from every following line, a run to
+    # the end of the log made colour-coded or CRLF logs quadratic.
+    char = r"(?:[^\r\n\x1b<]|<(?!<<\ ))"
     line = (
-        r"[0-9].{9}T.{16}Z\ (?![\#:\-─])"
+        rf"[0-9]{char}{{9}}T{char}{{16}}Z\ (?![\#:\-─])"
         + errors
         + f"(?!{MAY_OPEN.pattern})"
-        + rf".{{0,{MAX_LINE_CHARS - 30}}}+\n"
+        + rf"(?=.{{0,{MAX_LINE_CHARS - 30}}}+\n)(?:[^\r\n\x1b<]++|<(?!<<\ ))*+\n"
     )
     return re.compile(f"(?:{line})*+", re.VERBOSE)
 

@@ -135,3 +135,31 @@ def test_may_open_stays_safe_to_ask_over_following_text() -> None:
     assert "AT" not in codes
     assert "ASSERT_NOT" not in codes
     assert "ASSERT" in codes  # the walk does see lookarounds
+
+
+@pytest.mark.parametrize("special", ["\r", "\x1b[32m", "<<< "])
+def test_a_quiet_run_stops_at_the_first_line_the_loop_must_clean_or_see(special: str) -> None:
+    # The run must end there, not run on to the end of the log: matched again from every later
+    # line, a run past such lines made CRLF and colour-coded logs quadratic in their length.
+    quiet = "2024-05-01T10:11:12.1234567Z building module {}\n"
+    head = "".join(quiet.format(i) for i in range(3))
+    special_line = f"2024-05-01T10:11:12.1234567Z {special}step\n"
+    text = head + special_line + "".join(quiet.format(i) for i in range(500))
+    assert plain_log._QUIET_RUN.match(text).end() == len(head)  # type: ignore[union-attr]
+    crlf = text.replace("\n", "\r\n")
+    assert plain_log._QUIET_RUN.match(crlf).end() == 0  # type: ignore[union-attr]
+
+
+def test_a_crlf_log_parses_as_its_lf_twin() -> None:
+    lines = [f"2024-05-01T10:11:{i % 60:02d}.1234567Z step {i} ok" for i in range(2000)]
+    lines[1500:1500] = [
+        "2024-05-01T10:12:00.0000000Z Traceback (most recent call last):",
+        '2024-05-01T10:12:00.0000000Z   File "/src/shop/cart.py", line 41, in total',
+        "2024-05-01T10:12:00.0000000Z ValueError: negative quantity",
+    ]
+    lf = plain_log.parse("\n".join(lines) + "\n", "ci/build.log")
+    crlf = plain_log.parse("\r\n".join(lines) + "\r\n", "ci/build.log")
+    assert [f.exception_type for f in lf.failures] == ["ValueError"]
+    assert [(f.exception_type, f.message) for f in crlf.failures] == [
+        (f.exception_type, f.message) for f in lf.failures
+    ]
