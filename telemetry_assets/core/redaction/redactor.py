@@ -29,6 +29,9 @@ the one before:
    keywords. On ASCII text (the usual case) matches are read straight from RE2 as byte spans;
    google-re2's ``finditer`` on ``str`` converts offsets for every match, which cost more than
    the matching itself. A short text also skips every rule whose gate it does not hold.
+   A rule with :attr:`Rule.judged_after` (the blob rules) matches and validates on the text as
+   that later rule will leave it (user names already ``<USER>``), so it decides on the first
+   pass what it would on the output.
 
 Streaming: :meth:`redact_stream` cuts chunks at the last newline and carries the tail over, and
 holds back an open ``-----BEGIN ... PRIVATE KEY-----`` block until its END line (bounded by
@@ -38,6 +41,7 @@ holds back an open ``-----BEGIN ... PRIVATE KEY-----`` block until its END line 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -94,6 +98,8 @@ class _Compiled:
     """The RE2 program behind ``regex`` (None for Python ``re``): the byte-span fast path."""
     names: dict[str, int]
     ngroups: int
+    after: _Compiled | None = None
+    """The enabled rule named by :attr:`Rule.judged_after` (None: none)."""
 
 
 def _compile(rule: Rule) -> _Compiled:
@@ -300,7 +306,7 @@ class Redactor:
         line_rules = [r for r in rules if not r.multiline]
         self._max_carry = max_carry
         self._multi = tuple(_compile(r) for r in rules if r.multiline)
-        self._line = tuple(_compile(r) for r in line_rules)
+        self._line = _link_judged_after(tuple(_compile(r) for r in line_rules))
         self._scan = self._build_scan(line_rules)
         # Where these occur the keywords stop being a necessary condition of a match, or a match
         # may run past its line: the candidate lines are then picked the slow, exact way.
@@ -457,11 +463,13 @@ class Redactor:
 
     def _apply_rules(self, joined: str, counts: dict[str, int]) -> str:
         """The ordered line rules over the joined candidate lines, each behind its keywords."""
+        # Rules judged after the same rule share its view of the text until the text changes.
+        views: dict[str, Any] = {}
         if self._keyword_set is None or not joined.isascii():
             low = joined.lower()
             for c in self._line:
                 if not c.rule.keywords or any(k in low for k in c.rule.keywords):
-                    new = self._apply(c, joined, counts)
+                    new = self._apply(c, joined, counts, None, views)
                     if new is not joined:
                         joined = new
                         low = joined.lower()
@@ -496,7 +504,7 @@ class Redactor:
                     lowered = joined.lower()
                 if not any(k in lowered for k in keywords & maybe):
                     continue
-            new = self._apply(c, joined, counts, data)
+            new = self._apply(c, joined, counts, data, views)
             if new is not joined:
                 joined = new
                 data = joined.encode("ascii")
@@ -623,20 +631,40 @@ class Redactor:
 
     @staticmethod
     def _apply(
-        c: _Compiled, text: str, counts: dict[str, int], ascii_data: bytes | None = None
+        c: _Compiled,
+        text: str,
+        counts: dict[str, int],
+        ascii_data: bytes | None = None,
+        views: dict[str, Any] | None = None,
     ) -> str:
+        """``views``: :func:`_judged_view` results by rule name, each with the text it is of."""
         rule = c.rule
+        # What the rule looks at: the text itself, or (judged_after) the text as the later rule
+        # will leave it, whose offsets ``shifts`` maps back.
+        seen, seen_data = text, ascii_data
+        view = None
+        if c.after is not None:
+            known = views.get(c.after.rule.name) if views is not None else None
+            if known is not None and known[0] is text:
+                view = known[1]
+            else:
+                view = _judged_view(c.after, text, ascii_data)
+                if views is not None:
+                    views[c.after.rule.name] = (text, view)
+        if view is not None:
+            seen, seen_data, token_starts, shifts = view
         matches: Iterable[Any]
-        if ascii_data is not None and c.program is not None:
+        if seen_data is not None and c.program is not None:
             # ASCII: byte offsets are character offsets.
-            matches = _spans(c.program, ascii_data)
+            matches = _spans(c.program, seen_data)
         else:
             n_groups = c.ngroups + 1
-            matches = ([m.span(i) for i in range(n_groups)] for m in c.regex.finditer(text))
+            matches = ([m.span(i) for i in range(n_groups)] for m in c.regex.finditer(seen))
         parts: list[str] = []
         pos = 0
         n = 0
         for spans in matches:
+            # Kept in line (not _replaced_group): this loop is the hot path.
             gi = 0
             for g in c.groups:
                 if spans[g][0] >= 0:
@@ -645,15 +673,21 @@ class Redactor:
             if gi == 0 and c.groups:
                 continue
             start, end = spans[gi]
-            value = text[start:end]
+            value = seen[start:end]
             if not value or value.strip() in PLACEHOLDERS:
                 continue
             if rule.check_placeholder and is_placeholder_value(value):
                 continue
             if rule.validator is not None and not rule.validator(
-                _View(text, spans, gi, c.names), value
+                _View(seen, spans, gi, c.names), value
             ):
                 continue
+            if view is not None:
+                k = bisect.bisect_left(token_starts, start)
+                if k < len(token_starts) and token_starts[k] < end:
+                    # Rules with judged_after never match "<" or ">", so never a placeholder.
+                    raise RuntimeError(f"{rule.name} matched across a placeholder")
+                start, end = start + shifts[k], end + shifts[k]
             if start < pos:
                 continue
             if rule.name == "header.cookie":
@@ -757,6 +791,99 @@ def _to_chunk(
         raise _NeedsFullScan
     chunk_e = runs[k][0] + (e - starts[k])
     return chunk_s, chunk_e
+
+
+def _matches(c: _Compiled, text: str, ascii_data: bytes | None) -> Iterable[Any]:
+    """Every match's group spans (``ascii_data``: ``text`` encoded, when ASCII)."""
+    if ascii_data is not None and c.program is not None:
+        # ASCII: byte offsets are character offsets.
+        return _spans(c.program, ascii_data)
+    n_groups = c.ngroups + 1
+    return ([m.span(i) for i in range(n_groups)] for m in c.regex.finditer(text))
+
+
+def _replaced_group(c: _Compiled, text: str, spans: list[tuple[int, int]]) -> int:
+    """The group a match replaces (0: the whole match), -1 when the rule keeps the match
+    (as :meth:`Redactor._apply` decides)."""
+    gi = 0
+    for g in c.groups:
+        if spans[g][0] >= 0:
+            gi = g
+            break
+    if gi == 0 and c.groups:
+        return -1
+    start, end = spans[gi]
+    value = text[start:end]
+    if not value or value.strip() in PLACEHOLDERS:
+        return -1
+    rule = c.rule
+    if rule.check_placeholder and is_placeholder_value(value):
+        return -1
+    if rule.validator is not None and not rule.validator(_View(text, spans, gi, c.names), value):
+        return -1
+    return gi
+
+
+def _judged_view(
+    after: _Compiled, text: str, ascii_data: bytes | None
+) -> tuple[str, bytes | None, list[int], list[int]] | None:
+    """``text`` as ``after`` leaves it, each replacement (from its match's start, bar leading
+    whitespace) written as its placeholder; None when ``after`` replaces nothing.
+
+    Also returns where each placeholder starts in that view and, for a view offset with ``k``
+    placeholders before it, ``shifts[k]`` to add to get the offset in ``text``.
+    A placeholder already in the text is read as a value of the rule (``<USER>`` as ``xUSERx``,
+    same length): a prefix it follows (``/home/<USER>``) is then masked as on the first pass.
+    """
+    placeholder = after.rule.placeholder
+    probe = text
+    if placeholder in text:
+        probe = text.replace(placeholder, "x" + placeholder[1:-1] + "x")
+    probe_data = ascii_data if probe is text else None
+    if ascii_data is not None and probe_data is None:
+        probe_data = probe.encode("ascii")
+    parts: list[str] = []
+    token_starts: list[int] = []
+    shifts = [0]
+    pos = 0
+    size = 0
+    for spans in _matches(after, probe, probe_data):
+        gi = _replaced_group(after, probe, spans)
+        if gi < 0:
+            continue
+        start, end = spans[0][0], spans[gi][1]
+        while start < spans[gi][0] and probe[start].isspace():
+            # A left boundary the match consumed (" ~jdoe", "\n~jdoe") stays: a line break kept
+            # keeps each line's view its own.
+            start += 1
+        if start < pos:
+            continue
+        parts.append(text[pos:start])
+        size += start - pos
+        token_starts.append(size)
+        parts.append(placeholder)
+        size += len(placeholder)
+        shifts.append(shifts[-1] + (end - start) - len(placeholder))
+        pos = end
+    if not token_starts:
+        return None
+    parts.append(text[pos:])
+    seen = "".join(parts)
+    return seen, (seen.encode("ascii") if ascii_data is not None else None), token_starts, shifts
+
+
+def _link_judged_after(line: tuple[_Compiled, ...]) -> tuple[_Compiled, ...]:
+    """``line`` with each rule's :attr:`Rule.judged_after` rule attached when it is enabled."""
+    order = {c.rule.name: i for i, c in enumerate(line)}
+    out: list[_Compiled] = []
+    for i, c in enumerate(line):
+        name = c.rule.judged_after
+        if name and name in order:
+            if order[name] <= i:
+                raise ValueError(f"{c.rule.name}: judged_after {name!r} must be a later rule")
+            c = dataclasses.replace(c, after=line[order[name]])
+        out.append(c)
+    return tuple(out)
 
 
 class _View:

@@ -103,6 +103,15 @@ class Rule:
     (``^``/``$`` standing for a line break, which is how a line looks both alone and in its
     text). Not meant for picking lines, only for skipping a rule that cannot replace anything:
     a text that holds no rule's gate is returned as is. Empty: the anchor is the gate."""
+    judged_after: str = ""
+    """Name of a later line rule whose replacements this rule sees as already made: its pattern
+    and validator run over the text with each match of that rule (from the match's start, so a
+    prefix such as ``/home/`` too, but not a leading space or line break, to the end of the
+    replaced value) written as that rule's placeholder, and so does a prefix already followed
+    by the placeholder (``/home/<USER>``). That is the text a second pass sees, so the first
+    pass decides as the second would (idempotence). The pattern must never match ``<`` or
+    ``>``, so a match never takes in such a placeholder (the redactor fails closed if one
+    does). Empty, or that rule disabled: the text as it stands."""
 
 
 # --- placeholders and validators -------------------------------------------------------------
@@ -313,19 +322,35 @@ def _names_joined(value: str) -> bool:
     )
 
 
-# A home folder inside a base64-alphabet run ("<40 chars>/Users/jdoe/home/x"): pii.home_user
-# replaces the user name, which cuts the run in pieces.
+# Home folders next to a base64-alphabet run. The blob rules see every user name pii.home_user
+# replaces as "<USER>" already (``judged_after``), so what is left here are the folders whose
+# name stays (CI service accounts: "<40 chars>/home/runner/x", "~runner/<base64>") and "/home/"
+# before a placeholder: the same text on every pass.
 _HOME_IN_RUN = re.compile(r"/(?:home|Users)/[A-Za-z0-9_.-]*")
 _USER_NAME = re.compile(r"[A-Za-z0-9_.-]*")
+# Literal starts keep this search fast; _in_user_name checks what pii.home_user wants before them.
 _IN_USER_NAME = re.compile(r"(?:/home/|/Users/|\\Users\\{1,2}|~)[A-Za-z0-9_.-]*$")
+_BEFORE_TILDE = frozenset("\t\n\f\r \"'=:(")  # pii.home_user's (RE2, ASCII) [\s"'=:(]
 _URL_SAFE_TAIL = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _in_user_name(text: str, start: int) -> bool:
+    """``start`` is inside a user name after a home folder prefix: one pii.home_user keeps (the
+    names it replaces are placeholders in the text the blob rules see). A "~" counts only where
+    pii.home_user would take it ("/Users/~a.<base64>" starts no name); otherwise the "name" may
+    run back over an earlier run, a placeholder on the next pass. (The drive letter before
+    "\\Users\\" is not asked for: an earlier run may take it in.)"""
+    found = _IN_USER_NAME.search(text, max(0, start - 80), start)
+    if found is None:
+        return False
+    at = found.start()
+    return text[at] != "~" or at == 0 or text[at - 1] in _BEFORE_TILDE
 
 
 def _b64_blob(m: Any, value: str) -> bool:
     start = m.start()
-    if "/" in value and _IN_USER_NAME.search(m.string, max(0, start - 80), start):
-        # "~jdoe/<base64>", "/Users/.jdoe/<base64>": the run starts inside the user name that
-        # pii.home_user replaces.
+    if "/" in value and _in_user_name(m.string, start):
+        # "~runner/<base64>": the run starts inside a user name, which is no base64.
         value = value[_USER_NAME.match(value).end() :]  # type: ignore[union-attr]
         return len(value) >= 40 and _b64_blob_pieces(m, value)
     return _b64_blob_pieces(m, value)
@@ -333,10 +358,9 @@ def _b64_blob(m: Any, value: str) -> bool:
 
 def _b64_blob_pieces(m: Any, value: str) -> bool:
     if "/" in value and _HOME_IN_RUN.search(value):
-        # Judge each piece between home folders the way a second pass would see it once the
-        # user names are placeholders; otherwise the first pass could keep a run (a "home"
-        # path segment makes it look like a path) that the second pass then redacts. The last
-        # piece's last segment may also run on in the URL-safe alphabet ("..._x").
+        # Judge each piece between home folders, not the whole as a path (its "home" and
+        # "runner" segments would make it look like one). The last piece's last segment may
+        # also run on in the URL-safe alphabet ("..._x").
         pieces = _HOME_IN_RUN.split(value)
         tail = _URL_SAFE_TAIL.match(m.string, m.end())
         last = pieces[-1].rpartition("/")[2] + (tail.group(0) if tail else "")
@@ -1590,6 +1614,9 @@ RULES: tuple[Rule, ...] = (
         _hex_blob,
         check_placeholder=False,
         anchor=r"[0-9a-fA-F]{32}",
+        # Its context checks must not read a user name the output no longer holds
+        # ("sha512-/home/jdoe/<hex>" is no digest once "jdoe" is "<USER>").
+        judged_after="pii.home_user",
     ),
     # Standard (+/) or URL-safe (-_) alphabet, not mixed: "/app/node_modules/jest-circus/..."
     # paths then never form a 40-character run.
@@ -1601,6 +1628,9 @@ RULES: tuple[Rule, ...] = (
         _b64_blob,
         check_placeholder=False,
         anchor=r"[A-Za-z0-9+/]{40}|[A-Za-z0-9_-]{40}",
+        # A user name pii.home_user is about to replace would otherwise be read as part of a
+        # run ("~jdoe/<base64>", "<base64>/Users/jdoe") and cut it where the output does not.
+        judged_after="pii.home_user",
     ),
     # ---- network --------------------------------------------------------------------------------
     Rule(

@@ -761,6 +761,19 @@ def test_every_rule_is_named_once_and_has_a_placeholder() -> None:
         assert "." in name and name == name.lower()
 
 
+def test_judged_after_names_a_later_line_rule_whose_placeholder_no_match_takes_in() -> None:
+    names = [r.name for r in RULES]
+    for i, rule in enumerate(RULES):
+        if not rule.judged_after:
+            continue
+        later = RULES[names.index(rule.judged_after)]
+        assert names.index(rule.judged_after) > i and not later.multiline, rule.name
+        # Conservative: no "<" or ">" in the pattern at all, bar its group names.
+        body = re.sub(r"\(\?P<\w+>", "(", rule.pattern)
+        assert not rule.multiline and "<" not in body and ">" not in body, rule.name
+        assert later.placeholder.startswith("<") and later.placeholder.endswith(">"), rule.name
+
+
 # ---- what the redactor's fast paths rely on --------------------------------------------------
 # Every line rule's anchor is found inside each of its matches, its keywords (or ``unkeyed``
 # literals) are in each match, and a match holds a line break only as its first character unless
