@@ -12,7 +12,9 @@ declarations and external references are refused with a :class:`ParseError`), wi
 own element callbacks instead of a tree: no element objects are built, text is collected only
 inside the elements a failure needs (the first ``failure``/``error``, the first flaky attempt, the
 testcase's ``system-err``), so a passing testcase costs two callbacks and an id, and memory stays
-near one testcase plus the result.
+near one testcase plus the result. A small report of passing testcases only, written the usual
+way, needs no callback at all: a pattern match reads it and expat only checks it
+(:func:`_parse_plain`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,39 @@ _SKIP_TAGS = frozenset({"skipped", "disabled"})
 _SUITE_TAGS = frozenset({"testsuite", "testsuites"})
 _CASE_CHILDREN = frozenset({*_PROBLEM_KINDS, *_FLAKY_KINDS, *_SKIP_TAGS, "system-err"})
 """The direct children of a testcase that :meth:`_Reader.start` acts on."""
+
+# A report of suites, properties and childless testcases whose first two attributes are a
+# non-empty ``classname`` and the ``name`` (either order), none of them named ``file``: what the
+# writers of most reports put in a passing one. Attribute values hold no reference, markup or
+# line break, so each reads as written; anything else (comments, CDATA, text, other elements,
+# attributes or spacing) is left to the element callbacks. Possessive repeats: a report that
+# does not match is given up on without backtracking.
+_PLAIN_VALUE = r'"[^"<>&\t\n\r]*"'
+_PLAIN_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
+_PLAIN_CLASSNAME = r'classname="[^"<>&\t\n\r]+"'
+_PLAIN_CASE_ATTR = rf" (?!xmlns|file=|classname=|name=){_PLAIN_NAME}={_PLAIN_VALUE}"
+_PLAIN_SUITE_ATTR = rf" (?!xmlns=){_PLAIN_NAME}(?::{_PLAIN_NAME})?={_PLAIN_VALUE}"
+_PLAIN_SPACE = r"[ \t\r\n]*+"
+_PLAIN_REPORT = re.compile(
+    rf"(?:<\?xml[ \t\r\n][^<>]*\?>)?{_PLAIN_SPACE}(?:(?:"
+    rf"<testcase (?:{_PLAIN_CLASSNAME} name={_PLAIN_VALUE}|name={_PLAIN_VALUE} {_PLAIN_CLASSNAME})"
+    rf"(?:{_PLAIN_CASE_ATTR})*+ ?(?:/>|>{_PLAIN_SPACE}</testcase>)"
+    rf"|<(?:testsuites?|propert(?:ies|y))(?:{_PLAIN_SUITE_ATTR})*+ ?/?>"
+    rf"|</(?:testsuites?|propert(?:ies|y))>"
+    rf"){_PLAIN_SPACE})*+"
+)
+"""A report :func:`_parse_plain` reads: matched whole, and then well-formed as expat reads it."""
+_PLAIN_MAX_CHARS = 1 << 20
+"""Bigger reports are read by the element callbacks even when plain: :func:`_parse_plain` holds
+every testcase's attribute values at once, the callbacks one testcase's."""
+_PLAIN_CASE_IDS = re.compile(
+    r'<testcase (?:classname="([^"]*)" name="([^"]*)"|name="([^"]*)" classname="([^"]*)")'
+)
+_PLAIN_SUITE_STAMP = re.compile(
+    rf'<testsuites?(?:(?: {_PLAIN_NAME}(?::{_PLAIN_NAME})?="[^"]*")*? timestamp="([^"]*)")?'
+)
+"""Each suite's ``timestamp`` (empty when it has none), found by stepping over whole attributes
+so that no value is read as one."""
 
 _Sink = Callable[[str], None]
 _DISCARD: _Sink = deque[str](maxlen=0).append
@@ -180,6 +215,9 @@ class _Reader:
         depth = self.depth = self.depth + 1
         if self.capture_depth >= 0:
             self._stop()
+        if tag == "testcase":
+            self.cases.append((attrs, self.suite, depth))
+            return
         # Namespaced writers (some xUnit dialects) send ``uri}name``.
         name = tag if "}" not in tag else tag[tag.rfind("}") + 1 :]
         if name == "testcase":
@@ -232,7 +270,13 @@ class _Reader:
                     # A plain passing testcase (nearly all of them): :func:`_read_testcase`'s
                     # first branch, without the call.
                     cases.pop()
-                    self.passed.append(_test_id(case[0], case[1]))
+                    attrs = case[0]
+                    classname = attrs.get("classname")
+                    if classname and "file" not in attrs:
+                        # :func:`_test_id` for the usual attributes, without the call.
+                        self.passed.append(f"{classname}.{attrs.get('name') or ''}")
+                    else:
+                        self.passed.append(_test_id(attrs, case[1]))
                     return
             else:
                 assert isinstance(case, _Case)
@@ -313,14 +357,24 @@ def _hardened_expat() -> XMLParserType:
             err.offset = expat.ErrorColumnNumber
             raise err
 
-    expat.DefaultHandlerExpand = undefined_entity
+    def doctype(name: str, sysid: str | None, pubid: str | None, internal: bool) -> None:
+        # Without a DOCTYPE expat itself refuses an undefined entity (code 11 at the same
+        # place), so the default handler, a Python call for every XML declaration, newline
+        # between top-level nodes and CDATA mark, is needed only from a DOCTYPE on.
+        expat.DefaultHandlerExpand = undefined_entity
+
+    expat.StartDoctypeDeclHandler = doctype
     return expat
 
 
 def parse(text: str, path: str) -> ParseResult:
     body = text.lstrip("\ufeff")
-    if not body.strip():
+    if not body or body.isspace():
         raise ParseError("empty file")
+    if len(body) <= _PLAIN_MAX_CHARS and _PLAIN_REPORT.fullmatch(body) is not None:
+        plain = _parse_plain(body)
+        if plain is not None:
+            return plain
     state = _State()
     expat = _hardened_expat()
     reader = _Reader(expat, state)
@@ -328,9 +382,7 @@ def parse(text: str, path: str) -> ParseResult:
     expat.EndElementHandler = reader.end
     expat.CharacterDataHandler = _DISCARD
     try:
-        for offset in range(0, len(body), _FEED_CHARS):
-            expat.Parse(body[offset : offset + _FEED_CHARS], False)
-        expat.Parse(b"", True)
+        _feed(expat, body)
     except ExpatError as err:
         raise ParseError(_xml_reason(err)) from None
     except EntitiesForbidden:
@@ -342,22 +394,69 @@ def parse(text: str, path: str) -> ParseResult:
         # the cyclic garbage collector (which cost more than setting it up).
         expat.StartElementHandler = expat.EndElementHandler = None
         expat.CharacterDataHandler = expat.DefaultHandlerExpand = None
+        expat.StartDoctypeDeclHandler = None
     # Parsed to the end, so every testcase was closed and read: the plain ones are the ids in
     # ``passed`` that :func:`_read_testcase` did not put there.
     testcases = state.testcases + len(state.passed) - state.slow_passed
     if state.junit_elements == 0 and testcases == 0:
-        raise ParseError("XML is not a JUnit report: no testsuites, testsuite or testcase element")
+        raise ParseError(_NOT_JUNIT)
     notes: list[str] = []
     if state.flaky_passed:
         notes.append(f"{state.flaky_passed} testcases passed on rerun after failing (flaky)")
     if testcases == 0:
-        notes.append("report holds no testcase elements")
+        notes.append(_NO_TESTCASES)
     return ParseResult(
         format=NAME,
         failures=with_retried(state.failures, state.passed, state.retried),
         passed_test_ids=dedupe(state.passed),
         started_at=earliest(state.timestamps),
         notes=tuple(notes),
+    )
+
+
+_NOT_JUNIT = "XML is not a JUnit report: no testsuites, testsuite or testcase element"
+_NO_TESTCASES = "report holds no testcase elements"
+
+
+def _feed(expat: XMLParserType, body: str) -> None:
+    if len(body) <= _FEED_CHARS:
+        expat.Parse(body, True)
+        return
+    for offset in range(0, len(body), _FEED_CHARS):
+        expat.Parse(body[offset : offset + _FEED_CHARS], False)
+    expat.Parse(b"", True)
+
+
+def _parse_plain(body: str) -> ParseResult | None:
+    """What :func:`parse` makes of a report :data:`_PLAIN_REPORT` matches, without a callback
+    per element; ``None`` when expat refuses it (the full read then says why).
+
+    Expat still reads the whole report, with no handler but the hardening ones: the match says
+    which elements and attribute values it holds, expat that they form a well-formed document.
+    Such a report has no failure; its ids are its testcases' ``classname.name`` (as
+    :func:`_test_id` makes them when there is a classname and no ``file``) in document order,
+    and its start the earliest ``timestamp`` of its suites.
+    """
+    expat = _hardened_expat()
+    try:
+        _feed(expat, body)
+    except (ExpatError, EntitiesForbidden, ExternalReferenceForbidden):
+        return None
+    finally:
+        expat.DefaultHandlerExpand = expat.StartDoctypeDeclHandler = None
+    ids = [
+        f"{classname}.{name}" if classname else f"{classname2}.{name2}"
+        for classname, name, name2, classname2 in _PLAIN_CASE_IDS.findall(body)
+    ]
+    stamps = [parse_timestamp(stamp) for stamp in _PLAIN_SUITE_STAMP.findall(body)]
+    if not stamps and not ids:
+        raise ParseError(_NOT_JUNIT)
+    return ParseResult(
+        format=NAME,
+        failures=(),
+        passed_test_ids=dedupe(ids),
+        started_at=earliest(stamps),
+        notes=() if ids else (_NO_TESTCASES,),
     )
 
 

@@ -66,18 +66,22 @@ def parse_timestamp(value: object) -> datetime | None:
     Naive ISO strings (pytest and Surefire write local time without an offset) are taken as UTC:
     the artifact carries nothing better, and a wrong guess moves an occurrence by hours, not days.
     """
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        # Tested first: nearly every value is an attribute's or a JSON field's text.
+        text = value.strip()
+        if not text:
+            return None
+    elif isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         if value <= 0:
             return None
         try:
             return datetime.fromtimestamp(value / 1000.0, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    if not isinstance(value, str) or not value.strip():
+    else:
         return None
-    text = value.strip()
     # Searched before substituting: most timestamps have no fraction past microseconds, and a
     # substitution with a template costs several times a search (one per report suite).
     if "." in text and _FRACTION.search(text) is not None:
@@ -161,6 +165,8 @@ def mark_flaky(failures: list[Failure], passed_ids: list[str]) -> list[Failure]:
     An empty id says nothing about identity (nameless JUnit testcases all share it), so a failure
     without one is never flagged because some other nameless test passed.
     """
+    if not failures:
+        return []  # the usual report: no set of its passed ids to build
     passed = set(passed_ids)
     return [replace(f, flaky=True) if f.test_id and f.test_id in passed else f for f in failures]
 

@@ -362,3 +362,115 @@ def test_testcases_are_counted_whichever_path_reads_them(
 def test_xml_without_junit_elements_is_refused() -> None:
     with pytest.raises(ParseError, match="not a JUnit report"):
         junit.parse("<coverage><package name='x'/></coverage>", "coverage.xml")
+
+
+_SUREFIRE_SUITE = (
+    '<testsuite xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:noNamespaceSchemaLocation="https://maven.apache.org/surefire/maven-surefire-plugin/'
+    'xsd/surefire-test-report.xsd" version="3.0" name="com.acme.CartTest" time="0.2" tests="2" '
+    'errors="0" skipped="0" failures="0" timestamp="2026-11-20T10:11:12">'
+)
+
+# (name, report, whether it is read without element callbacks)
+PLAIN = [
+    (
+        "pytest: classname first, suites in testsuites, fractional timestamp",
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" '
+        'timestamp="2026-11-10T00:24:34.123456789"><testcase classname="tests.test_a" '
+        'name="test_x[p-1]" time="0.001" /><testcase classname="tests.test_a" name="test_y" '
+        'time="0.002"/></testsuite></testsuites>',
+        True,
+    ),
+    (
+        "surefire: name first, schema attributes, properties",
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + _SUREFIRE_SUITE
+        + '\n  <properties>\n    <property name="java.version" value="21"/>\n  </properties>\n'
+        '  <testcase name="totals" classname="com.acme.CartTest" time="0.1"/>\n'
+        '  <testcase name="totals" classname="com.acme.CartTest" time="0.1"></testcase>\n'
+        "</testsuite>\n",
+        True,
+    ),
+    (
+        "jest: open and close tags with whitespace between, CRLF, empty name",
+        '<testsuites name="jest tests">\r\n<testsuite name="money.test.ts" timestamp="x">\r\n'
+        '<testcase classname="money" name="">\r\n    </testcase>\r\n</testsuite>\r\n'
+        "</testsuites>",
+        True,
+    ),
+    (
+        "a value that looks like a timestamp attribute",
+        '<testsuite name="a timestamp=" tests="2020-01-01T00:00:00">'
+        '<testcase classname="c" name="a name=" time="1"/></testsuite>',
+        True,
+    ),
+    ("a suite with no testcase", "\ufeff<testsuites><testsuite/></testsuites>", True),
+    ("only properties", "<properties><property name='a' value='b'/></properties>", False),
+    ("only properties, double quotes", '<properties><property name="a"/></properties>', True),
+    ("mismatched end tag", '<testsuite><testcase classname="c" name="t"/></testsuites>', True),
+    ("two roots", '<testsuite/><testsuite><testcase classname="c" name="t"/></testsuite>', True),
+    (
+        "repeated attribute",
+        '<testsuite><testcase classname="c" name="t" a="1" a="2"/></testsuite>',
+        True,
+    ),
+    (
+        "undeclared prefix",
+        '<testsuite p:a="1"><testcase classname="c" name="t"/></testsuite>',
+        True,
+    ),
+    ("bad declaration", '<?xml version="2.0"?><testcase classname="c" name="t"/>', True),
+    (
+        "invalid character",
+        '<testsuite name="\x01"><testcase classname="c" name="t"/></testsuite>',
+        True,
+    ),
+    (
+        "a file attribute",
+        '<testsuite><testcase classname="c" name="t" file="t.py"/></testsuite>',
+        False,
+    ),
+    (
+        "an empty classname",
+        '<testsuite name="s"><testcase classname="" name="t"/></testsuite>',
+        False,
+    ),
+    ("no classname", '<testsuite name="s"><testcase name="t"/></testsuite>', False),
+    ("a reference", '<testsuite><testcase classname="c" name="a&amp;b"/></testsuite>', False),
+    ("a tab in a value", '<testsuite><testcase classname="c" name="a\tb"/></testsuite>', False),
+    (
+        "a skipped testcase",
+        '<testsuite><testcase classname="c" name="t"><skipped/></testcase></testsuite>',
+        False,
+    ),
+    ("a comment", '<testsuite><!-- x --><testcase classname="c" name="t"/></testsuite>', False),
+    (
+        "a default namespace",
+        '<testsuite xmlns="urn:x"><testcase classname="c" name="t"/></testsuite>',
+        False,
+    ),
+]
+
+
+def _outcome(xml: str) -> object:
+    try:
+        return junit.parse(xml, "TEST-x.xml")
+    except ParseError as err:
+        return str(err)
+
+
+@pytest.mark.parametrize(("name", "xml", "plain"), PLAIN, ids=[c[0] for c in PLAIN])
+def test_plain_report_reads_as_the_element_callbacks_read_it(
+    name: str, xml: str, plain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (junit._PLAIN_REPORT.fullmatch(xml.lstrip("\ufeff")) is not None) is plain
+    fast = _outcome(xml)
+    monkeypatch.setattr(junit, "_PLAIN_MAX_CHARS", -1)
+    assert _outcome(xml) == fast
+
+
+def test_plain_report_ids_and_start() -> None:
+    result = junit.parse(PLAIN[1][1], "TEST-com.acme.CartTest.xml")
+    assert result.passed_test_ids == ("com.acme.CartTest.totals",)
+    assert result.started_at == datetime(2026, 11, 20, 10, 11, 12, tzinfo=UTC)
+    assert (result.failures, result.notes) == ((), ())
