@@ -906,20 +906,29 @@ class TextChunks:
         self.source = io.StringIO(newline="")
 
     def __iter__(self) -> Iterator[str]:
-        carry = ""
+        # The start of a line longer than the reads so far, kept in pieces and joined once its
+        # end is read: joining at every read made such a line cost its length squared.
+        pending: list[str] = []
         while True:
             data = self._stream.read(self.CHUNK_CHARS)
             if not data:
                 break
-            data = carry + data
             # After the last line break that is certainly whole: a ``\r`` at the very end may
             # be the first half of ``\r\n``.
             cut = max(data.rfind("\n"), data.rfind("\r", 0, len(data) - 1)) + 1
-            carry = data[cut:]
-            if cut:
-                yield from self._chunk(data[:cut])
-        if carry:
-            yield from self._chunk(carry)
+            if not cut:
+                pending.append(data)
+                continue
+            head = data[:cut]
+            if pending:
+                pending.append(head)
+                head = "".join(pending)
+                pending.clear()
+            if cut < len(data):
+                pending.append(data[cut:])
+            yield from self._chunk(head)
+        if pending:
+            yield from self._chunk("".join(pending))
 
     def _chunk(self, text: str) -> io.StringIO:
         self.text = text
