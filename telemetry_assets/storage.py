@@ -86,12 +86,18 @@ def write_json(path: Path, value: Any) -> Path:
     return write_text(path, text + "\n")
 
 
+PARQUET_COMPRESSION = "snappy"
+"""Parquet's own default codec, readable everywhere. The tables are small and every step
+writes and reads several: snappy took about a third less CPU than zstd for each, for files
+about 1.7 times as large."""
+
+
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
     """Deterministic Parquet bytes: no pandas index, no creation-time metadata."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(None)
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd", write_statistics=False)
+    pq.write_table(table, sink, compression=PARQUET_COMPRESSION, write_statistics=False)
     return sink.getvalue()
 
 
@@ -100,7 +106,10 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
-    return pq.read_table(path).to_pandas()
+    # One file, read as one: ``pq.read_table`` goes through the dataset layer (discovery,
+    # partitioning), a fixed cost that weighed more than the read of a small table.
+    with pq.ParquetFile(path) as parquet:
+        return parquet.read().to_pandas()
 
 
 def remove(path: Path) -> bool:

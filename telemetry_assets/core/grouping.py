@@ -12,9 +12,13 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
+from pandas.api.types import is_object_dtype
+from pandas.core.dtypes.cast import maybe_box_native
 
 from telemetry_assets.core.cells import text
 from telemetry_assets.core.fingerprint.normalise import display_test_id
@@ -80,15 +84,21 @@ def empty_occurrences() -> pd.DataFrame:
     return frame
 
 
+@lru_cache(maxsize=4096)
+def _words(value: str) -> frozenset[str]:
+    # Cached: a group's sample trace and message recur on every date its window covers.
+    return frozenset(
+        w
+        for w in _KEYWORD.findall(value.lower())
+        if sum(map(str.isdigit, w)) <= _MAX_KEYWORD_DIGITS
+    )
+
+
 def _keywords(texts: Iterable[str | None]) -> tuple[str, ...]:
     words: set[str] = set()
     for value in texts:
         if value:
-            words.update(
-                w
-                for w in _KEYWORD.findall(value.lower())
-                if sum(map(str.isdigit, w)) <= _MAX_KEYWORD_DIGITS
-            )
+            words.update(_words(value))
     return tuple(sorted(words))
 
 
@@ -130,17 +140,48 @@ def _na_first(value: object) -> tuple[int, object]:
     return (0, "") if _missing(value) else (1, value)
 
 
-def _sort_column(cells: list[Any]) -> list[Any]:
+def _sort_column(cells: list[Any], complete: bool = False) -> list[Any]:
     """A sort-key column: the cells themselves when none is missing (they then order as their
-    :func:`_na_first` forms do), else every cell wrapped by :func:`_na_first`."""
-    if any(map(_missing, cells)):
-        return [_na_first(v) for v in cells]
+    :func:`_na_first` forms do), else every cell wrapped by :func:`_na_first`. ``complete``:
+    the caller knows no cell is missing."""
+    if not complete and any(map(_missing, cells)):
+        # A string is never missing: its form is built here without the call.
+        return [(1, v) if type(v) is str else _na_first(v) for v in cells]
     return cells
+
+
+def _texts(cells: Iterable[object]) -> list[str | None]:
+    """:func:`text` of every cell; strings, nearly every cell, without the call."""
+    return [
+        (v or None)
+        if type(v) is str
+        else None
+        if v is None or (type(v) is float and v != v)
+        else text(v)
+        for v in cells
+    ]
+
+
+def _complete(frame: pd.DataFrame, column: str) -> bool:
+    """The column exists and pandas finds no missing cell in it. Every cell :func:`_missing`
+    calls missing (``None``, NaN, ``NA``, ``NaT``) is one pandas finds, so no cell of a complete
+    column is missing: per-cell checks can be skipped."""
+    return column in frame.columns and not bool(frame[column].isna().any())
+
+
+def instants(series: pd.Series) -> list[int] | None:
+    """The integers under a UTC or naive timestamp column without missing values (they order
+    as the timestamps do); ``None`` for any other column."""
+    dtype = series.dtype
+    tz = getattr(dtype, "tz", None)
+    if dtype.kind != "M" or not (tz is None or str(tz) == "UTC") or series.isna().any():
+        return None
+    return series.array.asi8.tolist()
 
 
 def message_variants(variants: Iterable[object]) -> tuple[tuple[str, int], ...]:
     """Counts per parameterised message, most frequent first (ties by text), capped."""
-    counts = Counter(v for v in map(text, variants) if v)
+    counts = Counter(v for v in _texts(variants) if v)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if len(ranked) > MAX_MESSAGE_VARIANTS:
         rest = sum(n for _, n in ranked[MAX_MESSAGE_VARIANTS - 1 :])
@@ -154,8 +195,9 @@ def variants_by_fingerprint(occurrences: pd.DataFrame) -> dict[str, list[str]]:
     if occurrences.empty or "message_variant" not in occurrences.columns:
         return {}
     out: dict[str, set[str]] = {}
-    for fp, variant in zip(occurrences["fingerprint"], occurrences["message_variant"], strict=True):
-        value = text(variant)
+    fingerprints = occurrences["fingerprint"].tolist()
+    variants = _texts(occurrences["message_variant"].tolist())
+    for fp, value in zip(fingerprints, variants, strict=True):
         if value and text(fp):
             out.setdefault(str(fp), set()).add(value)
     return {k: sorted(v) for k, v in out.items()}
@@ -181,18 +223,37 @@ def build_groups(
     passed = set(passed_test_ids)
     days = [d.isoformat() for d in window.days]
     missing = [None] * len(occurrences)
+    complete = {c: _complete(occurrences, c) for c in _GROUP_INPUTS}
+    # Timestamps are boxed only for each group's first and last row: the integers under them
+    # sort and compare as they do.
+    stamps = instants(occurrences["occurred_at"]) if "occurred_at" in occurrences else None
+    moments = occurrences["occurred_at"].array if stamps is not None else None
     # ``tolist`` gives the values ``list()`` would, without boxing cell by cell.
     columns = {
-        c: occurrences[c].tolist() if c in occurrences.columns else missing for c in _GROUP_INPUTS
+        c: (stamps if c == "occurred_at" and stamps is not None else occurrences[c].tolist())
+        if c in occurrences.columns
+        else missing
+        for c in _GROUP_INPUTS
     }
-    keys = list(zip(*(_sort_column(columns[c]) for c in _SORT_KEYS), strict=True))
+    keys = list(zip(*(_sort_column(columns[c], complete[c]) for c in _SORT_KEYS), strict=True))
+    fingerprints = columns["fingerprint"]
     order = sorted(
-        (i for i in range(len(occurrences)) if not _missing(columns["fingerprint"][i])),
+        range(len(occurrences))
+        if complete["fingerprint"]
+        else (i for i in range(len(occurrences)) if not _missing(fingerprints[i])),
         key=keys.__getitem__,
     )
+    spans = [
+        (fingerprint, list(members))
+        for fingerprint, members in itertools.groupby(order, key=fingerprints.__getitem__)
+    ]
+    if moments is not None:
+        # Rows of a group are in time order: its first and last row are its first and last
+        # seen, boxed as timestamps together.
+        edges = moments.take([rows[0] for _, rows in spans] + [rows[-1] for _, rows in spans])
+        boxed = list(edges)
     groups: list[GroupStats] = []
-    for fingerprint, members in itertools.groupby(order, key=lambda i: columns["fingerprint"][i]):
-        rows = list(members)
+    for position, (fingerprint, rows) in enumerate(spans):
 
         def values(column: str, rows: list[int] = rows) -> list[Any]:
             cells = columns[column]
@@ -204,19 +265,29 @@ def build_groups(
         count_baseline = sum(1 for b in buckets if b == "baseline")
         # The sample is the earliest occurrence of the report week (or of the window).
         sample = (in_report or rows)[0]
-        per_day = Counter(d for d in values("day") if not _missing(d))
-        seen = [t for t in values("occurred_at") if not _missing(t)]
-        first_seen, last_seen = (min(seen), max(seen)) if seen else (pd.NaT, pd.NaT)
-        test_ids = sorted({t for t in map(text, values("test_id")) if t})
+        per_day = Counter(
+            values("day") if complete["day"] else (d for d in values("day") if not _missing(d))
+        )
+        if moments is not None:
+            first_seen, last_seen = boxed[position], boxed[position + len(spans)]
+        else:
+            seen = [t for t in values("occurred_at") if not _missing(t)]
+            first_seen, last_seen = (min(seen), max(seen)) if seen else (pd.NaT, pd.NaT)
+        test_ids = sorted({t for t in _texts(values("test_id")) if t})
         retry_flaky = [bool(f) for f in values("flaky")]
+        likely = values("likely_flaky")
         flaky = (
             any(retry_flaky)
-            or any(bool(f) for f in values("likely_flaky") if not _missing(f))
+            or any(
+                map(bool, likely)
+                if complete["likely_flaky"]
+                else (bool(f) for f in likely if not _missing(f))
+            )
             or any(t in passed for t in test_ids)
         )
         flaky_count = sum(1 for i, f in zip(rows, retry_flaky, strict=True) if f and i in in_set)
         variants = message_variants(columns["message_variant"][i] for i in (in_report or rows))
-        rule = next((r for r in map(text, values("grouping_rule")) if r), None)
+        rule = next((r for r in _texts(values("grouping_rule")) if r), None)
         groups.append(
             GroupStats(
                 fingerprint=str(fingerprint),
@@ -225,7 +296,7 @@ def build_groups(
                 first_seen=pd.Timestamp(first_seen).to_pydatetime(),
                 last_seen=pd.Timestamp(last_seen).to_pydatetime(),
                 job_types=tuple(sorted(set(values("job_type")))),
-                branches=tuple(sorted({b for b in map(text, values("branch")) if b})),
+                branches=tuple(sorted({b for b in _texts(values("branch")) if b})),
                 sample_trace=str(columns["sample_trace"][sample]),
                 exception_type=text(columns["exception_type"][sample]),
                 message=text(columns["message"][sample]) or "",
@@ -298,9 +369,60 @@ GROUP_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+def records(frame: pd.DataFrame, optional: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as ``to_dict("records")`` gives them, built from whole columns
+    (``to_dict`` boxes cell by cell, several times slower on Arrow-backed strings). A column
+    named in ``optional`` and absent from the frame reads as ``None`` in every row."""
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names) or any(not isinstance(c, str) for c in frame.columns):
+        rows = frame.to_dict("records")  # duplicate or non-text labels: pandas decides
+        return [{**row, **{c: None for c in optional if c not in row}} for row in rows]
+    extra = [c for c in optional if c not in frame.columns]
+    cells = [_native(frame[c]) for c in names] + [[None] * len(frame)] * len(extra)
+    keys = names + extra
+    return [dict(zip(keys, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+def _native(column: pd.Series) -> list[Any]:
+    """A column's cells as ``to_dict`` gives them: object and extension columns have each cell
+    made a Python value (``NA`` becomes ``None``), except a string column with NaN for missing
+    (what Parquet reads back), whose cells are ``str`` or NaN already."""
+    cells = column.tolist()
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA:
+        return cells
+    if is_object_dtype(dtype) or isinstance(dtype, ExtensionDtype):
+        return [maybe_box_native(v) for v in cells]
+    return cells
+
+
+_OPTIONAL_GROUP_COLUMNS = ("flaky_count", "message_variants", "grouping_rule")
+"""Columns of tables written before they existed: read as missing."""
+
+
+# The JSON cells of a groups table, decoded once per distinct text: the rollup and the report
+# read the same table, most cells (``[]``, a job type, a week of counts) repeat across groups,
+# and the decoded values are immutable.
+
+
+@lru_cache(maxsize=8192)
+def _json_tuple(cell: str) -> tuple[Any, ...]:
+    return tuple(json.loads(cell))
+
+
+@lru_cache(maxsize=4096)
+def _json_items(cell: str) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(json.loads(cell).items()))
+
+
+@lru_cache(maxsize=4096)
+def _variant_pairs(cell: str) -> tuple[tuple[str, int], ...]:
+    return tuple((str(m), int(n)) for m, n in json.loads(cell))
+
+
 def groups_from_frame(frame: pd.DataFrame) -> list[GroupStats]:
     out = []
-    for row in frame.to_dict("records"):
+    for row in records(frame, _OPTIONAL_GROUP_COLUMNS):
         out.append(
             GroupStats(
                 fingerprint=row["fingerprint"],
@@ -308,26 +430,23 @@ def groups_from_frame(frame: pd.DataFrame) -> list[GroupStats]:
                 count_baseline=int(row["count_baseline"]),
                 first_seen=pd.Timestamp(row["first_seen"]).to_pydatetime(),
                 last_seen=pd.Timestamp(row["last_seen"]).to_pydatetime(),
-                job_types=tuple(json.loads(row["job_types"])),
-                branches=tuple(json.loads(row["branches"])),
+                job_types=_json_tuple(row["job_types"]),
+                branches=_json_tuple(row["branches"]),
                 sample_trace=text(row["sample_trace"]) or "",
                 exception_type=text(row["exception_type"]),
                 message=text(row["message"]) or "",
-                test_ids=tuple(json.loads(row["test_ids"])),
-                sample_run_ids=tuple(json.loads(row["sample_run_ids"])),
+                test_ids=_json_tuple(row["test_ids"]),
+                sample_run_ids=_json_tuple(row["sample_run_ids"]),
                 top_frame_file=text(row["top_frame_file"]),
                 top_frame_function=text(row["top_frame_function"]),
-                daily_counts=tuple(json.loads(row["daily_counts"])),
+                daily_counts=_json_tuple(row["daily_counts"]),
                 flaky=bool(row["flaky"]),
-                redactions=tuple(sorted(json.loads(row["redactions"]).items())),
+                redactions=_json_items(row["redactions"]),
                 first_seen_ever_in_window=bool(row["new_this_week"]),
                 regressed=bool(row["regressed"]),
-                keywords=tuple(json.loads(row["keywords"])),
+                keywords=_json_tuple(row["keywords"]),
                 flaky_count=int(row.get("flaky_count") or 0),
-                message_variants=tuple(
-                    (str(m), int(n))
-                    for m, n in json.loads(text(row.get("message_variants")) or "[]")
-                ),
+                message_variants=_variant_pairs(text(row.get("message_variants")) or "[]"),
                 grouping_rule=text(row.get("grouping_rule")),
             )
         )

@@ -27,6 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -45,7 +46,12 @@ from telemetry_assets.core.fingerprint.normalise import (
     normalise_exception_type,
     normalise_frame,
 )
-from telemetry_assets.core.grouping import OCCURRENCE_COLUMNS, empty_occurrences
+from telemetry_assets.core.grouping import (
+    OCCURRENCE_COLUMNS,
+    empty_occurrences,
+    instants,
+    records,
+)
 from telemetry_assets.core.models import Failure, Fingerprint, Frame
 from telemetry_assets.core.sanitize import chained_from_json, frames_from_json
 from telemetry_assets.core.window import ReportWindow, utc_day
@@ -358,6 +364,42 @@ def failure_of(row: Mapping[str, object]) -> Failure:
     return _failure(*(text(row[c]) for c in _FAILURE_TEXTS), flaky=bool(row["flaky"]))
 
 
+def representatives(occurrences: pd.DataFrame) -> dict[str, Failure]:
+    """Fingerprint -> the failure of its earliest occurrence (by ``occurred_at``, then
+    ``artifact``, missing values last), with the sample trace as its trace and no frames or
+    chain: what the similar-groups hint compares.
+
+    The order is found on plain values and only the chosen rows are read as records.
+    """
+    if occurrences.empty:
+        return {}
+    stamps = instants(occurrences["occurred_at"])
+    names = occurrences["artifact"].tolist()
+    # Missing artifacts sort last, as pandas puts them; anything but text and missing values
+    # is left to pandas.
+    artifacts = [(0, a) if type(a) is str else (1, "") if pd.isna(a) else None for a in names]
+    if stamps is None or None in artifacts or occurrences["fingerprint"].isna().any():
+        firsts = occurrences.sort_values(["occurred_at", "artifact"], kind="mergesort")
+        rows = records(firsts.drop_duplicates("fingerprint"))
+    else:
+        fingerprints = occurrences["fingerprint"].tolist()
+        chosen: dict[object, int] = {}
+        for i in sorted(range(len(occurrences)), key=lambda i: (stamps[i], artifacts[i])):
+            chosen.setdefault(fingerprints[i], i)
+        needed = [
+            c
+            for c in occurrences.columns
+            if c in _FAILURE_TEXTS or c in ("fingerprint", "sample_trace", "flaky")
+        ]
+        rows = records(occurrences[needed].take(list(chosen.values())))
+    return {
+        row["fingerprint"]: failure_of(
+            {**row, "trace": row["sample_trace"], "frames": "[]", "chained": "[]"}
+        )
+        for row in rows
+    }
+
+
 def _texts(cells: list[object]) -> list[str | None]:
     # ``text`` of every cell: strings and NaN, nearly every cell, without the call.
     return [
@@ -365,6 +407,8 @@ def _texts(cells: list[object]) -> list[str | None]:
         for v in cells
     ]
 
+
+_EPOCH = date(1970, 1, 1)
 
 _AFTER_EVERY_INSTANT = 2**63
 """Sorts after every ``int64`` instant, as the text ``NaT`` sorts after every date."""
@@ -424,6 +468,48 @@ def _derive(failure: Failure, rules: Sequence[GroupingRule]) -> _Derived:
     )
 
 
+class _Remembered:
+    """What the previous :func:`build_occurrences` call derived, per failure key and rules.
+
+    The next report date's window shares 13 of its 14 days with the previous one, so nearly
+    every failure it fingerprints was fingerprinted the day before. A key is the failure's
+    whole input (its text cells and ``flaky``), so a remembered result is the one computing it
+    gives. Only the last call's failures are kept: memory stays that of one window.
+    """
+
+    def __init__(self) -> None:
+        # One attribute, read and replaced whole: calls in other threads see a consistent pair.
+        self._last: tuple[tuple[GroupingRule, ...], dict[tuple[Any, ...], _Derived]] | None = None
+
+    def lookup(self, rules: tuple[GroupingRule, ...]) -> dict[tuple[Any, ...], _Derived]:
+        last = self._last
+        return last[1] if last is not None and last[0] == rules else {}
+
+    def keep(
+        self, rules: tuple[GroupingRule, ...], derived: dict[tuple[Any, ...], _Derived]
+    ) -> None:
+        self._last = (rules, derived)
+
+
+_remembered = _Remembered()
+
+
+_UNIT_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _stamps_and_days(series: pd.Series) -> tuple[list[int], list[int]] | None:
+    """The integers under a UTC or naive timestamp column without missing values (they order as
+    the timestamps do) and each one's day since 1970-01-01 (UTC); ``None`` for any other column
+    (read cell by cell)."""
+    stamps = instants(series)
+    dtype = series.dtype
+    unit = getattr(dtype, "unit", None) or str(dtype).removeprefix("datetime64[").rstrip("]")
+    per_day = _UNIT_PER_DAY.get(unit)
+    if stamps is None or per_day is None:
+        return None
+    return stamps, (series.array.asi8 // per_day).tolist()
+
+
 def build_occurrences(
     failures: pd.DataFrame,
     window: ReportWindow,
@@ -443,7 +529,16 @@ def build_occurrences(
     if failures.empty:
         return empty_occurrences()
     passed = set(passed_test_ids)
-    columns = {str(c): failures[c].tolist() for c in failures.columns}
+    rules = tuple(rules)
+    numbered = _stamps_and_days(failures["occurred_at"])
+    stamps, day_numbers = numbered if numbered is not None else (None, None)
+    # Timestamps boxed one by one cost more than the rest of the column reads together: with
+    # day numbers they are only taken, as a column, for the rows kept.
+    columns = {
+        str(c): failures[c].tolist()
+        for c in failures.columns
+        if not (c == "occurred_at" and numbered is not None)
+    }
     # Folding takes the first match in row order: a content order makes it independent of the
     # order artifacts arrived in.
     order = _content_order(failures, columns)
@@ -458,20 +553,64 @@ def build_occurrences(
     parsed = [made[key] for key in keys]
     folding = fold_console_copies(parsed, [str(columns["run_id"][i]) for i in order])
     derived: dict[tuple[Any, ...], _Derived] = {}
-    kept: list[tuple[int, int, pd.Timestamp, str, str]] = []
-    for index in folding.kept:
-        occurred = pd.Timestamp(columns["occurred_at"][order[index]])
-        day = utc_day(occurred.to_pydatetime())
-        bucket = window.bucket(day)
-        if bucket is None:
-            continue
-        if keys[index] not in derived:
-            derived[keys[index]] = _derive(parsed[index], rules)
-        kept.append((index, order[index], occurred, day.isoformat(), bucket))
+    before = _remembered.lookup(rules)
+
+    def derive(index: int) -> _Derived:
+        key = keys[index]
+        found = before.get(key)
+        return _derive(parsed[index], rules) if found is None else found
+
+    kept: list[tuple[int, int, pd.Timestamp | None, str, str]] = []
+    if day_numbers is not None:
+        # A window spans a few days: each distinct day is dated and bucketed once.
+        dated: dict[int, tuple[str, str] | None] = {}
+        for index in folding.kept:
+            row = order[index]
+            number = day_numbers[row]
+            if number not in dated:
+                day = _EPOCH + timedelta(days=number)
+                bucket = window.bucket(day)
+                dated[number] = None if bucket is None else (day.isoformat(), bucket)
+            found = dated[number]
+            if found is None:
+                continue
+            if keys[index] not in derived:
+                derived[keys[index]] = derive(index)
+            kept.append((index, row, None, *found))
+    else:
+        for index in folding.kept:
+            occurred = pd.Timestamp(columns["occurred_at"][order[index]])
+            day = utc_day(occurred.to_pydatetime())
+            bucket = window.bucket(day)
+            if bucket is None:
+                continue
+            if keys[index] not in derived:
+                derived[keys[index]] = derive(index)
+            kept.append((index, order[index], occurred, day.isoformat(), bucket))
+    _remembered.keep(rules, derived)
     if not kept:
         return empty_occurrences()
-    failure_rows = [parsed[index] for index, *_ in kept]
-    known = [derived[keys[index]] for index, *_ in kept]
+    # One row per distinct failure, then taken for each occurrence: most columns are the
+    # failure's, and a window holds each distinct failure many times.
+    codes_of: dict[tuple[Any, ...], int] = {}
+    firsts: list[int] = []
+    codes: list[int] = []
+    for index, *_ in kept:
+        code = codes_of.setdefault(keys[index], len(codes_of))
+        if code == len(firsts):
+            firsts.append(index)
+        codes.append(code)
+    ordered = (
+        _final_order(kept, codes, firsts, keys, parsed, derived, stamps, columns["artifact"])
+        if stamps is not None
+        else None
+    )
+    if ordered is not None:
+        kept = [kept[i] for i in ordered]
+        codes = [codes[i] for i in ordered]
+    distinct = _distinct_columns(
+        [parsed[i] for i in firsts], [derived[keys[i]] for i in firsts], passed, codes
+    )
 
     def given(column: str) -> list[object]:
         values = columns[column]
@@ -479,33 +618,19 @@ def build_occurrences(
 
     frame = pd.DataFrame(
         {
+            **distinct,
             "artifact": given("artifact"),
             "run_id": given("run_id"),
             "provider": given("provider"),
             "job_type": given("job_type"),
             "branch": given("branch"),
-            "occurred_at": [occurred for _, _, occurred, _, _ in kept],
+            "occurred_at": (
+                failures["occurred_at"].array.take([row for _, row, *_ in kept])
+                if numbered is not None
+                else [occurred for _, _, occurred, _, _ in kept]
+            ),
             "day": [day for *_, day, _ in kept],
             "bucket": [bucket for *_, bucket in kept],
-            "fingerprint": [k.fingerprint.value for k in known],
-            "fingerprint_version": [FINGERPRINT_VERSION] * len(kept),
-            "strategy": [k.fingerprint.strategy for k in known],
-            "source_format": [f.source_format for f in failure_rows],
-            "kind": [f.kind for f in failure_rows],
-            "language": [f.language for f in failure_rows],
-            "exception_type": [f.exception_type for f in failure_rows],
-            "message": [f.message for f in failure_rows],
-            "test_id": [f.test_id for f in failure_rows],
-            "test_file": [f.test_file for f in failure_rows],
-            "flaky": [f.flaky for f in failure_rows],
-            "likely_flaky": [
-                f.flaky or (f.test_id is not None and f.test_id in passed) for f in failure_rows
-            ],
-            "message_variant": [k.message_variant for k in known],
-            "grouping_rule": [k.grouping_rule for k in known],
-            "sample_trace": [k.fingerprint.normalised_trace for k in known],
-            "top_frame_file": [k.top_frame_file for k in known],
-            "top_frame_function": [k.top_frame_function for k in known],
             "redactions": [text(r) or "{}" for r in given("redactions")],
             "console_copies_folded": [folding.folded_into.get(index, 0) for index, *_ in kept],
         },
@@ -517,6 +642,82 @@ def build_occurrences(
     frame["flaky"] = frame["flaky"].astype(bool)
     frame["likely_flaky"] = frame["likely_flaky"].astype(bool)
     frame["console_copies_folded"] = frame["console_copies_folded"].astype("int64")
+    if ordered is not None:
+        return frame
     return frame.sort_values(
-        ["occurred_at", "artifact", "fingerprint", "test_id"], kind="mergesort", na_position="first"
+        list(_OUTPUT_ORDER), kind="mergesort", na_position="first"
     ).reset_index(drop=True)
+
+
+_OUTPUT_ORDER = ("occurred_at", "artifact", "fingerprint", "test_id")
+"""The order of the occurrence rows (stable, missing values first)."""
+
+
+def _final_order(
+    kept: Sequence[tuple[int, int, pd.Timestamp | None, str, str]],
+    codes: Sequence[int],
+    firsts: Sequence[int],
+    keys: Sequence[tuple[Any, ...]],
+    parsed: Sequence[Failure],
+    derived: Mapping[tuple[Any, ...], _Derived],
+    stamps: Sequence[int],
+    artifacts: Sequence[object],
+) -> list[int] | None:
+    """Positions of ``kept`` in :data:`_OUTPUT_ORDER`, sorted here on plain values as pandas'
+    stable sort with missing values first orders the built table (a string sorts by code
+    point either way); ``None`` when an artifact cell is neither text nor ``None`` or NaN
+    (pandas sorts that table)."""
+    names: list[tuple[int, str]] = []
+    for _, row, *_ in kept:
+        name = artifacts[row]
+        if type(name) is str:
+            names.append((1, name))
+        elif name is None or (type(name) is float and name != name):
+            names.append((0, ""))
+        else:
+            return None
+    per_code = [
+        (derived[keys[i]].fingerprint.value, (0, "") if t is None else (1, t))
+        for i in firsts
+        for t in (parsed[i].test_id,)
+    ]
+    order_keys = [
+        (stamps[row], name, *per_code[code])
+        for (_, row, *_), name, code in zip(kept, names, codes, strict=True)
+    ]
+    return sorted(range(len(kept)), key=order_keys.__getitem__)
+
+
+def _distinct_columns(
+    failures: Sequence[Failure],
+    derived: Sequence[_Derived],
+    passed: set[str],
+    codes: Sequence[int],
+) -> dict[str, Any]:
+    """The columns an occurrence takes from its failure, one row per distinct failure, taken
+    for each occurrence (``codes``). pandas infers a column's type from the kinds of values in
+    it, which the distinct rows hold as all the rows would: the types are the same."""
+    table = pd.DataFrame(
+        {
+            "fingerprint": [k.fingerprint.value for k in derived],
+            "fingerprint_version": [FINGERPRINT_VERSION] * len(derived),
+            "strategy": [k.fingerprint.strategy for k in derived],
+            "source_format": [f.source_format for f in failures],
+            "kind": [f.kind for f in failures],
+            "language": [f.language for f in failures],
+            "exception_type": [f.exception_type for f in failures],
+            "message": [f.message for f in failures],
+            "test_id": [f.test_id for f in failures],
+            "test_file": [f.test_file for f in failures],
+            "flaky": [f.flaky for f in failures],
+            "likely_flaky": [
+                f.flaky or (f.test_id is not None and f.test_id in passed) for f in failures
+            ],
+            "message_variant": [k.message_variant for k in derived],
+            "grouping_rule": [k.grouping_rule for k in derived],
+            "sample_trace": [k.fingerprint.normalised_trace for k in derived],
+            "top_frame_file": [k.top_frame_file for k in derived],
+            "top_frame_function": [k.top_frame_function for k in derived],
+        }
+    )
+    return {str(c): table[c].array.take(codes) for c in table.columns}

@@ -15,6 +15,7 @@ import pandas as pd
 
 from telemetry_assets.core.cells import text
 from telemetry_assets.core.fingerprint.fingerprint import FINGERPRINT_VERSION
+from telemetry_assets.core.grouping import records
 from telemetry_assets.core.manifest import Manifest
 from telemetry_assets.core.models import GroupStats
 from telemetry_assets.core.privacy import (
@@ -54,7 +55,7 @@ def triaged_from_tables(groups: Sequence[GroupStats], scored: pd.DataFrame) -> l
     """Rebuild the triage decisions from the stored rollup, in rank order."""
     by_fp = {g.fingerprint: g for g in groups}
     out = []
-    for row in scored.to_dict("records"):
+    for row in records(scored):
         g = by_fp[row["fingerprint"]]
         out.append(
             TriagedGroup(
@@ -106,7 +107,10 @@ def build_report(
     issue_templates: Sequence[str] = (),
     extra_limitations: Sequence[str] = (),
     console_copies_folded: int = 0,
+    withheld: Sequence[WithheldArtifact] | None = None,
 ) -> Report:
+    """The report model. ``withheld``: :func:`withheld_of` ``artifacts``, when the caller has
+    it already."""
     notes_by_fp = dict(zip(scored["fingerprint"].tolist(), scored["notes"].tolist(), strict=True))
     similar_map = similar_to(similar)
     ranked = [t for t in triaged if t.stats.count > 0]
@@ -153,7 +157,10 @@ def build_report(
                 grouping_rule=g.grouping_rule,
             )
         )
-    ok = artifacts[artifacts["status"] == "ok"] if not artifacts.empty else artifacts
+    statuses = artifacts["status"].tolist() if not artifacts.empty else []
+    # Nearly always every artifact was read: the table itself, not a filtered copy of it.
+    every_ok = all(s == "ok" for s in statuses)
+    ok = artifacts if every_ok else artifacts[artifacts["status"] == "ok"]
     rule_matches: Counter[str] = Counter()
     redacted_artifacts = 0
     # Distinct cells only: tens of thousands of artifacts hold a few texts, ``{}`` most often.
@@ -162,12 +169,14 @@ def build_report(
         for rule, matches in counts.items():
             rule_matches[rule] += matches * n
         redacted_artifacts += n if counts else 0
-    withheld = {(w.path, w.run_id): w for w in withheld_artifacts(artifacts)}
+    held = {
+        (w.path, w.run_id): w for w in (withheld_of(artifacts) if withheld is None else withheld)
+    }
     # Rows first, then records: only the few artifacts that were not read are built as dicts.
     not_ok = (
-        artifacts[pd.Series([s != "ok" for s in artifacts["status"].tolist()], artifacts.index)]
-        if not artifacts.empty
-        else artifacts
+        artifacts[pd.Series([s != "ok" for s in statuses], artifacts.index)]
+        if not every_ok
+        else artifacts.iloc[:0]
     )
     quarantined = [
         QuarantinedArtifact(
@@ -175,17 +184,19 @@ def build_report(
             run_id=r["run_id"],
             reason=str(r["reason"]),
             withheld=is_withheld(r["reason"]),
-            detectors=sorted(withheld.get((r["artifact"], r["run_id"]), _NONE).detectors),
+            detectors=sorted(held.get((r["artifact"], r["run_id"]), _NONE).detectors),
         )
-        for r in not_ok.to_dict("records")
+        for r in records(not_ok)
     ]
     withheld_by_detector: Counter[str] = Counter(
-        name for w in withheld.values() for name in w.detectors
+        name for w in held.values() for name in w.detectors
     )
     reviewed = reviewed_counts(ok)
-    formats: Counter[str] = Counter(
-        str(f) for f in (ok["format"].tolist() if "format" in ok.columns else ()) if f
-    )
+    formats: Counter[str] = Counter()
+    # Distinct cells only: a few formats over tens of thousands of artifacts.
+    for f, n in Counter(ok["format"].tolist() if "format" in ok.columns else ()).items():
+        if f:
+            formats[str(f)] += n
     runs_without_opt_in: Counter[str] = Counter(
         (s.provider or "unknown")
         for s in manifest.skipped
@@ -210,7 +221,7 @@ def build_report(
     )
     similar_models = [
         SimilarGroups(a=r["a"], b=r["b"], reason=r["reason"], score=round(float(r["score"]), 3))
-        for r in similar.to_dict("records")
+        for r in records(similar)
     ]
     limitations = _limitations(manifest, quarantined, sources, total_errors, window.report_date)
     limitations.extend(extra_limitations)
@@ -236,13 +247,13 @@ def build_report(
                 "tables, this report, the Parquet file) passed the independent residual-PII "
                 "check before it was written."
                 + (
-                    f" {len(withheld)} artifact(s) still held a residual finding after "
+                    f" {len(held)} artifact(s) still held a residual finding after "
                     "redaction and were withheld: none of their text was kept."
-                    if withheld
+                    if held
                     else ""
                 )
             ),
-            withheld_artifacts=len(withheld),
+            withheld_artifacts=len(held),
             withheld_by_detector=dict(sorted(withheld_by_detector.items())),
             reviewed_findings_allowed=sum(reviewed.values()),
             reviewed_by_detector=dict(sorted(reviewed.items())),
@@ -256,7 +267,7 @@ def build_report(
                 urgency=r["urgency"],
                 fingerprint=r["fingerprint"],
             )
-            for r in actions.to_dict("records")
+            for r in records(actions)
         ],
         sources=sources,
         quarantined=quarantined,
@@ -266,6 +277,14 @@ def build_report(
         policy=dict(policy),
         issue_templates=list(issue_templates),
     )
+
+
+def withheld_of(artifacts: pd.DataFrame) -> list[WithheldArtifact]:
+    """:func:`~telemetry_assets.core.privacy.withheld_artifacts`, at once when no artifact has
+    a reason (every one was read): a missing reason is never a withheld one."""
+    if "reason" in artifacts.columns and artifacts["reason"].isna().all():
+        return []
+    return withheld_artifacts(artifacts)
 
 
 def _evidence_kind(evidence: str) -> str:

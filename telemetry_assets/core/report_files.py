@@ -20,6 +20,7 @@ import pandas as pd
 
 from telemetry_assets.core import grouping, occurrences
 from telemetry_assets.core.manifest import Manifest
+from telemetry_assets.core.privacy import WithheldArtifact
 from telemetry_assets.core.render.markdown import render_markdown
 from telemetry_assets.core.report import PrivacyAudit, Report
 from telemetry_assets.core.report import Window as ReportWindowModel
@@ -27,6 +28,7 @@ from telemetry_assets.core.report_builder import (
     NOT_OPTED_IN_REASONS,
     build_report,
     triaged_from_tables,
+    withheld_of,
 )
 from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
 from telemetry_assets.core.triage.policy import LoadedPolicy
@@ -60,6 +62,9 @@ class ReportFiles:
     occurrences: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The report week's rows, written as ``occurrences-D.parquet``."""
     issue_drafts: tuple[str, ...] = ()
+    withheld: list[WithheldArtifact] = field(default_factory=list)
+    """The artifacts the privacy gate withheld (the report counts them; the audit request
+    lists them)."""
 
     @property
     def report_date(self) -> str:
@@ -141,7 +146,11 @@ def build_report_files(
     d = window.report_date.isoformat()
     groups = grouping.groups_from_frame(groups_frame)
     triaged = triaged_from_tables(groups, scored)
-    report_week = fingerprints[fingerprints["bucket"] == "report"]
+    # Only the columns the report reads are filtered, not all of the occurrence table's.
+    wanted = [*occurrences.PARQUET_COLUMNS, "console_copies_folded"]
+    report_week = fingerprints.loc[
+        fingerprints["bucket"] == "report", [c for c in wanted if c in fingerprints.columns]
+    ]
     drafts: dict[str, str] = {}
     for t in [t for t in triaged if t.stats.count > 0][:ISSUE_DRAFTS_TOP]:
         drafts[f"issues/{d}/{t.stats.fingerprint}.md"] = render_issue(t, window.report_date)
@@ -157,6 +166,7 @@ def build_report_files(
             sorted(runs)[:5],
             allow_placement_opt_in=collection.allow_placement_opt_in,
         )
+    withheld = withheld_of(artifacts)
     report = build_report(
         window=window,
         generated_at=generated_at,
@@ -176,11 +186,13 @@ def build_report_files(
         },
         issue_templates=sorted(drafts),
         console_copies_folded=occurrences.console_copies_folded(report_week),
+        withheld=withheld,
     )
     files = ReportFiles(
         report=report,
         occurrences=report_week[list(occurrences.PARQUET_COLUMNS)].reset_index(drop=True),
         issue_drafts=tuple(sorted(drafts)),
+        withheld=withheld,
     )
     files.texts[files.json_name] = report.model_dump_json(indent=2) + "\n"
     files.texts[files.markdown_name] = render_markdown(report)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from telemetry_assets.core.grouping import records
 from telemetry_assets.core.models import GroupStats
 from telemetry_assets.core.redaction.redactor import placeholder_for
 from telemetry_assets.core.triage.actions import (
@@ -160,7 +161,7 @@ def top_actions(triaged: Sequence[TriagedGroup], limit: int = 5) -> list[Action]
 def similar_to(similar: pd.DataFrame) -> dict[str, list[str]]:
     """Fingerprint -> the fingerprints it was paired with as a near-duplicate, sorted."""
     out: dict[str, list[str]] = {}
-    for row in similar.to_dict("records"):
+    for row in records(similar):
         out.setdefault(str(row["a"]), []).append(str(row["b"]))
         out.setdefault(str(row["b"]), []).append(str(row["a"]))
     return {k: sorted(set(v)) for k, v in out.items()}

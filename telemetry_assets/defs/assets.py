@@ -422,13 +422,7 @@ def error_groups(
 ) -> Iterator[Any]:
     window = _window(context)
     groups = grouping.build_groups(fingerprints, window)
-    reps = {}
-    if not fingerprints.empty:
-        firsts = fingerprints.sort_values(["occurred_at", "artifact"], kind="mergesort")
-        for row in firsts.drop_duplicates("fingerprint").to_dict("records"):
-            reps[row["fingerprint"]] = occurrences.failure_of(
-                {**row, "trace": row["sample_trace"], "frames": "[]", "chained": "[]"}
-            )
+    reps = occurrences.representatives(fingerprints)
     pairs = (
         similar_groups(reps, variants=grouping.variants_by_fingerprint(fingerprints))
         if reps
@@ -544,7 +538,7 @@ def telemetry_report(
     written[files.parquet_name] = storage.write_parquet(out / files.parquet_name, files.occurrences)
     _remove_stale_issue_drafts(out / "issues" / files.report_date, files.issue_drafts)
     # Kept (rewritten) while artifacts are withheld: it is how maintainers learn what to review.
-    withheld = privacy.withheld_artifacts(sanitized_artifacts["artifacts"])
+    withheld = files.withheld
     request = out / f"privacy-audit-request-{files.report_date}.md"
     if withheld:
         text = privacy.audit_request_markdown(None, window.report_date, None, withheld)

@@ -38,6 +38,82 @@ def _stored_model(module: str, name: str) -> Any:
     return create_model(f"Stored{name}", model=(str, ...), data=(model, ...))
 
 
+Identity = tuple[tuple[str, int, int, int, int], ...]
+
+
+def _identity(path: Path) -> Identity | None:
+    """What tells one stored file (or folder of tables) from any rewrite of it: every write
+    goes through a new temporary file moved into place, so a rewrite is a new inode."""
+    try:
+        paths = [path, *sorted(path.glob("*.parquet"))] if path.is_dir() else [path]
+        stats = [(p.name, *_stat(p)) for p in paths]
+    except OSError:
+        return None
+    return tuple(stats)
+
+
+def _stat(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class _Loaded:
+    """What this process last read from the store, per file, while the file is unchanged.
+
+    In one process (``materialize``, the in-process executor) the sanitized tables are read by
+    two steps, the occurrences and the groups by two, and the manifest by two: each was parsed
+    again. A hit hands out a shallow copy of a table (pandas copies on write, so no step can
+    change another's) and a frozen model itself; other values are not kept. Only the
+    partition last written or read is kept, so an earlier date's tables do not stay in memory.
+    """
+
+    def __init__(self) -> None:
+        self._partition: str | None = None
+        self._entries: dict[Path, tuple[Identity, Any]] = {}
+
+    def _for(self, partition: str | None) -> None:
+        if partition != self._partition:
+            self._entries.clear()
+            self._partition = partition
+
+    def get(self, path: Path, partition: str | None, identity: Identity | None) -> Any:
+        self._for(partition)
+        found = self._entries.get(path)
+        if found is None or identity is None or found[0] != identity:
+            return None
+        return _handed_out(found[1])
+
+    def put(self, path: Path, partition: str | None, identity: Identity | None, value: Any) -> Any:
+        self._for(partition)
+        if identity is not None and _keepable(value):
+            self._entries[path] = (identity, value)
+            return _handed_out(value)
+        return value
+
+    def forget(self, path: Path, partition: str | None) -> None:
+        self._for(partition)
+        self._entries.pop(path, None)
+
+
+def _keepable(value: Any) -> bool:
+    if isinstance(value, pd.DataFrame):
+        return True
+    if isinstance(value, dict):
+        return bool(value) and all(isinstance(v, pd.DataFrame) for v in value.values())
+    return isinstance(value, BaseModel) and bool(type(value).model_config.get("frozen"))
+
+
+def _handed_out(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {k: v.copy(deep=False) for k, v in value.items()}
+    return value
+
+
+_loaded = _Loaded()
+
+
 class TelemetryIOManager(dg.ConfigurableIOManager):
     base_dir: str
 
@@ -48,9 +124,10 @@ class TelemetryIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
-        stem = self._stem(
-            context.asset_key, context.partition_key if context.has_partition_key else None
-        )
+        partition = context.partition_key if context.has_partition_key else None
+        stem = self._stem(context.asset_key, partition)
+        for suffix in (".parquet", ".tables", ".json"):
+            _loaded.forget(stem.with_suffix(suffix), partition)
         if isinstance(obj, pd.DataFrame):
             path = storage.write_parquet(stem.with_suffix(".parquet"), obj)
         elif (
@@ -79,14 +156,23 @@ class TelemetryIOManager(dg.ConfigurableIOManager):
         key = context.asset_key
         partition = context.asset_partition_key if context.has_asset_partitions else None
         stem = self._stem(key, partition)
-        if stem.with_suffix(".parquet").is_file():
-            return storage.read_parquet(stem.with_suffix(".parquet"))
-        if stem.with_suffix(".tables").is_dir():
-            return {
-                p.stem: storage.read_parquet(p)
-                for p in sorted(stem.with_suffix(".tables").glob("*.parquet"))
-            }
-        raw = stem.with_suffix(".json").read_bytes()
+        path = stem.with_suffix(".parquet")
+        if not path.is_file():
+            path = stem.with_suffix(".tables")
+            if not path.is_dir():
+                path = stem.with_suffix(".json")
+        identity = _identity(path)
+        found = _loaded.get(path, partition, identity)
+        if found is not None:
+            return found
+        return _loaded.put(path, partition, identity, self._read(path))
+
+    def _read(self, path: Path) -> Any:
+        if path.suffix == ".parquet":
+            return storage.read_parquet(path)
+        if path.suffix == ".tables":
+            return {p.stem: storage.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
+        raw = path.read_bytes()
         header = _MODEL_HEADER.match(raw)
         stored = _stored_model(*(g.decode() for g in header.groups())) if header else None
         if stored is not None:

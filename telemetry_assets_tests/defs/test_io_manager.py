@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from telemetry_assets.core.manifest import ArtifactRecord, Manifest, RunRecord, SkippedRecord
@@ -95,3 +96,52 @@ def test_a_file_without_the_written_header_reads_through_json(
         expected = payload["data"]
     path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     assert _read(TelemetryIOManager(base_dir=str(tmp_path))) == expected
+
+
+TABLES_KEY = dg.AssetKey("sanitized_artifacts")
+
+
+def _tables(base: Path, value: object | None = None) -> object:
+    manager = TelemetryIOManager(base_dir=str(base))
+    if value is not None:
+        manager.handle_output(dg.build_output_context(asset_key=TABLES_KEY, partition_key=D), value)
+    context = dg.build_input_context(
+        asset_key=TABLES_KEY, partition_key=D, asset_partitions_def=report_dates
+    )
+    return manager.load_input(context)
+
+
+def test_a_rewritten_input_is_read_again_not_served_from_memory(tmp_path: Path) -> None:
+    first = {"failures": pd.DataFrame({"message": ["boom"]})}
+    assert _tables(tmp_path, first)["failures"]["message"].tolist() == ["boom"]  # type: ignore[index]
+    again = _tables(tmp_path)
+    assert again["failures"]["message"].tolist() == ["boom"]  # type: ignore[index]
+    _tables(tmp_path, {"failures": pd.DataFrame({"message": ["bang"]})})
+    assert _tables(tmp_path)["failures"]["message"].tolist() == ["bang"]  # type: ignore[index]
+
+
+def test_a_step_changing_its_input_does_not_change_what_the_next_step_loads(
+    tmp_path: Path,
+) -> None:
+    _tables(tmp_path, {"failures": pd.DataFrame({"message": ["boom", "bang"]})})
+    mine = _tables(tmp_path)
+    mine["failures"].loc[0, "message"] = "changed"  # type: ignore[index]
+    mine["failures"]["extra"] = 1  # type: ignore[index]
+    theirs = _tables(tmp_path)["failures"]  # type: ignore[index]
+    assert theirs["message"].tolist() == ["boom", "bang"]
+    assert list(theirs.columns) == ["message"]
+
+
+def test_a_file_replaced_behind_the_managers_back_is_read_from_disk(tmp_path: Path) -> None:
+    manager = TelemetryIOManager(base_dir=str(tmp_path))
+    _write(manager, MANIFEST)
+    assert _read(manager) == MANIFEST
+    path = tmp_path / "raw_opt_in_manifest" / f"{D}.json"
+    fewer = MANIFEST.model_copy(update={"artifacts": MANIFEST.artifacts[:1]})
+    replacement = path.with_name("replacement.json")
+    replacement.write_text(
+        json.dumps({"model": None, "data": json.loads(fewer.model_dump_json())}), "utf-8"
+    )
+    replacement.replace(path)  # a new file, as every write of the store makes
+    got = _read(manager)
+    assert isinstance(got, dict) and len(got["artifacts"]) == 1

@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from telemetry_assets.core.fingerprint.fingerprint import (
     fingerprint,
@@ -55,30 +56,74 @@ class _Profile:
     """``is_meaningful_message(message)``, decided once per profile rather than once per pair."""
     variants: frozenset[str]
     """Meaningful message variants of the group (its own representative's included)."""
-    matcher: difflib.SequenceMatcher[str] = field(compare=False, repr=False)
-    """Holds this message as its second sequence: difflib indexes the second sequence, and that
-    index is reused for every pair in which this profile is ``q``, instead of once per pair."""
+    matchers: dict[str, difflib.SequenceMatcher[str]] = field(compare=False, repr=False)
+    """Shared by the profiles of one :func:`similar_groups` call: message -> a matcher holding
+    it as its second sequence, built when a pair first needs it. difflib indexes the second
+    sequence, and that index is reused for every pair in which the message is ``q``'s."""
+
+    def matcher(self) -> difflib.SequenceMatcher[str]:
+        found = self.matchers.get(self.message)
+        if found is None:
+            found = difflib.SequenceMatcher(None, "", self.message, autojunk=False)
+            self.matchers[self.message] = found
+        return found
 
 
 _TOKEN = re.compile(r"<[A-Z_]+>|[A-Za-z_][\w.$]*|\S")
 
+_Parts = tuple[str, str, frozenset[str], tuple[str, ...], bool, frozenset[str]]
 
-def _profile(key: str, failure: Failure, top_n: int, variants: Iterable[str] = ()) -> _Profile:
+
+def _profile_parts(failure: Failure, top_n: int, variants: frozenset[str]) -> _Parts:
+    """Everything of a profile but its key and matchers."""
     frames, origin = hashed_frames(failure, limit=top_n)
     message = normalise_message(failure.message)
     own = {message_variant(failure), *variants}
-    return _Profile(
-        key=key,
-        exception_type=normalise_exception_type(failure.exception_type),
-        message=message,
-        tokens=frozenset(_TOKEN.findall(message)),
+    return (
+        normalise_exception_type(failure.exception_type),
+        message,
+        frozenset(_TOKEN.findall(message)),
         # Library-only stacks are shared by unrelated bugs (every Go panic ends in runtime);
         # only in-app frames say "same code path".
-        frames=tuple(frame_key(f) for f in frames) if origin == "in_app" else (),
-        meaningful=is_meaningful_message(message),
-        variants=frozenset(v for v in own if v and is_meaningful_message(v)),
-        matcher=difflib.SequenceMatcher(None, "", message, autojunk=False),
+        tuple(frame_key(f) for f in frames) if origin == "in_app" else (),
+        is_meaningful_message(message),
+        frozenset(v for v in own if v and is_meaningful_message(v)),
     )
+
+
+def _profile(
+    key: str,
+    failure: Failure,
+    top_n: int,
+    variants: Iterable[str] = (),
+    matchers: dict[str, difflib.SequenceMatcher[str]] | None = None,
+) -> _Profile:
+    shared = {} if matchers is None else matchers
+    if _hashable(failure):
+        return _Profile(key, *_cached_parts(failure, top_n, frozenset(variants)), matchers=shared)
+    return _Profile(key, *_profile_parts(failure, top_n, frozenset(variants)), matchers=shared)
+
+
+# Cached: a group's representative and variants recur on every date its window covers.
+_cached_parts = lru_cache(maxsize=4096)(_profile_parts)
+
+
+@lru_cache(maxsize=4096)
+def _cached_value(failure: Failure) -> str:
+    return fingerprint(failure).value
+
+
+def _hashable(failure: Failure) -> bool:
+    """A failure built with lists where tuples belong cannot be a cache key."""
+    try:
+        hash(failure)
+    except TypeError:
+        return False
+    return True
+
+
+def _fingerprint_value(failure: Failure) -> str:
+    return _cached_value(failure) if _hashable(failure) else fingerprint(failure).value
 
 
 def _same_frames(
@@ -107,7 +152,7 @@ def _similar_message(
     union = p.tokens | q.tokens
     jaccard = len(p.tokens & q.tokens) / len(union) if union else 0.0
     best, how = jaccard, "token Jaccard"
-    matcher = q.matcher
+    matcher = q.matcher()
     matcher.set_seq1(p.message)  # same result as a fresh matcher on (p.message, q.message)
     # The quick ratios are upper bounds: skip the quadratic ratio() when it cannot win.
     if best < threshold <= matcher.real_quick_ratio() and threshold <= matcher.quick_ratio():
@@ -192,10 +237,12 @@ def similar_groups(
     failures fingerprint identically (the caller passed duplicates) are not reported.
     """
     more = variants or {}
+    matchers: dict[str, difflib.SequenceMatcher[str]] = {}
     profiles = [
-        _profile(k, representatives[k], top_n, more.get(k, ())) for k in sorted(representatives)
+        _profile(k, representatives[k], top_n, more.get(k, ()), matchers)
+        for k in sorted(representatives)
     ]
-    values = {p.key: fingerprint(representatives[p.key]).value for p in profiles}
+    values = {p.key: _fingerprint_value(representatives[p.key]) for p in profiles}
     pairs: list[SimilarPair] = []
     for i, j in sorted(_candidates(profiles)):
         p, q = profiles[i], profiles[j]

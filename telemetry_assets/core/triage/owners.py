@@ -157,12 +157,22 @@ class GitRepoFacts:
     def _own_checkout(self) -> bool:
         """History is read only when ``root`` is the top of its own checkout: a plain folder
         inside some other repository must not borrow that repository's committers."""
+        if self._is_toplevel is None and not self._may_be_checkout():
+            self._is_toplevel = False
         if self._is_toplevel is None:
             top = self._git("rev-parse", "--show-toplevel")
             self._is_toplevel = (
                 top is not None and Path(top.strip()).resolve() == self.root.resolve()
             )
         return self._is_toplevel
+
+    def _may_be_checkout(self) -> bool:
+        """The top of a checkout holds ``.git`` (a folder, or a file for worktrees and
+        submodules) unless git is pointed elsewhere by its environment. A plain folder is told
+        apart without starting git, which cost more than the rest of a triage step."""
+        if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+            return True
+        return os.path.lexists(os.path.join(self.root, ".git"))
 
     def _inside(self, path: str) -> Path | None:
         if path in self._inside_memo:
@@ -190,9 +200,12 @@ class GitRepoFacts:
         if path not in self._exists_memo:
             # Most paths asked are suffixes that do not exist: only a file that is there needs
             # its symlinks resolved to learn whether it lies inside the root.
-            self._exists_memo[path] = (
-                os.path.isfile(self.root / path) and self._inside(path) is not None
+            # ``os.path`` on the joined text: a ``Path`` per question cost more than the stat.
+            # A trailing separator is left to ``Path``, which drops it where the OS would not.
+            where = (
+                self.root / path if path.endswith(("/", os.sep)) else os.path.join(self.root, path)
             )
+            self._exists_memo[path] = os.path.isfile(where) and self._inside(path) is not None
         return self._exists_memo[path]
 
     def list_files(self) -> Sequence[str]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telemetry_assets.core.models import GroupStats
 
@@ -76,6 +77,7 @@ def normalise_branch(branch: str) -> str:
     return name
 
 
+@lru_cache(maxsize=4096)
 def is_release_channel(branch: str) -> bool:
     """``main``, ``master`` or ``release/*`` (after dropping ref and remote prefixes)."""
     name = normalise_branch(branch)
