@@ -653,35 +653,15 @@ class Redactor:
                     views[c.after.rule.name] = (text, view)
         if view is not None:
             seen, seen_data, token_starts, shifts = view
-        matches: Iterable[Any]
-        if seen_data is not None and c.program is not None:
-            # ASCII: byte offsets are character offsets.
-            matches = _spans(c.program, seen_data)
-        else:
-            n_groups = c.ngroups + 1
-            matches = ([m.span(i) for i in range(n_groups)] for m in c.regex.finditer(seen))
         parts: list[str] = []
         pos = 0
         n = 0
-        for spans in matches:
-            # Kept in line (not _replaced_group): this loop is the hot path.
-            gi = 0
-            for g in c.groups:
-                if spans[g][0] >= 0:
-                    gi = g
-                    break
-            if gi == 0 and c.groups:
+        for spans in _matches(c, seen, seen_data):
+            gi = _replaced_group(c, seen, spans)
+            if gi < 0:
                 continue
             start, end = spans[gi]
             value = seen[start:end]
-            if not value or value.strip() in PLACEHOLDERS:
-                continue
-            if rule.check_placeholder and is_placeholder_value(value):
-                continue
-            if rule.validator is not None and not rule.validator(
-                _View(seen, spans, gi, c.names), value
-            ):
-                continue
             if view is not None:
                 k = bisect.bisect_left(token_starts, start)
                 if k < len(token_starts) and token_starts[k] < end:
