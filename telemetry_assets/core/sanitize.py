@@ -531,47 +531,36 @@ def _withheld(
 def stored_values(item: SanitizedArtifact) -> Iterator[str]:
     """Every text value of a sanitized artifact as it will be stored (frames and chained
     exceptions as their JSON cells): what the privacy gate scans. Passed test ids are not
-    among them: only their digests are stored (``batch.passed_id_digests``).
-
-    :func:`_failure_fields` without the field names: the gate and the batch's digests read every
-    value, and naming each one cost a string per value."""
+    among them: only their digests are stored (``batch.passed_id_digests``)."""
     for failure in item.failures:
-        yield failure.message
-        yield failure.trace
-        if failure.exception_type:
-            yield failure.exception_type
-        if failure.test_id:
-            yield failure.test_id
-        if failure.test_file:
-            yield failure.test_file
-        if failure.frames:
-            yield frames_to_json(failure.frames)
-        if failure.chained:
-            yield chained_to_json(failure.chained)
+        for _, value in _stored_cells(failure):
+            yield value
 
 
 def stored_fields(item: SanitizedArtifact) -> Iterator[tuple[str, str]]:
     """:func:`stored_values` in the same order with each value's field (``failure 2 trace``;
     1-based): what ``telemetry-sanitize --explain`` names findings by."""
-    yield from _failure_fields(item)
-
-
-def _failure_fields(item: SanitizedArtifact) -> Iterator[tuple[str, str]]:
-    # The values and their order are :func:`stored_values`'s; a test holds the two together.
     for n, failure in enumerate(item.failures, 1):
-        yield f"failure {n} message", failure.message
-        yield f"failure {n} trace", failure.trace
-        for name, value in (
-            ("exception type", failure.exception_type),
-            ("test id", failure.test_id),
-            ("test file", failure.test_file),
-        ):
-            if value:
-                yield f"failure {n} {name}", value
-        if failure.frames:
-            yield f"failure {n} frames", frames_to_json(failure.frames)
-        if failure.chained:
-            yield f"failure {n} chained exceptions", chained_to_json(failure.chained)
+        for name, value in _stored_cells(failure):
+            yield f"failure {n} {name}", value
+
+
+def _stored_cells(failure: Failure) -> Iterator[tuple[str, str]]:
+    """A failure's stored text values with their field names. The names are constants, put in
+    a place's label only by :func:`stored_fields`: the gate and the batch's digests read every
+    value, and a label per value cost a string each."""
+    yield "message", failure.message
+    yield "trace", failure.trace
+    if failure.exception_type:
+        yield "exception type", failure.exception_type
+    if failure.test_id:
+        yield "test id", failure.test_id
+    if failure.test_file:
+        yield "test file", failure.test_file
+    if failure.frames:
+        yield "frames", frames_to_json(failure.frames)
+    if failure.chained:
+        yield "chained exceptions", chained_to_json(failure.chained)
 
 
 # --- table rows -------------------------------------------------------------------------------
