@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -16,6 +17,18 @@ def text(value: object) -> str | None:
         return None
     out = str(value)
     return out or None
+
+
+def texts(cells: Iterable[object]) -> list[str | None]:
+    """:func:`text` of every cell; strings and ``None``, nearly every cell, without the call."""
+    return [
+        (v or None)
+        if type(v) is str
+        else None
+        if v is None or (type(v) is float and v != v)
+        else text(v)
+        for v in cells
+    ]
 
 
 def is_text_column(series: pd.Series) -> bool:

@@ -20,7 +20,7 @@ from pandas.api.extensions import ExtensionDtype
 from pandas.api.types import is_object_dtype
 from pandas.core.dtypes.cast import maybe_box_native
 
-from telemetry_assets.core.cells import text
+from telemetry_assets.core.cells import text, texts
 from telemetry_assets.core.fingerprint.normalise import display_test_id
 from telemetry_assets.core.models import GroupStats
 from telemetry_assets.core.window import ReportWindow
@@ -150,18 +150,6 @@ def _sort_column(cells: list[Any], complete: bool = False) -> list[Any]:
     return cells
 
 
-def _texts(cells: Iterable[object]) -> list[str | None]:
-    """:func:`text` of every cell; strings, nearly every cell, without the call."""
-    return [
-        (v or None)
-        if type(v) is str
-        else None
-        if v is None or (type(v) is float and v != v)
-        else text(v)
-        for v in cells
-    ]
-
-
 def _complete(frame: pd.DataFrame, column: str) -> bool:
     """The column exists and pandas finds no missing cell in it. Every cell :func:`_missing`
     calls missing (``None``, NaN, ``NA``, ``NaT``) is one pandas finds, so no cell of a complete
@@ -181,7 +169,7 @@ def instants(series: pd.Series) -> list[int] | None:
 
 def message_variants(variants: Iterable[object]) -> tuple[tuple[str, int], ...]:
     """Counts per parameterised message, most frequent first (ties by text), capped."""
-    counts = Counter(v for v in _texts(variants) if v)
+    counts = Counter(v for v in texts(variants) if v)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if len(ranked) > MAX_MESSAGE_VARIANTS:
         rest = sum(n for _, n in ranked[MAX_MESSAGE_VARIANTS - 1 :])
@@ -196,7 +184,7 @@ def variants_by_fingerprint(occurrences: pd.DataFrame) -> dict[str, list[str]]:
         return {}
     out: dict[str, set[str]] = {}
     fingerprints = occurrences["fingerprint"].tolist()
-    variants = _texts(occurrences["message_variant"].tolist())
+    variants = texts(occurrences["message_variant"].tolist())
     for fp, value in zip(fingerprints, variants, strict=True):
         if value and text(fp):
             out.setdefault(str(fp), set()).add(value)
@@ -273,7 +261,7 @@ def build_groups(
         else:
             seen = [t for t in values("occurred_at") if not _missing(t)]
             first_seen, last_seen = (min(seen), max(seen)) if seen else (pd.NaT, pd.NaT)
-        test_ids = sorted({t for t in _texts(values("test_id")) if t})
+        test_ids = sorted({t for t in texts(values("test_id")) if t})
         retry_flaky = [bool(f) for f in values("flaky")]
         likely = values("likely_flaky")
         flaky = (
@@ -287,7 +275,7 @@ def build_groups(
         )
         flaky_count = sum(1 for i, f in zip(rows, retry_flaky, strict=True) if f and i in in_set)
         variants = message_variants(columns["message_variant"][i] for i in (in_report or rows))
-        rule = next((r for r in _texts(values("grouping_rule")) if r), None)
+        rule = next((r for r in texts(values("grouping_rule")) if r), None)
         groups.append(
             GroupStats(
                 fingerprint=str(fingerprint),
@@ -296,7 +284,7 @@ def build_groups(
                 first_seen=pd.Timestamp(first_seen).to_pydatetime(),
                 last_seen=pd.Timestamp(last_seen).to_pydatetime(),
                 job_types=tuple(sorted(set(values("job_type")))),
-                branches=tuple(sorted({b for b in _texts(values("branch")) if b})),
+                branches=tuple(sorted({b for b in texts(values("branch")) if b})),
                 sample_trace=str(columns["sample_trace"][sample]),
                 exception_type=text(columns["exception_type"][sample]),
                 message=text(columns["message"][sample]) or "",

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from telemetry_assets.core.cells import text
+from telemetry_assets.core.cells import text, texts
 from telemetry_assets.core.fingerprint.fingerprint import (
     FINGERPRINT_VERSION,
     GroupingRule,
@@ -400,14 +400,6 @@ def representatives(occurrences: pd.DataFrame) -> dict[str, Failure]:
     }
 
 
-def _texts(cells: list[object]) -> list[str | None]:
-    # ``text`` of every cell: strings and NaN, nearly every cell, without the call.
-    return [
-        (v or None) if type(v) is str else None if type(v) is float and v != v else text(v)
-        for v in cells
-    ]
-
-
 _EPOCH = date(1970, 1, 1)
 
 _AFTER_EVERY_INSTANT = 2**63
@@ -426,7 +418,7 @@ def _order_column(frame: pd.DataFrame, name: str, cells: list[object]) -> list[A
             _AFTER_EVERY_INSTANT if missing else value
             for value, missing in zip(array.asi8.tolist(), array.isna().tolist(), strict=True)
         ]
-    return [t or "" for t in _texts(cells)]
+    return [t or "" for t in texts(cells)]
 
 
 def _content_order(frame: pd.DataFrame, columns: Mapping[str, list[object]]) -> list[int]:
@@ -510,6 +502,12 @@ def _stamps_and_days(series: pd.Series) -> tuple[list[int], list[int]] | None:
     return stamps, (series.array.asi8 // per_day).tolist()
 
 
+def _dated(day: date, window: ReportWindow) -> tuple[str, str] | None:
+    """A day's ISO date and its window bucket; ``None`` outside the window."""
+    bucket = window.bucket(day)
+    return None if bucket is None else (day.isoformat(), bucket)
+
+
 def build_occurrences(
     failures: pd.DataFrame,
     window: ReportWindow,
@@ -543,7 +541,7 @@ def build_occurrences(
     # order artifacts arrived in.
     order = _content_order(failures, columns)
     cells = list(
-        zip(*(_texts(columns[c]) for c in _FAILURE_TEXTS), map(bool, columns["flaky"]), strict=True)
+        zip(*(texts(columns[c]) for c in _FAILURE_TEXTS), map(bool, columns["flaky"]), strict=True)
     )
     made: dict[tuple[Any, ...], Failure] = {}
     for key in cells:
@@ -561,32 +559,24 @@ def build_occurrences(
         return _derive(parsed[index], rules) if found is None else found
 
     kept: list[tuple[int, int, pd.Timestamp | None, str, str]] = []
-    if day_numbers is not None:
-        # A window spans a few days: each distinct day is dated and bucketed once.
-        dated: dict[int, tuple[str, str] | None] = {}
-        for index in folding.kept:
-            row = order[index]
+    # A window spans a few days: with day numbers each distinct day is dated and bucketed once.
+    dated: dict[int, tuple[str, str] | None] = {}
+    for index in folding.kept:
+        row = order[index]
+        occurred: pd.Timestamp | None = None
+        if day_numbers is not None:
             number = day_numbers[row]
             if number not in dated:
-                day = _EPOCH + timedelta(days=number)
-                bucket = window.bucket(day)
-                dated[number] = None if bucket is None else (day.isoformat(), bucket)
+                dated[number] = _dated(_EPOCH + timedelta(days=number), window)
             found = dated[number]
-            if found is None:
-                continue
-            if keys[index] not in derived:
-                derived[keys[index]] = derive(index)
-            kept.append((index, row, None, *found))
-    else:
-        for index in folding.kept:
-            occurred = pd.Timestamp(columns["occurred_at"][order[index]])
-            day = utc_day(occurred.to_pydatetime())
-            bucket = window.bucket(day)
-            if bucket is None:
-                continue
-            if keys[index] not in derived:
-                derived[keys[index]] = derive(index)
-            kept.append((index, order[index], occurred, day.isoformat(), bucket))
+        else:
+            occurred = pd.Timestamp(columns["occurred_at"][row])
+            found = _dated(utc_day(occurred.to_pydatetime()), window)
+        if found is None:
+            continue
+        if keys[index] not in derived:
+            derived[keys[index]] = derive(index)
+        kept.append((index, row, occurred, *found))
     _remembered.keep(rules, derived)
     if not kept:
         return empty_occurrences()
