@@ -483,6 +483,8 @@ def withheld_artifacts(artifacts: pd.DataFrame) -> list[WithheldArtifact]:
     """The artifacts the gate withheld, from the sanitized artifacts table, in table order."""
     if artifacts.empty or "reason" not in artifacts.columns:
         return []
+    if artifacts["reason"].isna().all():
+        return []  # every artifact was read (the usual table): no reason, so none withheld
     out = []
     # Rows first, then records: building a dict per row of a large table cost seconds.
     held = artifacts["reason"].map(is_withheld, na_action="ignore").fillna(False).astype(bool)

@@ -109,8 +109,8 @@ def build_report(
     console_copies_folded: int = 0,
     withheld: Sequence[WithheldArtifact] | None = None,
 ) -> Report:
-    """The report model. ``withheld``: :func:`withheld_of` ``artifacts``, when the caller has
-    it already."""
+    """The report model. ``withheld``: :func:`withheld_artifacts` of ``artifacts``, when the
+    caller has it already."""
     notes_by_fp = dict(zip(scored["fingerprint"].tolist(), scored["notes"].tolist(), strict=True))
     similar_map = similar_to(similar)
     ranked = [t for t in triaged if t.stats.count > 0]
@@ -170,7 +170,8 @@ def build_report(
             rule_matches[rule] += matches * n
         redacted_artifacts += n if counts else 0
     held = {
-        (w.path, w.run_id): w for w in (withheld_of(artifacts) if withheld is None else withheld)
+        (w.path, w.run_id): w
+        for w in (withheld_artifacts(artifacts) if withheld is None else withheld)
     }
     # Rows first, then records: only the few artifacts that were not read are built as dicts.
     not_ok = (
@@ -277,14 +278,6 @@ def build_report(
         policy=dict(policy),
         issue_templates=list(issue_templates),
     )
-
-
-def withheld_of(artifacts: pd.DataFrame) -> list[WithheldArtifact]:
-    """:func:`~telemetry_assets.core.privacy.withheld_artifacts`, at once when no artifact has
-    a reason (every one was read): a missing reason is never a withheld one."""
-    if "reason" in artifacts.columns and artifacts["reason"].isna().all():
-        return []
-    return withheld_artifacts(artifacts)
 
 
 def _evidence_kind(evidence: str) -> str:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from telemetry_assets.core import grouping, occurrences
 from telemetry_assets.core.manifest import Manifest
-from telemetry_assets.core.privacy import WithheldArtifact
+from telemetry_assets.core.privacy import WithheldArtifact, withheld_artifacts
 from telemetry_assets.core.render.markdown import render_markdown
 from telemetry_assets.core.report import PrivacyAudit, Report
 from telemetry_assets.core.report import Window as ReportWindowModel
@@ -28,7 +28,6 @@ from telemetry_assets.core.report_builder import (
     NOT_OPTED_IN_REASONS,
     build_report,
     triaged_from_tables,
-    withheld_of,
 )
 from telemetry_assets.core.triage.issue_template import render_issue, render_opt_in_request
 from telemetry_assets.core.triage.policy import LoadedPolicy
@@ -166,7 +165,7 @@ def build_report_files(
             sorted(runs)[:5],
             allow_placement_opt_in=collection.allow_placement_opt_in,
         )
-    withheld = withheld_of(artifacts)
+    withheld = withheld_artifacts(artifacts)
     report = build_report(
         window=window,
         generated_at=generated_at,
