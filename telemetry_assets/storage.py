@@ -92,17 +92,29 @@ writes and reads several: snappy took about a third less CPU than zstd for each,
 about 1.7 times as large."""
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """Deterministic Parquet bytes: no pandas index, no creation-time metadata."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.replace_schema_metadata(None)
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The table a frame is stored as: no pandas index, no schema metadata (so no creation-time
+    or library-version bytes), hence the same bytes for the same data."""
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def table_bytes(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, compression=PARQUET_COMPRESSION, write_statistics=False)
     return sink.getvalue()
 
 
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic Parquet bytes of ``frame`` (see :func:`arrow_table`)."""
+    return table_bytes(arrow_table(frame))
+
+
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     return write_bytes(path, parquet_bytes(frame))
+
+
+def write_table(path: Path, table: pa.Table) -> Path:
+    return write_bytes(path, table_bytes(table))
 
 
 def read_parquet(path: Path) -> pd.DataFrame:

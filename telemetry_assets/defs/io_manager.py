@@ -58,13 +58,15 @@ def _stat(path: Path) -> tuple[int, int, int, int]:
 
 
 class _Loaded:
-    """What this process last read from the store, per file, while the file is unchanged.
+    """What this process last wrote to or read from the store, per file, while the file is
+    unchanged.
 
-    In one process (``materialize``, the in-process executor) the sanitized tables are read by
-    two steps, the occurrences and the groups by two, and the manifest by two: each was parsed
-    again. A hit hands out a shallow copy of a table (pandas copies on write, so no step can
-    change another's) and a frozen model itself; other values are not kept. Only the
-    partition last written or read is kept, so an earlier date's tables do not stay in memory.
+    In one process (``materialize``, the in-process executor) each step's output is read by the
+    next step, and the sanitized tables, the occurrences, the groups and the manifest by two:
+    each was parsed again. A hit hands out a shallow copy of a table (pandas copies on write, so
+    no step can change another's) and a frozen model itself; other values are not kept. Only
+    the partition last written or read is kept, so an earlier date's tables do not stay in
+    memory.
     """
 
     def __init__(self) -> None:
@@ -128,27 +130,41 @@ class TelemetryIOManager(dg.ConfigurableIOManager):
         stem = self._stem(context.asset_key, partition)
         for suffix in (".parquet", ".tables", ".json"):
             _loaded.forget(stem.with_suffix(suffix), partition)
+        # What a later step of this run would read back from the written file, kept so it is
+        # not read and decoded again: the Arrow tables the frames were stored as (so a frame
+        # comes back with the stored types, exactly as from the file), a frozen model itself.
+        as_read: Any = None
         if isinstance(obj, pd.DataFrame):
-            path = storage.write_parquet(stem.with_suffix(".parquet"), obj)
+            table = storage.arrow_table(obj)
+            path = storage.write_table(stem.with_suffix(".parquet"), table)
+            as_read = table.to_pandas()
         elif (
             isinstance(obj, dict) and obj and all(isinstance(v, pd.DataFrame) for v in obj.values())
         ):
             folder = stem.with_suffix(".tables")
             staging = folder.with_name(folder.name + ".staging")
             shutil.rmtree(staging, ignore_errors=True)
-            for name, frame in obj.items():
-                storage.write_parquet(staging / f"{name}.parquet", frame)
+            tables = {name: storage.arrow_table(frame) for name, frame in obj.items()}
+            for name, table in tables.items():
+                storage.write_table(staging / f"{name}.parquet", table)
             shutil.rmtree(folder, ignore_errors=True)
             staging.rename(folder)
             path = folder
+            # In the order :meth:`_read` lists the files.
+            as_read = {
+                n: tables[n].to_pandas() for n in sorted(tables, key=lambda n: f"{n}.parquet")
+            }
         elif isinstance(obj, BaseModel):
             kind = f"{type(obj).__module__}:{type(obj).__qualname__}"
             # Pydantic's own serializer writes the data part: a manifest of tens of thousands
             # of files decoded and re-encoded through ``json`` cost seconds.
             text = f'{{"model": {json.dumps(kind)}, "data": {obj.model_dump_json()}}}\n'
             path = storage.write_text(stem.with_suffix(".json"), text)
+            as_read = obj
         else:
             path = storage.write_json(stem.with_suffix(".json"), {"model": None, "data": obj})
+        if as_read is not None:
+            _loaded.put(path, partition, _identity(path), as_read)
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
 
     @with_fewer_collections

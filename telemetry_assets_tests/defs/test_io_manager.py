@@ -145,3 +145,36 @@ def test_a_file_replaced_behind_the_managers_back_is_read_from_disk(tmp_path: Pa
     replacement.replace(path)  # a new file, as every write of the store makes
     got = _read(manager)
     assert isinstance(got, dict) and len(got["artifacts"]) == 1
+
+
+def test_what_a_step_hands_on_in_process_is_what_the_next_step_would_read_from_disk(
+    tmp_path: Path,
+) -> None:
+    """A step's output is kept in memory for the steps after it in the same run (no read and
+    decode of a file just written): on the bundled sample artifacts, every kept value equals
+    the file read back, types included."""
+    from telemetry_assets.defs import io_manager
+    from telemetry_assets_tests.builders import harness
+
+    h = harness(tmp_path)
+    sample = Path(__file__).resolve().parents[2] / "examples" / "artifacts"
+    assert h.materialize(D, artifacts_root=str(sample)).success
+    manager = TelemetryIOManager(base_dir=str(h.store))
+    compared = []
+    for path in sorted(h.store.glob(f"*/{D}.*")):
+        kept = io_manager._loaded.get(path, D, io_manager._identity(path))
+        if kept is None:
+            continue  # not keepable (a plain value, an unfrozen model): read from disk
+        stored = manager._read(path)
+        if isinstance(kept, dict):
+            assert list(kept) == list(stored)
+            for name in kept:
+                pd.testing.assert_frame_equal(kept[name], stored[name], check_exact=True)
+        elif isinstance(kept, pd.DataFrame):
+            pd.testing.assert_frame_equal(kept, stored, check_exact=True)
+        else:
+            assert kept == stored
+            assert kept.model_dump_json() == stored.model_dump_json()
+        compared.append(path.parent.name)
+    assert {"raw_opt_in_manifest", "sanitized_artifacts", "fingerprints"} <= set(compared)
+    assert {"error_groups", "scored_rollup"} <= set(compared)
