@@ -13,10 +13,13 @@ failing ids passed with one vectorised search over many artifacts at once.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import hashlib
+import itertools
 import json
+import operator
 import os
 import shutil
 import struct
@@ -47,7 +50,7 @@ from telemetry_assets.core.sanitize import (
 _PASSED_ID_KEY = "telemetry/passed"
 """The SipHash key of passed-id digests (``pandas.util.hash_array`` takes 16 characters)."""
 
-TABLE_VERSION = "sanitized-v6-" + (
+TABLE_VERSION = "sanitized-v7-" + (
     pd.util.hash_array(
         np.array([b"passed-id"], dtype=object), hash_key=_PASSED_ID_KEY, categorize=False
     )
@@ -149,11 +152,14 @@ def _work(args: tuple[str, str, str, str]) -> SanitizedArtifact:
     )
 
 
-def _work_batch(jobs: list[tuple[str, str, str, str]]) -> list[tuple[bytes, bytes]]:
-    """Sanitize a batch of artifacts; each comes back as its cache entry (bytes pickle fast)
-    and the SHA-256 digests of the stored values the privacy gate scanned and found nothing in.
+def _work_batch(jobs: list[tuple[str, str, str, str]]) -> tuple[bytes, bytes]:
+    """Sanitize a batch of artifacts. They come back as one block of cache entries (see
+    :class:`_Block`: bytes pickle fast, and the main process decodes the cells of the whole
+    batch with one ``json.loads`` rather than one per artifact) and the SHA-256 digests of the
+    stored values the privacy gate scanned and found nothing in.
     """
-    done: list[tuple[SanitizedArtifact, bytes]] = []
+    texts: list[bytes] = []
+    clean: list[bytes] = []
     ids: list[str] = []
     bounds = [0]
     for job in jobs:
@@ -163,7 +169,6 @@ def _work_batch(jobs: list[tuple[str, str, str, str]]) -> list[tuple[bytes, byte
         ids.extend(item.passed_test_ids)
         bounds.append(len(ids))
         item.passed_test_ids = []
-        digests = b""
         # Only an artifact with no finding at all (reviewed ones included) vouches for its
         # values; the digests are of exactly the strings the gate scanned.
         if (
@@ -172,16 +177,16 @@ def _work_batch(jobs: list[tuple[str, str, str, str]]) -> list[tuple[bytes, byte
             and item.status == "ok"
             and not item.reviewed_findings
         ):
-            digests = b"".join(
+            clean.extend(
                 clean_values.value_digest(v) for v in dict.fromkeys(stored_values(item)) if v
             )
-        done.append((item, digests))
+        texts.append(_cells_text(item))
     passed = PassedIds.split(passed_id_digests(ids), bounds)
     ids.clear()  # the digests hold them now; the ids are the bulk of memory
-    return [
-        (_entry_to_bytes(item, ids_of), digests)
-        for (item, digests), ids_of in zip(done, passed, strict=True)
-    ]
+    block = _encode_block(
+        (text, *ids_of.to_bytes()) for text, ids_of in zip(texts, passed, strict=True)
+    )
+    return block, b"".join(clean)
 
 
 @dataclass(slots=True)
@@ -198,9 +203,6 @@ class BatchResult:
     clean_version: str = ""
     """The version (:func:`clean_values.detector_version`) of the detector that scanned them."""
 
-
-Buffer = bytes | memoryview
-"""Bytes, or a view into an entry's bytes."""
 
 Progress = Callable[[int, int, int, float], None]
 """(done, total, bytes done, elapsed seconds) -> None. Never receives content."""
@@ -232,17 +234,18 @@ def passed_id_digests(ids: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint64]
 
 
 class PassedIds:
-    """The distinct passed test ids of one artifact, answering "which of these passed?".
+    """The distinct passed test ids of one artifact, as its cache entry holds them.
 
     Held as the sorted digests of the ids (:func:`passed_id_digests`), 8 little-endian bytes
     each, rather than a list of strings: a large suite passes hundreds of thousands of tests,
-    only the few that fail somewhere in the window are ever asked about, and the question is one
-    vectorised search over bytes read straight from the cache, with no Python object per id.
+    only the few that fail somewhere in the window are ever asked about, and the question
+    (:func:`passed_among`) is one vectorised search over bytes read straight from the cache,
+    with no Python object per id.
     """
 
     __slots__ = ("_count", "_digests")
 
-    def __init__(self, count: int, digests: Buffer) -> None:
+    def __init__(self, count: int, digests: bytes) -> None:
         self._count = count
         self._digests = digests
 
@@ -280,62 +283,61 @@ class PassedIds:
         return self._count
 
     def to_bytes(self) -> tuple[int, bytes]:
-        return self._count, bytes(self._digests)
-
-    @classmethod
-    def from_bytes(cls, count: int, digests: Buffer) -> PassedIds:
-        if len(digests) != 8 * count:
-            raise ValueError("cache entry: passed-id digests do not match their count")
-        return cls(count, digests)
+        return self._count, self._digests
 
 
 _LOOKUP_CHUNK = 32 << 20
 """Id bytes looked up per vectorised call: bounds the copy the concatenation makes."""
 
 
-def passed_among(passed: Sequence[PassedIds], candidates: Candidates) -> list[list[str]]:
-    """For each artifact, the ``candidates`` among its passed ids, sorted.
+def passed_among(
+    blocks: Sequence[_Block], slots: Sequence[int], candidates: Candidates
+) -> dict[int, list[str]]:
+    """The ``candidates`` among the passed ids of the entries at ``slots`` (see
+    :attr:`_Segment.entries`), sorted, by slot; a slot with none is left out.
 
-    The digests of many artifacts are concatenated (about 32 MB at a time) and searched with
-    one call: per artifact, a call cost more than the lookup itself on tens of thousands of
-    small reports."""
-    out: list[list[str]] = [[] for _ in passed]
+    The digests of whole blocks are concatenated (about 32 MB at a time) and searched with one
+    call, those of entries no slot asks for included: per entry, a call, even a slice, cost
+    more than the lookup itself on tens of thousands of small reports. Only hits are visited
+    one by one."""
+    found: dict[int, list[str]] = {}
     if not len(candidates.digests):
-        return out
+        return found
+    used = sorted({slot >> _SLOT_BITS for slot in slots})
     start = 0
-    while start < len(passed):
+    while start < len(used):
         stop, held = start, 0
-        while stop < len(passed) and (stop == start or held < _LOOKUP_CHUNK):
-            held += len(passed[stop]._digests)
+        while stop < len(used) and (stop == start or held < _LOOKUP_CHUNK):
+            held += blocks[used[stop]].id_bytes
             stop += 1
-        _lookup_chunk(passed, start, stop, candidates, out)
+        chunk = used[start:stop]
+        ids = np.frombuffer(b"".join([blocks[j].ids() for j in chunk]), dtype="<u8")
+        hits = _matches(ids, candidates)
+        if len(hits):
+            firsts = np.cumsum([0] + [blocks[j].id_bytes >> 3 for j in chunk])
+            owners = (np.searchsorted(firsts, hits, side="right") - 1).tolist()
+            for at, owner, value in zip(hits.tolist(), owners, ids[hits].tolist(), strict=True):
+                number = chunk[owner]
+                k = blocks[number].owner(at - int(firsts[owner]))
+                found.setdefault(number << _SLOT_BITS | k, []).append(candidates.names[value])
         start = stop
-    return out
+    for names in found.values():
+        names.sort()
+    return found
 
 
-def _lookup_chunk(
-    passed: Sequence[PassedIds],
-    start: int,
-    stop: int,
-    candidates: Candidates,
-    out: list[list[str]],
-) -> None:
-    members = [k for k in range(start, stop) if passed[k]._count]
-    if not members:
-        return
-    counts = np.fromiter((passed[k]._count for k in members), dtype=np.int64, count=len(members))
-    ids = np.frombuffer(b"".join(passed[k]._digests for k in members), dtype="<u8")
+def _matches(
+    ids: np.ndarray[Any, np.dtype[np.uint64]], candidates: Candidates
+) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """The positions of ``ids`` that are among the candidates'."""
+    # Most ids are of tests that fail nowhere: the candidates' low 16 bits rule them out with
+    # one table lookup each (a binary search each cost eight times more); the few left are
+    # searched.
+    maybe = np.flatnonzero(candidates.low_bits[(ids & np.uint64(0xFFFF)).astype(np.intp)])
     wanted = candidates.digests
-    at = np.searchsorted(wanted, ids)
+    at = np.searchsorted(wanted, ids[maybe])
     np.minimum(at, len(wanted) - 1, out=at)
-    hits = np.flatnonzero(wanted[at] == ids)
-    if not len(hits):
-        return
-    owners = np.searchsorted(np.cumsum(counts), hits, side="right")
-    for owner, value in zip(owners.tolist(), ids[hits].tolist(), strict=True):
-        out[members[owner]].append(candidates.names[value])
-    for k in members:
-        out[k].sort()
+    return maybe[wanted[at] == ids[maybe]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,12 +347,17 @@ class Candidates:
 
     digests: np.ndarray[Any, np.dtype[np.uint64]]
     names: dict[int, str]
+    low_bits: np.ndarray[Any, np.dtype[np.bool_]]
+    """Indexed by the low 16 bits of a digest: whether a candidate's digest has them."""
 
 
 def candidate_ids(ids: Iterable[str]) -> Candidates:
     distinct = list(set(ids))
     names = dict(zip(passed_id_digests(distinct).tolist(), distinct, strict=True))
-    return Candidates(np.array(sorted(names), dtype=np.uint64), names)
+    digests = np.array(sorted(names), dtype=np.uint64)
+    low_bits = np.zeros(1 << 16, dtype=np.bool_)
+    low_bits[(digests & np.uint64(0xFFFF)).astype(np.intp)] = True
+    return Candidates(digests, names, low_bits)
 
 
 def _json_cell(value: dict[str, Any] | list[Any]) -> str:
@@ -376,8 +383,9 @@ RUN_CELLS: tuple[str, ...] = ("artifact", "run_id", "provider", "job_type", "bra
 
 @dataclass(slots=True)
 class Entry:
-    """One sanitized artifact as its cache entry holds it: the cells of its table rows, ready to
-    be placed (frames and counts already in their JSON form), and its passed test ids."""
+    """The cells of one sanitized artifact as its cache entry holds them, ready to be placed
+    (frames and counts already in their JSON form). Artifacts whose cells are the same text (most
+    passing reports of a format) share one instance; their passed test ids are kept apart."""
 
     status: str
     reason: str | None
@@ -389,7 +397,6 @@ class Entry:
     findings: str
     finding_digests: str
     reviewed_findings: str
-    passed: PassedIds
 
 
 def _failure_cells(item: SanitizedArtifact) -> list[list[Any]]:
@@ -413,110 +420,263 @@ def _failure_cells(item: SanitizedArtifact) -> list[list[Any]]:
     ]
 
 
-def _rows_for(
-    entry: Entry,
-    record: ArtifactRecord,
-    run: RunRecord,
-    passed: list[str],
-    fail_rows: list[tuple[object, ...]],
-) -> tuple[object, ...]:
-    """Append the artifact's failure rows (:data:`FAILURE_COLUMNS` order) to ``fail_rows``;
-    return its artifact row (:data:`ARTIFACT_COLUMNS` order)."""
-    job_type = run.job_type
-    if run.job_type_inferred and entry.format == "playwright-json":
-        job_type = "visual"
-    # The run's started_at decides the day (contract); a failure timestamp is used only when
-    # the run had to fall back to file times.
-    own_time = run.date_source != "run.json"
-    head = (record.path, run.run_id, run.provider, job_type, run.branch)
-    for cells in entry.failures:
-        occurred: object = run.started_at
-        if own_time and cells[_OWN_TIME] is not None:
-            occurred = datetime.fromisoformat(cells[_OWN_TIME])
-        fail_rows.append((*head, occurred, *cells[:_OWN_TIME]))
-    return (
-        record.path,
-        run.run_id,
-        record.sha256,
-        record.size,
-        entry.status,
-        entry.reason,
-        entry.format,
-        len(entry.failures),
-        # Failed, then passed on a retry in the same artifact: kept (flaky signal), counted apart.
-        entry.flaky_failures,
-        # Only passes of tests that fail somewhere in the window matter (flaky detection); a
-        # large suite passes hundreds of thousands of tests a week.
-        _json_cell(passed),
-        entry.redactions,
-        # The privacy gate's counts and digests (never text): withheld, and reviewed-and-allowed.
-        entry.findings,
-        entry.finding_digests,
-        entry.reviewed_findings,
+def _cells_text(item: SanitizedArtifact) -> bytes:
+    """The JSON text an :class:`Entry` is decoded from (ASCII: non-ASCII text is escaped)."""
+    failures = item.failures
+    return COMPACT_JSON.encode(
+        [
+            item.status,
+            item.reason,
+            item.format,
+            _failure_cells(item) if failures else [],
+            sum(1 for f in failures if f.flaky) if failures else 0,
+            json.dumps(dict(sorted(item.redactions.items()))) if item.redactions else "{}",
+            # Counts and digests of a withheld artifact (never text); such entries are not cached.
+            json.dumps(dict(sorted(item.findings.items()))) if item.findings else "{}",
+            _json_cell(item.finding_digests),
+            json.dumps(dict(sorted(item.reviewed_findings.items())))
+            if item.reviewed_findings
+            else "{}",
+        ]
+    ).encode("utf-8")
+
+
+def _entry_of(cells: Any) -> Entry | None:
+    """The entry of decoded cells; ``None`` if they are not of this layout."""
+    try:
+        status, reason, fmt, failures, flaky, redactions, findings, digests, reviewed = cells
+        if not isinstance(failures, list) or (
+            failures and any(len(f) != len(FAILURE_CELLS) for f in failures)
+        ):
+            return None
+        return Entry(
+            str(status), reason, fmt, failures, int(flaky), redactions, findings, digests,
+            reviewed,
+        )  # fmt: skip
+    except (ValueError, TypeError):
+        return None
+
+
+Part = tuple[bytes, int, bytes]
+"""One entry as it is written: the JSON text of its cells (:func:`_cells_text`), its passed-id
+count and their digests (see :class:`PassedIds`)."""
+
+_BLOCK = struct.Struct("<4sIIQQ")
+_BLOCK_MAGIC = b"TSB1"
+"""Block: magic, the number of entries and of distinct cell texts, and the byte lengths of the
+texts (one JSON list) and of the passed-id digests. Then, per entry, the index of its text
+(4 bytes) and its passed-id count (8 bytes); the end of each text within the list (8 bytes);
+the list; and every entry's digests, in entry order."""
+
+
+def _encode_block(parts: Iterable[Part]) -> bytes:
+    texts: dict[bytes, int] = {}
+    index: list[int] = []
+    counts: list[int] = []
+    blobs: list[bytes] = []
+    for text, count, digests in parts:
+        index.append(texts.setdefault(text, len(texts)))
+        counts.append(count)
+        blobs.append(digests)
+    listing = b"[" + b",".join(texts) + b"]"
+    # Text j ends after "[", texts 0..j and j commas.
+    ends = itertools.accumulate(len(text) + 1 for text in texts)
+    blob = b"".join(blobs)
+    return b"".join(
+        (
+            _BLOCK.pack(_BLOCK_MAGIC, len(index), len(texts), len(listing), len(blob)),
+            struct.pack(f"<{len(index)}I", *index),
+            struct.pack(f"<{len(counts)}Q", *counts),
+            struct.pack(f"<{len(texts)}Q", *ends),
+            listing,
+            blob,
+        )
     )
 
 
-_MAGIC = b"TSC5"
-_HEADER = struct.Struct("<4sQQQ")
-"""Entry: magic, then the byte lengths of the JSON part, the passed-id count and the id bytes."""
+class _Block:
+    """Entries written together (:func:`_encode_block`): the results of one pool task, or one
+    segment record (a run folder's entries of one flush).
 
-_RECORD = struct.Struct("<4s32sQ32s")
-_RECORD_MAGIC = b"TSR1"
-"""Segment record: magic, the artifact's SHA-256, the entry's length and the entry's SHA-256."""
+    The cells are decoded on first use, with one ``json.loads`` for the block, and once per
+    distinct text: per entry, the call and its checks cost more than parsing the typical
+    passing report's cells, and every passing report of a format has the same cells."""
+
+    __slots__ = ("_at", "_data", "_ends", "_entries", "_index", "_offsets", "end")
+
+    def __init__(self, data: bytes, at: int = 0, end: int | None = None) -> None:
+        """The block at ``data[at:]``, checked to fit before ``end``; raises ``ValueError``.
+
+        Plain ``struct`` and lists: a segment record holds a few dozen entries, and a numpy call
+        per array cost more than reading them."""
+        limit = len(data) if end is None else end
+        if limit - at < _BLOCK.size:
+            raise ValueError("cache block: truncated")
+        magic, count, distinct, listing_len, blob_len = _BLOCK.unpack_from(data, at)
+        pos = at + _BLOCK.size
+        listing_at = pos + 12 * count + 8 * distinct
+        blob_at = listing_at + listing_len
+        self.end = blob_at + blob_len  # where the artifacts' hashes of a record start
+        if magic != _BLOCK_MAGIC or self.end > limit or listing_len < 2:
+            raise ValueError("cache block: not this format, or truncated")
+        index = list(struct.unpack_from(f"<{count}I", data, pos))
+        offsets = list(
+            itertools.accumulate(struct.unpack_from(f"<{count}Q", data, pos + 4 * count), initial=0)
+        )
+        # Text j of the listing (a JSON list) ends at ends[j]; the next starts after a comma.
+        ends = struct.unpack_from(f"<{distinct}Q", data, pos + 12 * count)
+        if (
+            max(index, default=-1) >= distinct
+            or 8 * offsets[-1] != blob_len
+            or (ends[-1] if ends else 1) != listing_len - 1
+            or not all(map(operator.lt, (1, *ends), ends))
+        ):
+            raise ValueError("cache block: entries do not match their lengths")
+        self._data = data
+        self._at = (listing_at, blob_at)
+        self._index = index
+        self._offsets = offsets
+        self._ends = ends
+        self._entries: list[Entry | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def entries(self) -> list[Entry | None]:
+        """Each entry's cells, in entry order; ``None`` for cells that do not decode (a layout
+        this code does not know). The passed ids stay in the block (see :func:`passed_among`)."""
+        cells = self._entries
+        if cells is None:
+            cells = self._entries = self._decode()
+        return [cells[j] for j in self._index]
+
+    def _decode(self) -> list[Entry | None]:
+        distinct = len(self._ends)
+        start, stop = self._at
+        try:
+            # Decoded here: ``json.loads`` of bytes first sniffs their encoding.
+            cells = json.loads(self._data[start:stop].decode("utf-8"))
+        except ValueError:
+            return [None] * distinct
+        if not isinstance(cells, list) or len(cells) != distinct:
+            return [None] * distinct
+        return [_entry_of(c) for c in cells]
+
+    @property
+    def id_bytes(self) -> int:
+        return 8 * self._offsets[-1]
+
+    def ids(self) -> memoryview:
+        """Every entry's passed-id digests, in entry order."""
+        return memoryview(self._data)[self._at[1] : self.end]
+
+    def owner(self, at: int) -> int:
+        """The entry of digest number ``at`` in :meth:`ids`."""
+        return bisect.bisect_right(self._offsets, at) - 1
+
+    def part(self, k: int) -> Part:
+        """Entry k as it is written again (into another block)."""
+        j = self._index[k]
+        listing_at, blob_at = self._at
+        first, stop = self._offsets[k], self._offsets[k + 1]
+        return (
+            self._data[
+                listing_at + (self._ends[j - 1] + 1 if j else 1) : listing_at + self._ends[j]
+            ],
+            stop - first,
+            self._data[blob_at + 8 * first : blob_at + 8 * stop],
+        )
+
+
+_RECORD = struct.Struct("<4sQ32s")
+_RECORD_MAGIC = b"TSR2"
+"""Segment record: magic, then the byte length and SHA-256 of its body: a block of entries
+(:class:`_Block`) followed by the SHA-256 of each entry's artifact."""
+
+
+_SLOT_BITS = 32
+_SLOT_MASK = (1 << _SLOT_BITS) - 1
 
 
 @dataclass(slots=True)
 class _Segment:
-    entries: dict[str, bytes]
-    records: int
+    entries: dict[str, int]
+    """The artifacts' SHA-256 and their entries' slots: ``block << _SLOT_BITS | k`` is entry k
+    of the block at that position in the list the segment was read into. Plain ints: a tuple per
+    entry, held until decoded, costs garbage collections over the whole heap."""
+    stored: int
+    """Entries the file holds, superseded ones included."""
     damaged: bool
 
 
-def _read_segment(path: Path) -> _Segment:
-    """Every verified record of a segment; stops at the first torn or damaged one."""
+def _read_segment(path: str | Path, blocks: list[_Block]) -> _Segment:
+    """Every verified record of a segment, its block appended to ``blocks``; stops at the first
+    torn or damaged one."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read()
     except OSError:
         return _Segment({}, 0, False)
-    entries: dict[str, bytes] = {}
-    pos = records = 0
+    entries: dict[str, int] = {}
+    pos = stored = 0
     view = memoryview(data)
     while pos < len(data):
         if len(data) - pos < _RECORD.size:
-            return _Segment(entries, records, True)
-        magic, sha, length, check = _RECORD.unpack_from(data, pos)
+            return _Segment(entries, stored, True)
+        magic, length, check = _RECORD.unpack_from(data, pos)
         start = pos + _RECORD.size
-        payload = view[start : start + length]
-        if magic != _RECORD_MAGIC or len(payload) != length:
-            return _Segment(entries, records, True)
-        if hashlib.sha256(payload).digest() != check:
-            return _Segment(entries, records, True)
-        entries[sha.hex()] = payload.tobytes()  # the last record of an artifact wins
-        records += 1
-        pos = start + length
-    return _Segment(entries, records, False)
+        end = start + length
+        if magic != _RECORD_MAGIC or end > len(data):
+            return _Segment(entries, stored, True)
+        if hashlib.sha256(view[start:end]).digest() != check:
+            return _Segment(entries, stored, True)
+        try:
+            block = _Block(data, start, end)
+        except ValueError:
+            return _Segment(entries, stored, True)
+        count = len(block)
+        if end - block.end != 32 * count:
+            return _Segment(entries, stored, True)
+        names = data[block.end : end].hex()
+        base = len(blocks) << _SLOT_BITS
+        blocks.append(block)
+        # The last record of an artifact wins.
+        entries.update(
+            zip(
+                [names[j : j + 64] for j in range(0, 64 * count, 64)],
+                range(base, base + count),
+                strict=True,
+            )
+        )
+        stored += count
+        pos = end
+    return _Segment(entries, stored, False)
 
 
-def _record(sha256: str, payload: bytes) -> bytes:
-    check = hashlib.sha256(payload).digest()
-    return _RECORD.pack(_RECORD_MAGIC, bytes.fromhex(sha256), len(payload), check) + payload
+def _record(items: Sequence[tuple[str, Part]]) -> bytes:
+    """One segment record of entries, each under its artifact's SHA-256."""
+    body = _encode_block(part for _, part in items) + bytes.fromhex(
+        "".join(sha for sha, _ in items)
+    )
+    return _RECORD.pack(_RECORD_MAGIC, len(body), hashlib.sha256(body).digest()) + body
 
 
 def cached_entries(folder: Path) -> int:
     """How many artifacts a run folder of the cache holds (for purge reports)."""
-    return sum(len(_read_segment(p).entries) for p in folder.glob(f"*{SanitizedCache.SUFFIX}"))
+    return sum(len(_read_segment(p, []).entries) for p in folder.glob(f"*{SanitizedCache.SUFFIX}"))
 
 
 class SanitizedCache:
     """Sanitized results per artifact content hash; only ever holds redacted text.
 
     One segment file per run folder, ``<token>/<run folder key>/entries.tsc``, of appended
-    records, each carrying its own SHA-256: a report date writes a few hundred files instead of
-    one per artifact (tens of thousands of small reports), reads each run's entries with one
-    read, and needs no fsync, because a torn or lost record fails its check and is a miss.
-    Filing by run folder keeps purge and opt-out pruning a matter of deleting one folder. A
-    segment that was found damaged, or that holds more dead entries than live ones, is rewritten
-    whole (atomically) instead of appended to.
+    records, each holding the entries of one write and carrying its own SHA-256: a report date
+    writes a few hundred files instead of one per artifact (tens of thousands of small
+    reports), reads each run's entries with one read, checks and decodes them a record at a
+    time, and needs no fsync, because a torn or lost record fails its check and its entries are
+    misses. Filing by run folder keeps purge and opt-out pruning a matter of deleting one
+    folder. A segment that was found damaged, or that holds more dead entries than live ones, is
+    rewritten whole (atomically) instead of appended to.
     """
 
     SUFFIX = ".tsc"
@@ -526,32 +686,41 @@ class SanitizedCache:
         self.directory = directory
         self.token = token
         self._segments: dict[str, _Segment] = {}
-        self._pending: dict[str, list[tuple[str, bytes]]] = {}
+        self._blocks: list[_Block] = []
+        """The blocks of the segments read (see :attr:`_Segment.entries`)."""
+        self._pending: dict[str, dict[str, tuple[_Block, int]]] = {}
 
-    def _segment_path(self, dir_key: str) -> Path | None:
+    def _segment_path(self, dir_key: str) -> str | None:
+        # Strings, not ``Path`` objects: building hundreds of paths cost a tenth of reading
+        # their segments.
         if self.directory is None:
             return None
-        return self.directory / self.token / dir_key[:32] / self.SEGMENT
+        return os.path.join(self.directory, self.token, dir_key[:32], self.SEGMENT)
 
-    def get(self, dir_key: str, sha256: str) -> bytes | None:
-        """The entry of an artifact, or ``None`` (identical files share one entry)."""
+    def get(self, dir_key: str, sha256: str) -> int | None:
+        """The slot of an artifact's entry (see :attr:`_Segment.entries`) in the blocks
+        :meth:`release` hands over, or ``None`` (identical files share one entry)."""
         segment = self._segments.get(dir_key[:32])
         if segment is None:
             path = self._segment_path(dir_key)
             if path is None:
                 return None
-            segment = self._segments[dir_key[:32]] = _read_segment(path)
+            segment = self._segments[dir_key[:32]] = _read_segment(path, self._blocks)
         return segment.entries.get(sha256)
 
-    def release(self) -> None:
-        """Forget the entries read so far (the caller has decoded them); keep what
-        :meth:`flush` needs to know about each segment."""
+    def release(self) -> list[_Block]:
+        """Hand over the blocks read so far, which the slots :meth:`get` gave index into, and
+        forget them (their passed ids are the bulk of memory); keep what :meth:`flush` needs
+        to know about each segment."""
+        blocks, self._blocks = self._blocks, []
         for segment in self._segments.values():
             segment.entries = {}
+        return blocks
 
-    def put(self, dir_key: str, sha256: str, payload: bytes) -> None:
+    def put(self, dir_key: str, sha256: str, block: _Block, k: int) -> None:
+        """Write entry ``k`` of ``block`` under the artifact at the next :meth:`flush`."""
         if self.directory is not None:
-            self._pending.setdefault(dir_key[:32], []).append((sha256, payload))
+            self._pending.setdefault(dir_key[:32], {})[sha256] = (block, k)
 
     def flush(self, live: dict[str, set[str]]) -> None:
         """Write the pending entries; ``live`` maps run folder keys to their artifacts' hashes.
@@ -562,22 +731,24 @@ class SanitizedCache:
 
         pending, self._pending = self._pending, {}
         for key, items in sorted(pending.items()):
-            path = self._segment_path(key)
-            assert path is not None
+            name = self._segment_path(key)
+            assert name is not None
+            path = Path(name)
             segment = self._segments.get(key) or _Segment({}, 0, False)
             alive = live.get(key, set())
+            fresh = {sha: block.part(k) for sha, (block, k) in items.items()}
             try:
-                if segment.damaged or segment.records > 2 * max(1, len(alive)):
+                if segment.damaged or segment.stored > 2 * max(1, len(alive)):
+                    blocks: list[_Block] = []
                     kept = {
-                        sha: payload
-                        for sha, payload in _read_segment(path).entries.items()
+                        sha: blocks[slot >> _SLOT_BITS].part(slot & _SLOT_MASK)
+                        for sha, slot in _read_segment(path, blocks).entries.items()
                         if sha in alive
                     }
-                    kept.update(items)
-                    data = b"".join(_record(sha, p) for sha, p in sorted(kept.items()))
-                    storage.write_bytes(path, data, durable=False)
+                    kept.update(fresh)
+                    storage.write_bytes(path, _record(sorted(kept.items())), durable=False)
                 else:
-                    storage.append_bytes(path, b"".join(_record(sha, p) for sha, p in items))
+                    storage.append_bytes(path, _record(list(fresh.items())))
             except OSError:
                 continue
 
@@ -616,56 +787,6 @@ class SanitizedCache:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
-
-
-def _entry_to_bytes(item: SanitizedArtifact, passed: PassedIds) -> bytes:
-    failures = item.failures
-    meta = COMPACT_JSON.encode(
-        [
-            item.status,
-            item.reason,
-            item.format,
-            _failure_cells(item) if failures else [],
-            sum(1 for f in failures if f.flaky) if failures else 0,
-            json.dumps(dict(sorted(item.redactions.items()))) if item.redactions else "{}",
-            # Counts and digests of a withheld artifact (never text); such entries are not cached.
-            json.dumps(dict(sorted(item.findings.items()))) if item.findings else "{}",
-            _json_cell(item.finding_digests),
-            json.dumps(dict(sorted(item.reviewed_findings.items())))
-            if item.reviewed_findings
-            else "{}",
-        ]
-    ).encode("utf-8")
-    count, blob = passed.to_bytes()
-    return b"".join((_HEADER.pack(_MAGIC, len(meta), count, len(blob)), meta, blob))
-
-
-def _entry_from_bytes(data: bytes) -> Entry:
-    magic, meta_len, count, blob_len = _HEADER.unpack_from(data)
-    blob_at = _HEADER.size + meta_len
-    if magic != _MAGIC or blob_at + blob_len != len(data):
-        raise ValueError("cache entry: not this format, or truncated")
-    # Decoded here: ``json.loads`` of bytes first sniffs their encoding, which cost more than
-    # parsing the typical entry of a passing report.
-    meta = bytes(data[_HEADER.size : blob_at]).decode("utf-8")
-    status, reason, fmt, failures, flaky, redactions, findings, digests, reviewed = json.loads(meta)
-    if not isinstance(failures, list) or any(len(f) != len(FAILURE_CELLS) for f in failures):
-        raise ValueError("cache entry: failure cells do not match this layout")
-    # A view, not a copy: the digests stay in the entry's bytes, which the cache write shares.
-    passed = PassedIds.from_bytes(count, memoryview(data)[blob_at:])
-    return Entry(
-        str(status), reason, fmt, failures, int(flaky), redactions, findings, digests, reviewed,
-        passed,
-    )  # fmt: skip
-
-
-def _decode(data: bytes | None) -> Entry | None:
-    if data is None:
-        return None
-    try:
-        return _entry_from_bytes(data)
-    except (ValueError, KeyError, TypeError, struct.error):
-        return None
 
 
 def _batches(sizes: Sequence[int], workers: int) -> list[list[int]]:
@@ -711,13 +832,14 @@ def sanitize_manifest(
     cache = SanitizedCache(cache_dir, settings.cache_token())
     records: Sequence[ArtifactRecord] = manifest.artifacts
     dir_keys = [runs[r.run_id].dir_key for r in records]
-    hits: list[bytes | None] = [
+    # Where each artifact's entry is: read ones first, then those of the pool's blocks.
+    slots: list[int | None] = [
         cache.get(key, record.sha256) for key, record in zip(dir_keys, records, strict=True)
     ]
-    cache.release()
+    blocks = cache.release()
     total = len(records)
     entries: list[Entry | None] = [None] * total
-    todo = [i for i, data in enumerate(hits) if data is None]
+    todo = [i for i, slot in enumerate(slots) if slot is None]
     done = 0
     done_bytes = 0
     clean: list[bytes] = []
@@ -726,27 +848,36 @@ def sanitize_manifest(
         """Decode the cached entries; the positions of those that did not decode."""
         nonlocal done, done_bytes
         failed: list[int] = []
-        for i, data in enumerate(hits):
-            if data is None:
+        # Block by block: a method call per entry cost more than finding its cells.
+        decoded = [block.entries() for block in blocks]
+        for i, slot in enumerate(slots):
+            if slot is None:
                 continue
-            entry = entries[i] = _decode(data)
+            entry = entries[i] = decoded[slot >> _SLOT_BITS][slot & _SLOT_MASK]
             if entry is None:
                 failed.append(i)
             else:
                 done += 1
                 done_bytes += records[i].size
-        hits.clear()
         return failed
 
-    def accept(index: int, payload: bytes, digests: bytes) -> None:
+    def accept(positions: list[int], payload: bytes, digests: bytes) -> None:
+        """Take a pool task's results (see :func:`_work_batch`)."""
         nonlocal done, done_bytes
-        entry = entries[index] = _entry_from_bytes(payload)
-        # Quarantines are not cached: the next run retries them (the cause may be transient).
-        if entry.status == "ok":
-            cache.put(dir_keys[index], records[index].sha256, payload)
+        block = _Block(payload)
+        base = len(blocks) << _SLOT_BITS
+        blocks.append(block)
+        for k, (i, entry) in enumerate(zip(positions, block.entries(), strict=True)):
+            entries[i] = entry
+            if entry is None:
+                raise ValueError("a pool task returned an entry that does not decode")
+            slots[i] = base | k
+            # Quarantines are not cached: the next run retries them (the cause may be transient).
+            if entry.status == "ok":
+                cache.put(dir_keys[i], records[i].sha256, block, k)
+            done += 1
+            done_bytes += records[i].size
         clean.append(digests)
-        done += 1
-        done_bytes += records[index].size
 
     def job(i: int) -> tuple[str, str, str, str]:
         record = records[i]
@@ -784,8 +915,7 @@ def sanitize_manifest(
                 if progress:
                     progress(done, total, done_bytes, time.monotonic() - started)
                 for future in as_completed(futures):
-                    for i, (payload, digests) in zip(futures[future], future.result(), strict=True):
-                        accept(i, payload, digests)
+                    accept(futures[future], *future.result())
                     if progress:
                         progress(done, total, done_bytes, time.monotonic() - started)
         finally:
@@ -795,8 +925,7 @@ def sanitize_manifest(
         if todo or failed:
             _init_worker(settings)
         for b in tasks(sorted(todo + failed)):
-            for i, (payload, digests) in zip(b, _work_batch([job(i) for i in b]), strict=True):
-                accept(i, payload, digests)
+            accept(b, *_work_batch([job(i) for i in b]))
             if progress:
                 progress(done, total, done_bytes, time.monotonic() - started)
     processed = len(todo) + len(failed)
@@ -806,10 +935,10 @@ def sanitize_manifest(
         live.setdefault(key[:32], set()).add(record.sha256)
     # The cache is written while the tables are built: its writes are mostly system calls
     # (which let the other thread run), the tables are Python work, and neither changes what
-    # the other reads (entries are read-only views into the payloads being written).
+    # the other reads (both only read the blocks of the entries being written).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanitized-cache") as writer:
         pruned_later = writer.submit(_write_cache, cache, live, manifest.live_run_keys())
-        failures, artifacts = _tables(records, entries, runs)
+        failures, artifacts = _tables(records, entries, slots, blocks, runs)
         pruned = pruned_later.result()
     return BatchResult(
         failures=failures,
@@ -830,34 +959,81 @@ def _write_cache(cache: SanitizedCache, live: dict[str, set[str]], live_runs: se
     return cache.prune(live_runs)
 
 
+def _failure_rows(
+    entry: Entry, record: ArtifactRecord, run: RunRecord, rows: list[tuple[object, ...]]
+) -> None:
+    """Append the artifact's failure rows (:data:`FAILURE_COLUMNS` order) to ``rows``."""
+    job_type = run.job_type
+    if run.job_type_inferred and entry.format == "playwright-json":
+        job_type = "visual"
+    # The run's started_at decides the day (contract); a failure timestamp is used only when
+    # the run had to fall back to file times.
+    own_time = run.date_source != "run.json"
+    head = (record.path, run.run_id, run.provider, job_type, run.branch)
+    for cells in entry.failures:
+        occurred: object = run.started_at
+        if own_time and cells[_OWN_TIME] is not None:
+            occurred = datetime.fromisoformat(cells[_OWN_TIME])
+        rows.append((*head, occurred, *cells[:_OWN_TIME]))
+
+
 def _tables(
     records: Sequence[ArtifactRecord],
     entries: list[Entry | None],
+    slots: list[int | None],
+    blocks: list[_Block],
     runs: dict[str, RunRecord],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The failures and artifacts tables of the decoded entries, in manifest order (``entries``
-    is emptied on the way: the id bytes are the bulk of memory)."""
+    """The failures and artifacts tables of the decoded entries, in manifest order; ``slots``
+    tell where in ``blocks`` each entry's passed ids are (``blocks`` is emptied on the way: the
+    id bytes are the bulk of memory)."""
     ready: list[Entry] = []
-    for entry in entries:
-        assert entry is not None
+    where: list[int] = []
+    for entry, slot in zip(entries, slots, strict=True):
+        assert entry is not None and slot is not None
         ready.append(entry)
-    entries.clear()
+        where.append(slot)
     failing = candidate_ids(
         cells[_TEST_ID] for entry in ready for cells in entry.failures if cells[_TEST_ID]
     )
-    found = passed_among([entry.passed for entry in ready], failing)
+    found = passed_among(blocks, where, failing)
+    blocks.clear()  # the id bytes are the bulk of memory: free them before building tables
     fail_rows: list[tuple[object, ...]] = []
-    artifact_rows: list[tuple[object, ...]] = []
-    for record, entry, passed_ids in zip(records, ready, found, strict=True):
-        artifact_rows.append(_rows_for(entry, record, runs[record.run_id], passed_ids, fail_rows))
-    ready.clear()  # the id bytes are the bulk of memory: free them before building tables
+    for record, entry in zip(records, ready, strict=True):
+        if entry.failures:
+            _failure_rows(entry, record, runs[record.run_id], fail_rows)
     failures = pd.DataFrame.from_records(fail_rows, columns=list(FAILURE_COLUMNS))
     failures["occurred_at"] = pd.to_datetime(failures["occurred_at"], utc=True).astype(
         "datetime64[us, UTC]"
     )
     failures["flaky"] = failures["flaky"].astype(bool)
-    artifacts = pd.DataFrame.from_records(artifact_rows, columns=list(ARTIFACT_COLUMNS))
-    return failures, artifacts
+    # Column by column: a row tuple per artifact, and pandas taking the rows apart again, cost
+    # more than the cells themselves on tens of thousands of small reports.
+    columns: dict[str, list[Any]] = {
+        "artifact": [r.path for r in records],
+        "run_id": [r.run_id for r in records],
+        "sha256": [r.sha256 for r in records],
+        "size": [r.size for r in records],
+        "status": [e.status for e in ready],
+        "reason": [e.reason for e in ready],
+        "format": [e.format for e in ready],
+        "failures": [len(e.failures) for e in ready],
+        # Failed, then passed on a retry in the same artifact: kept (flaky signal), counted apart.
+        "flaky_failures": [e.flaky_failures for e in ready],
+        # Only passes of tests that fail somewhere in the window matter (flaky detection); a
+        # large suite passes hundreds of thousands of tests a week.
+        "passed_test_ids": [json.dumps(found[s]) if s in found else "[]" for s in where],
+        "redactions": [e.redactions for e in ready],
+        # The privacy gate's counts and digests (never text): withheld, and reviewed-and-allowed.
+        "findings": [e.findings for e in ready],
+        "finding_digests": [e.finding_digests for e in ready],
+        "reviewed_findings": [e.reviewed_findings for e in ready],
+    }
+    assert tuple(columns) == ARTIFACT_COLUMNS
+    if not records:
+        # Empty lists would make float columns; rows of nothing make object ones, as always.
+        return failures, pd.DataFrame.from_records([], columns=list(ARTIFACT_COLUMNS))
+    return failures, pd.DataFrame(columns)
 
 
 def default_workers() -> int:

@@ -29,7 +29,7 @@ def _sha(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def _entry(test: str, passed: list[str]) -> bytes:
+def _entry(test: str, passed: list[str]) -> batch.Part:
     failure = Failure(
         source_format="junit",
         message="AssertionError: expected 200, got 503",
@@ -47,22 +47,41 @@ def _entry(test: str, passed: list[str]) -> bytes:
     item = SanitizedArtifact(
         path="", run_id="", format="junit", failures=[failure], failure_redactions=[{}]
     )
-    return batch._entry_to_bytes(item, batch.PassedIds.of(passed))
+    return (batch._cells_text(item), *batch.PassedIds.of(passed).to_bytes())
 
 
-def _fill(cache_dir: Path, entries: dict[tuple[str, str], bytes]) -> None:
-    cache = batch.SanitizedCache(cache_dir, TOKEN)
+def _put(cache: batch.SanitizedCache, run: str, sha: str, part: batch.Part) -> None:
+    cache.put(run, sha, batch._Block(batch._encode_block([part])), 0)
+
+
+def _fill(cache_dir: Path, entries: dict[tuple[str, str], batch.Part]) -> None:
+    """One write per entry: a segment of one record per entry."""
     live: dict[str, set[str]] = {}
-    for (run, sha), payload in entries.items():
+    for (run, sha), part in entries.items():
+        cache = batch.SanitizedCache(cache_dir, TOKEN)
         assert cache.get(run, sha) is None
-        cache.put(run, sha, payload)
+        _put(cache, run, sha, part)
         live.setdefault(run[:32], set()).add(sha)
-    cache.flush(live)
+        cache.flush(live)
+
+
+def _at(blocks: list[batch._Block], slot: int) -> tuple[batch._Block, int]:
+    return blocks[slot >> batch._SLOT_BITS], slot & batch._SLOT_MASK
+
+
+def _cells_at(block: batch._Block, k: int) -> batch.Entry | None:
+    return block.entries()[k]
+
+
+def _decoding(cache: batch.SanitizedCache, keys: list[tuple[str, str]]) -> list[bool]:
+    """Whether each artifact's entry is read and decodes (then the cache forgets them)."""
+    slots = [cache.get(run, sha) for run, sha in keys]
+    blocks = cache.release()
+    return [s is not None and _cells_at(*_at(blocks, s)) is not None for s in slots]
 
 
 def _hits(cache_dir: Path, keys: list[tuple[str, str]]) -> list[bool]:
-    cache = batch.SanitizedCache(cache_dir, TOKEN)
-    return [batch._decode(cache.get(run, sha)) is not None for run, sha in keys]
+    return _decoding(batch.SanitizedCache(cache_dir, TOKEN), keys)
 
 
 ENTRIES = {
@@ -94,6 +113,7 @@ DAMAGE_CASES = [
         [True, False, True],
     ),
     ("empty file", lambda data: b"", [False, False, True]),
+    ("a segment of an older format", lambda data: b"TSR1" + data[4:], [False, False, True]),
 ]
 
 
@@ -109,9 +129,9 @@ def test_a_damaged_segment_is_a_miss_never_a_wrong_entry_and_the_next_write_repa
     # The pipeline recomputes the misses and writes them back; a damaged segment is rewritten
     # whole rather than appended to, so nothing stays unreachable behind the damage.
     cache = batch.SanitizedCache(tmp_path, TOKEN)
-    for key in KEYS:
-        if batch._decode(cache.get(*key)) is None:
-            cache.put(*key, ENTRIES[key])
+    for key, hit in zip(KEYS, _decoding(cache, KEYS), strict=True):
+        if not hit:
+            _put(cache, *key, ENTRIES[key])
     cache.flush({RUN_A[:32]: {KEYS[0][1], KEYS[1][1]}, RUN_B[:32]: {KEYS[2][1]}})
     assert _hits(tmp_path, KEYS) == [True, True, True]
     assert not list(tmp_path.rglob(".*.tmp-*"))
@@ -121,7 +141,81 @@ def test_identical_files_of_one_run_share_one_entry(tmp_path: Path) -> None:
     same = (RUN_A, _sha("logs/0_setup.txt"))
     _fill(tmp_path, {same: ENTRIES[KEYS[0]]})
     cache = batch.SanitizedCache(tmp_path, TOKEN)
-    assert cache.get(*same) == cache.get(*same) == ENTRIES[KEYS[0]]
+    slot = cache.get(*same)
+    assert slot is not None and cache.get(*same) == slot
+    block, k = _at(cache.release(), slot)
+    assert block.part(k) == ENTRIES[KEYS[0]]
+    assert block.entries()[k] == batch._Block(batch._encode_block([ENTRIES[KEYS[0]]])).entries()[0]
+
+
+def test_a_block_shares_identical_cells_and_writes_each_entry_again_unchanged() -> None:
+    parts = [
+        _entry("tests/a.py::test_x", ["a", "b"]),
+        _entry("tests/a.py::test_x", []),
+        _entry("tests/ü.py::test_\udcff", ["c"]),
+        _entry("tests/a.py::test_x", ["d"]),
+    ]
+    block = batch._Block(batch._encode_block(parts))
+    assert len(block) == 4 and block.id_bytes == 8 * 4
+    entries = block.entries()
+    # Identical cells are stored and decoded once; each entry keeps its own passed ids.
+    assert entries[0] is entries[1] is entries[3] is not None
+    assert entries[2] == batch._Block(batch._encode_block(parts[2:3])).entries()[0] != entries[0]
+    assert bytes(block.ids()) == b"".join(p[2] for p in parts)
+    assert [block.owner(n) for n in range(4)] == [0, 0, 2, 3]
+    assert [block.part(k) for k in range(4)] == parts
+    assert batch._encode_block(block.part(k) for k in range(4)) == batch._encode_block(parts)
+    empty = batch._Block(batch._encode_block([]))
+    assert len(empty) == 0 and empty.end == len(batch._encode_block([]))
+    for bad in (b"", b"TSB0" + batch._encode_block(parts)[4:], batch._encode_block(parts)[:-8]):
+        with pytest.raises(ValueError):
+            batch._Block(bad)
+
+
+def test_a_record_holds_one_writes_entries_together_and_only_they_miss_when_it_is_damaged(
+    tmp_path: Path,
+) -> None:
+    shas = [_sha(f"junit-{n}.xml") for n in range(5)]
+    part = ENTRIES[KEYS[0]]
+    cache = batch.SanitizedCache(tmp_path, TOKEN)
+    for sha in shas[:3]:
+        _put(cache, RUN_A, sha, part)
+    cache.flush({RUN_A[:32]: set(shas[:3])})
+    cache = batch.SanitizedCache(tmp_path, TOKEN)
+    for sha in shas[3:]:
+        _put(cache, RUN_A, sha, part)
+    cache.flush({RUN_A[:32]: set(shas)})
+    segment = tmp_path / SEGMENT_A
+    assert batch._read_segment(segment, []).stored == 5
+    assert _hits(tmp_path, [(RUN_A, sha) for sha in shas]) == [True] * 5
+
+    # A record that passes its check but whose cells are not JSON: its entries miss, and
+    # neither the records before it nor the segment as a whole are taken for damaged.
+    intact = segment.read_bytes()
+    segment.write_bytes(intact + batch._record([(shas[0], (b"{not json", 0, b""))]))
+    assert _hits(tmp_path, [(RUN_A, sha) for sha in shas]) == [False] + [True] * 4
+    assert not batch._read_segment(segment, []).damaged
+
+    # The second write's record torn: its two entries miss together.
+    segment.write_bytes(intact[:-1])
+    assert _hits(tmp_path, [(RUN_A, sha) for sha in shas]) == [True] * 3 + [False] * 2
+
+
+def test_a_segment_of_mostly_dead_entries_is_rewritten_with_the_live_ones_only(
+    tmp_path: Path,
+) -> None:
+    shas = [_sha(f"junit-{n}.xml") for n in range(6)]
+    segment = tmp_path / SEGMENT_A
+    for n, sha in enumerate(shas):
+        cache = batch.SanitizedCache(tmp_path, TOKEN)
+        assert cache.get(RUN_A, sha) is None
+        _put(cache, RUN_A, sha, _entry(f"tests/t.py::test_{n}", [f"p{n}"]))
+        # Only the last two artifacts are still in the run's folder.
+        cache.flush({RUN_A[:32]: set(shas[max(0, n - 1) : n + 1])})
+    # Five records for two live artifacts: the sixth write replaced them with one record.
+    stored = batch._read_segment(segment, [])
+    assert (stored.damaged, stored.stored, set(stored.entries)) == (False, 2, set(shas[-2:]))
+    assert _hits(tmp_path, [(RUN_A, sha) for sha in shas[-2:]]) == [True, True]
 
 
 def test_prune_and_purge_delete_a_runs_entries_and_stale_versions(tmp_path: Path) -> None:
@@ -187,8 +281,20 @@ def test_passed_ids_among_failing_ones(
     chunk: int,
 ) -> None:
     monkeypatch.setattr(batch, "_LOOKUP_CHUNK", chunk)
-    lookups = [batch.PassedIds.from_bytes(*batch.PassedIds.of(ids).to_bytes()) for ids in passed]
-    assert batch.passed_among(lookups, batch.candidate_ids(failing)) == expected
+    # Two blocks, as two records or pool tasks hold them; the artifacts ask in another order
+    # than their entries were written, and the first entry twice (identical files).
+    half = len(passed) // 2
+    cells = _entry("tests/a.py::test_x", [])[0]
+    blocks = [
+        batch._Block(batch._encode_block([(cells, *batch.PassedIds.of(i).to_bytes()) for i in ids]))
+        for ids in (passed[:half], passed[half:])
+    ]
+    slots = [k for k in range(half)] + [
+        1 << batch._SLOT_BITS | k for k in range(len(passed) - half)
+    ]
+    found = batch.passed_among(blocks, [*slots[::-1], slots[0]], batch.candidate_ids(failing))
+    assert [found.get(s, []) for s in slots] == expected
+    assert set(found) <= set(slots)
 
 
 def test_a_batch_digests_its_artifacts_ids_as_each_alone() -> None:
@@ -213,15 +319,20 @@ def test_a_batch_digests_its_artifacts_ids_as_each_alone() -> None:
 
 
 def test_passed_ids_round_trip_through_an_entry_and_bad_lengths_are_refused() -> None:
-    data = _entry("tests/a.py::test_x", ["tests/a.py::test_ok", "tests/b.py::test_y"])
-    entry = batch._entry_from_bytes(data)
-    assert len(entry.passed) == 2
-    found = batch.passed_among([entry.passed], batch.candidate_ids(["tests/b.py::test_y"]))
-    assert found == [["tests/b.py::test_y"]]
+    data = batch._encode_block(
+        [_entry("tests/a.py::test_x", ["tests/a.py::test_ok", "tests/b.py::test_y"])]
+    )
+    block = batch._Block(data)
+    (entry,) = block.entries()
+    assert entry is not None and entry.failures[0][batch._TEST_ID] == "tests/a.py::test_x"
+    found = batch.passed_among([block], [0], batch.candidate_ids(["tests/b.py::test_y"]))
+    assert found == {0: ["tests/b.py::test_y"]}
     with pytest.raises(ValueError):
-        batch._entry_from_bytes(data[:-1])
+        batch._Block(data[:-1])
+    # An entry's id count that its digests do not match.
+    count_at = batch._BLOCK.size + 4
     with pytest.raises(ValueError):
-        batch.PassedIds.from_bytes(3, b"\0" * 16)
+        batch._Block(data[:count_at] + (3).to_bytes(8, "little") + data[count_at + 8 :])
 
 
 def test_the_digest_function_is_part_of_the_cache_token() -> None:
@@ -311,7 +422,8 @@ def test_an_entry_that_no_longer_decodes_is_sanitized_again_with_the_same_rows(
     # A record that passes its checksum but holds an entry of another layout.
     victim = manifest.artifacts[123].sha256
     segment = next(cache.glob(f"*/*/{batch.SanitizedCache.SEGMENT}"))
-    segment.write_bytes(segment.read_bytes() + batch._record(victim, b"TSC3 an older layout"))
+    older = (b'["an older layout"]', 0, b"")
+    segment.write_bytes(segment.read_bytes() + batch._record([(victim, older)]))
     again = batch.sanitize_manifest(
         root, manifest, real, settings, workers=workers, cache_dir=cache
     )
@@ -323,6 +435,15 @@ def test_an_entry_that_no_longer_decodes_is_sanitized_again_with_the_same_rows(
         root, manifest, real, settings, workers=workers, cache_dir=cache
     )
     assert (third.processed, third.from_cache) == (0, 600)
+
+
+def test_the_tables_of_no_artifact_have_object_columns() -> None:
+    failures, artifacts = batch._tables([], [], [], [], {})
+    for table, columns in ((failures, batch.FAILURE_COLUMNS), (artifacts, batch.ARTIFACT_COLUMNS)):
+        assert tuple(table.columns) == columns and table.empty
+    pd.testing.assert_frame_equal(
+        artifacts, pd.DataFrame.from_records([], columns=list(batch.ARTIFACT_COLUMNS))
+    )
 
 
 def test_cached_cells_follow_the_failure_table_columns() -> None:
