@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import stat
@@ -274,7 +275,7 @@ def _walk_files(run_dir: str) -> Iterator[tuple[str, os.stat_result | None, str 
         here = pending.pop()
         try:
             with os.scandir(here) as listing:
-                entries = sorted(listing, key=_entry_name)
+                entries = sorted(listing, key=_BY_NAME)
         except OSError:
             continue
         folders: list[str] = []
@@ -313,8 +314,8 @@ def _walk_files(run_dir: str) -> Iterator[tuple[str, os.stat_result | None, str 
         pending.extend(reversed(folders))
 
 
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_BY_NAME = operator.attrgetter("name")
+"""Sort key of directory entries (a C getter: a Python function per entry cost more)."""
 
 
 def sha256_of(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -406,21 +407,54 @@ def hash_or_reason(path: str) -> str:
         return f"{UNREADABLE}{type(exc).__name__}"
 
 
-def parallel_facts(display: Callable[[str], str], workers: int) -> FileFacts:
+Vouch = Callable[[list[str]], list[bytes]]
+"""``(display paths) -> one digest per path``: what a residual-PII check that remembers clean
+values (:class:`~telemetry_assets.core.clean_values.CleanValues`) would remember each path by
+once its detector found nothing in it, ``b""`` for a path it must still scan itself. Run where
+the paths are displayed, so the check's detector goes over new paths in the processes that
+already exist for hashing and displaying them."""
+
+
+class ParallelFacts:
     """:data:`FileFacts` over ``workers`` forked processes (see :mod:`process_pool`); small
-    scans stay in this process."""
+    scans stay in this process. With a ``vouch``, each process also runs it on the paths it
+    displayed, and :attr:`clean_digests` collects the digests it answered."""
 
-    def facts(to_hash: list[str], to_show: list[str]) -> tuple[list[str], list[str]]:
+    __slots__ = ("clean_digests", "display", "vouch", "workers")
+
+    def __init__(self, display: Callable[[str], str], workers: int, vouch: Vouch | None) -> None:
+        self.display = display
+        self.workers = workers
+        self.vouch = vouch
+        self.clean_digests = b""
+        """Concatenated digests the ``vouch`` answered for the paths displayed so far."""
+
+    def __call__(self, to_hash: list[str], to_show: list[str]) -> tuple[list[str], list[str]]:
         tasks = [(True, p) for p in to_hash] + [(False, r) for r in to_show]
-        out = process_pool.map_chunks(_facts_task, tasks, workers, state=display)
-        return out[: len(to_hash)], out[len(to_hash) :]
+        out = process_pool.map_chunks(
+            _facts_task, tasks, self.workers, state=(self.display, self.vouch)
+        )
+        self.clean_digests += b"".join(digest for _, digest in out[len(to_hash) :])
+        return [text for text, _ in out[: len(to_hash)]], [text for text, _ in out[len(to_hash) :]]
 
-    return facts
+
+def parallel_facts(
+    display: Callable[[str], str], workers: int, vouch: Vouch | None = None
+) -> ParallelFacts:
+    """:class:`ParallelFacts` (a :data:`FileFacts`)."""
+    return ParallelFacts(display, workers, vouch)
 
 
-def _facts_task(tasks: list[tuple[bool, str]]) -> list[str]:
-    display: Callable[[str], str] = process_pool.inherited()
-    return [hash_or_reason(text) if hashing else display(text) for hashing, text in tasks]
+def _facts_task(tasks: list[tuple[bool, str]]) -> list[tuple[str, bytes]]:
+    state: tuple[Callable[[str], str], Vouch | None] = process_pool.inherited()
+    display, vouch = state
+    out = [hash_or_reason(text) if hashing else display(text) for hashing, text in tasks]
+    digests = [b""] * len(out)
+    if vouch is not None:
+        shown = [i for i, (hashing, _) in enumerate(tasks) if not hashing]
+        for i, digest in zip(shown, vouch([out[i] for i in shown]), strict=True):
+            digests[i] = digest
+    return list(zip(out, digests, strict=True))
 
 
 def build_manifest(
@@ -466,7 +500,7 @@ def build_manifest(
         if base.is_symlink() or not base.is_dir():
             continue
         with os.scandir(base) as listing:
-            entries = sorted(listing, key=_entry_name)
+            entries = sorted(listing, key=_BY_NAME)
         for run_entry in entries:
             rel_dir = f"{location}/{run_entry.name}"
             if run_entry.is_symlink():
@@ -479,21 +513,24 @@ def build_manifest(
                 root,
                 location,
                 Path(run_entry.path),
+                rel_dir,
                 window,
                 rules,
                 _Found(runs, pending, skipped),
                 display,
             )
     artifacts, unreadable = _artifact_records(
-        pending, hash_cache, shown_cache, file_facts or sequential_facts(display)
+        pending,
+        os.path.join(str(root), ""),
+        hash_cache,
+        shown_cache,
+        file_facts or sequential_facts(display),
     )
     skipped.extend(unreadable)
+    # Field values read directly: ``model_dump`` built a dict per run only to pick six fields.
     runs = [
         r.model_copy(
-            update={
-                k: display(v) if isinstance(v, str) else v
-                for k, v in r.model_dump(include=_RUN_TEXT).items()
-            }
+            update={k: display(v) if isinstance(v := getattr(r, k), str) else v for k in _RUN_TEXT}
         )
         for r in runs
     ]
@@ -515,73 +552,83 @@ def build_manifest(
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    """A collected file whose record waits for its hash and display path."""
+    """A collected run's files, whose records wait for their hashes and display paths."""
 
-    path: str
-    rel: str
     run_id: str
     shown_run_id: str
-    info: os.stat_result
+    files: list[tuple[str, os.stat_result]]
+    """(absolute path, lstat) in walk order."""
 
 
 def _artifact_records(
     pending: list[_Pending],
+    prefix: str,
     hash_cache: dict[str, list[object]] | None,
     shown_cache: dict[str, str] | None,
     facts: FileFacts,
 ) -> tuple[list[ArtifactRecord], list[SkippedRecord]]:
-    """The records of the pending files, and a skip entry for each that could not be read."""
-    keys = [path_key(p.rel) for p in pending]
+    """The records of the pending files, and a skip entry for each that could not be read.
+
+    One pass per step over flat lists: on a warm date nearly every file is answered by the
+    caches, and per-file Python work (objects, calls, copies) is most of what is left.
+    """
+    files = [(path, info, run) for run in pending for path, info in run.files]
+    rels = [_rel_of(path, prefix) for path, _, _ in files]
+    keys = [path_key(rel) for rel in rels]
+    hashes = hash_cache if hash_cache is not None else {}
     digests: list[str | None] = []
-    for item, key in zip(pending, keys, strict=True):
-        seen = hash_cache.get(key) if hash_cache is not None else None
-        digest: str | None = None
+    for (_, info, _), key in zip(files, keys, strict=True):
+        seen = hashes.get(key)
         if (
             seen
             and len(seen) >= 3
             and isinstance(seen[2], str)
-            and seen[0] == item.info.st_size
-            and seen[1] == item.info.st_mtime_ns
+            and seen[0] == info.st_size
+            and seen[1] == info.st_mtime_ns
         ):
-            digest = seen[2]
-        digests.append(digest)
-    shown: list[str | None] = [
-        shown_cache.get(key) if shown_cache is not None else None for key in keys
-    ]
+            digests.append(seen[2])
+        else:
+            digests.append(None)
+    known_paths = shown_cache if shown_cache is not None else {}
+    shown: list[str | None] = [known_paths.get(key) for key in keys]
     to_hash = [i for i, d in enumerate(digests) if d is None]
-    to_show = [i for i, s in enumerate(shown) if s is None]
+    to_show = [i for i, t in enumerate(shown) if t is None]
     if to_hash or to_show:
-        hashed, displayed = facts(
-            [pending[i].path for i in to_hash], [pending[i].rel for i in to_show]
-        )
-        for i, digest in zip(to_hash, hashed, strict=True):
-            digests[i] = digest
-            if hash_cache is not None and not digest.startswith(UNREADABLE):
-                info = pending[i].info
-                hash_cache[keys[i]] = [info.st_size, info.st_mtime_ns, digest]
+        hashed, displayed = facts([files[i][0] for i in to_hash], [rels[i] for i in to_show])
+        for i, answer in zip(to_hash, hashed, strict=True):
+            digests[i] = answer
+            if hash_cache is not None and not answer.startswith(UNREADABLE):
+                info = files[i][1]
+                hash_cache[keys[i]] = [info.st_size, info.st_mtime_ns, answer]
         for i, text in zip(to_show, displayed, strict=True):
             shown[i] = text
             if shown_cache is not None:
                 shown_cache[keys[i]] = text
     artifacts: list[ArtifactRecord] = []
     unreadable: list[SkippedRecord] = []
-    for item, key, digest, display_path in zip(pending, keys, digests, shown, strict=True):
+    # Validated by pydantic-core straight from a dict: every field is typed here already, and
+    # this was both faster than ``model_construct`` (a Python loop over the fields) and than
+    # the keyword constructor, for tens of thousands of records.
+    record = ArtifactRecord.__pydantic_validator__.validate_python
+    for (_, info, run), rel, key, digest, display_path in zip(
+        files, rels, keys, digests, shown, strict=True
+    ):
         if str(digest).startswith(UNREADABLE):
             # Displayed with the other skip entries (raw path and run id here).
             unreadable.append(
-                SkippedRecord(path=item.rel, kind="file", reason=str(digest), run_id=item.run_id)
+                SkippedRecord(path=rel, kind="file", reason=str(digest), run_id=run.run_id)
             )
             continue
-        # Built unvalidated: every field is typed here already, and validating tens of
-        # thousands of records was a third of a warm scan.
         artifacts.append(
-            ArtifactRecord.model_construct(
-                path=str(display_path),
-                path_key=key,
-                run_id=item.shown_run_id,
-                size=item.info.st_size,
-                sha256=str(digest),
-                mtime=datetime.fromtimestamp(item.info.st_mtime, tz=UTC),
+            record(
+                {
+                    "path": str(display_path),
+                    "path_key": key,
+                    "run_id": run.shown_run_id,
+                    "size": info.st_size,
+                    "sha256": str(digest),
+                    "mtime": datetime.fromtimestamp(info.st_mtime, tz=UTC),
+                }
             )
         )
     return artifacts, unreadable
@@ -600,13 +647,14 @@ def _decide_run(
     root: Path,
     location: str,
     run_dir: Path,
+    rel_dir: str,
     window: ReportWindow,
     rules: CollectionRules,
     found: _Found,
     display: Callable[[str], str] = _identity,
 ) -> None:
+    """Decide on the run folder ``run_dir``, shown as ``rel_dir`` (its path under ``root``)."""
     runs, skipped = found.runs, found.skipped
-    rel_dir = _rel(run_dir, root)
     run_json = run_dir / RUN_JSON
     meta: RunJson | None = None
     if run_json.exists() or run_json.is_symlink():
@@ -713,10 +761,7 @@ def _decide_run(
             opt_in=evidence,
         )
     )
-    shown_run_id = display(run_id)
-    found.pending.extend(
-        _Pending(path, _rel_of(path, prefix), run_id, shown_run_id, info) for path, info in files
-    )
+    found.pending.append(_Pending(run_id, display(run_id), files))
 
 
 def resolve_paths(root: Path, manifest: Manifest) -> dict[str, str]:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from telemetry_assets.core import process_pool
 from telemetry_assets.core.cells import is_text_column, text
-from telemetry_assets.core.clean_values import CleanValues
+from telemetry_assets.core.clean_values import CleanValues, value_digest
 from telemetry_assets.core.redaction.detector import Finding, ResidualPiiDetector
 
 Place = tuple[str, str]
@@ -339,8 +339,12 @@ def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[
 
     Counted per column by pandas (``value_counts`` runs in C, and on Arrow-backed strings never
     makes a Python string per cell); a column of unhashable objects falls back to a cell loop.
+    The loop below runs once per distinct value of every column (tens of thousands for a
+    manifest), so only digest columns pay for the digest test, and a count is added with a
+    plain ``get`` (``Counter``'s ``+=`` on a new key goes through a Python ``__missing__``).
     """
     seen: Counter[str] = Counter()
+    count_of = seen.get
     for column in text_columns:
         name = str(column)
         series = frame[column]
@@ -351,9 +355,11 @@ def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[
             )
         except TypeError:
             pairs = ((value, 1) for value in series.tolist())
+        if name in DIGEST_COLUMNS or name in FINDING_DIGEST_COLUMNS:
+            pairs = [(v, n) for v, n in pairs if not (isinstance(v, str) and _skippable(v, name))]
         for value, n in pairs:
-            if isinstance(value, str) and value and not _skippable(value, name):
-                seen[value] += n
+            if isinstance(value, str) and value:
+                seen[value] = count_of(value, 0) + n
     return seen
 
 
@@ -370,6 +376,23 @@ def _scan_values(values: set[str], workers: int) -> dict[str, list[Finding]]:
     detector()  # built before any fork, so every process inherits it compiled
     results = process_pool.map_chunks(_scan_task, ordered, workers)
     return {value: found for value, found in zip(ordered, results, strict=True) if found}
+
+
+def clean_digests(values: list[str], known: CleanValues | None = None) -> list[bytes]:
+    """For each value, the digest :func:`scan_frame` would add to ``known`` after scanning it:
+    computed ahead, in the process that made the values (the manifest's facts workers), so the
+    check's detector runs in processes that exist anyway. ``b""`` for a value with a finding (it
+    is scanned again, and found, by the check), an empty one, or one ``known`` already holds.
+
+    The values are scanned exactly as :func:`scan_frame` scans a cell (detector names made
+    neutral, with this module's detector); the digests only mean "clean" to a ``known`` of that
+    detector's version (:func:`clean_values.detector_version` without extra domains).
+    """
+    neutral = [_without_detector_names(value) for value in values]
+    fresh = [n for n in dict.fromkeys(neutral) if n and not (known is not None and n in known)]
+    found = _scan_distinct(detector(), fresh)
+    clean = {n: value_digest(n) for n in fresh if n not in found}
+    return [clean.get(n, b"") for n in neutral]
 
 
 def scan_frame(

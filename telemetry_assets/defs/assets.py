@@ -20,7 +20,7 @@ import pandas as pd
 
 from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, report_files, rollup
-from telemetry_assets.core.clean_values import CleanValues
+from telemetry_assets.core.clean_values import CleanValues, detector_version
 from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.manifest import (
     CollectionRules,
@@ -254,6 +254,18 @@ def raw_opt_in_manifest(
     shown = _load_shown(state / SHOWN_CACHE if state else None, version)
     # Memoised: every artifact of a run repeats its run id (tens of thousands of calls).
     display = functools.cache(lambda s: redactor.redact(s).text)
+    # The processes that hash and display new files also run the check's detector over the new
+    # paths and vouch for those it found nothing in (one fork instead of two); the check below
+    # then scans only the rest. As with the sanitize workers, only a memory of that detector's
+    # version (the check's own: no extra domains) takes their word.
+    known = CleanValues.open(settings.cache_path)
+    vouch = (
+        functools.partial(privacy.clean_digests, known=known)
+        if known.version == detector_version()
+        else None
+    )
+    privacy.detector()  # built before the fork, so every process inherits it compiled
+    facts = parallel_facts(display, settings.workers, vouch)
     manifest = build_manifest(
         settings.artifacts_path,
         window,
@@ -261,8 +273,9 @@ def raw_opt_in_manifest(
         display=display,
         hash_cache=hashes,
         shown_cache=shown,
-        file_facts=parallel_facts(display, settings.workers),
+        file_facts=facts,
     )
+    known.add_digests(facts.clean_digests)
     # Field values straight from the models (``model_dump`` copies each of tens of thousands).
     frame = pd.DataFrame(
         [a.__dict__ for a in manifest.artifacts]
@@ -270,7 +283,6 @@ def raw_opt_in_manifest(
         + [r.__dict__ for r in manifest.runs],
         dtype=object,
     )
-    known = CleanValues.open(settings.cache_path)
     scan = (
         privacy.scan_frame(frame, where="path", known=known, workers=settings.workers)
         if not frame.empty
