@@ -695,6 +695,13 @@ def _decide_run(
             )
         )
         return
+    started_at = meta.started_at if meta else None
+    if started_at is not None and _dated_outside(
+        window, started_at, rel_dir, run_id, provider, skipped
+    ):
+        # Dated by its run.json: the folder is not even listed. An artifacts root that keeps
+        # months of runs costs one run.json read per older run, not a walk of its files.
+        return
     prefix = os.path.join(str(root), "")
     files: list[tuple[str, os.stat_result]] = []
     for path, info, reason in _walk_files(str(run_dir)):
@@ -706,7 +713,6 @@ def _decide_run(
                     path=_rel_of(path, prefix), kind="file", reason=str(reason), run_id=run_id
                 )
             )
-    started_at = meta.started_at if meta else None
     date_source: Literal["run.json", "artifact timestamp", "file mtime"] = "run.json"
     if started_at is None:
         started_at = _head_timestamp(path for path, _ in files)
@@ -715,23 +721,9 @@ def _decide_run(
         mtimes = [info.st_mtime for _, info in files] or [run_dir.lstat().st_mtime]
         started_at = datetime.fromtimestamp(min(mtimes), tz=UTC)
         date_source = "file mtime"
-    position = window.position(utc_day(started_at))
-    if position != "inside":
-        reason = (
-            "dated after the report date"
-            if position == "after"
-            else ("dated outside the 14-day window")
-        )
-        skipped.append(
-            SkippedRecord(
-                path=rel_dir,
-                kind="run",
-                reason=reason,
-                run_id=run_id,
-                provider=provider,
-                dir_key=path_key(rel_dir),
-            )
-        )
+    if date_source != "run.json" and _dated_outside(
+        window, started_at, rel_dir, run_id, provider, skipped
+    ):
         return
     if not files:
         skipped.append(
@@ -762,6 +754,34 @@ def _decide_run(
         )
     )
     found.pending.append(_Pending(run_id, display(run_id), files))
+
+
+def _dated_outside(
+    window: ReportWindow,
+    started_at: datetime,
+    rel_dir: str,
+    run_id: str,
+    provider: str,
+    skipped: list[SkippedRecord],
+) -> bool:
+    """Whether the run is dated outside ``window``; if so, its skip entry is added."""
+    position = window.position(utc_day(started_at))
+    if position == "inside":
+        return False
+    reason = (
+        "dated after the report date" if position == "after" else "dated outside the 14-day window"
+    )
+    skipped.append(
+        SkippedRecord(
+            path=rel_dir,
+            kind="run",
+            reason=reason,
+            run_id=run_id,
+            provider=provider,
+            dir_key=path_key(rel_dir),
+        )
+    )
+    return True
 
 
 def resolve_paths(root: Path, manifest: Manifest) -> dict[str, str]:

@@ -113,3 +113,56 @@ def test_manifest_follows_a_sorted_top_down_walk(
     for rel in files:
         info = (root / rel).lstat()
         assert by_path[rel].size == info.st_size
+
+
+def _run(root: Path, rel_dir: str, started_at: str | None, day: str) -> None:
+    meta: dict[str, object] = {"run_id": rel_dir.split("/")[-1], "env": {"TELEMETRY": "1"}}
+    if started_at is not None:
+        meta["started_at"] = started_at
+    folder = root / rel_dir
+    (folder / "reports").mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps(meta), encoding="utf-8")
+    (folder / "reports" / "junit.xml").write_text(
+        f'<testsuite name="cart" timestamp="{day}T10:11:12"><testcase name="ok"/></testsuite>\n',
+        encoding="utf-8",
+    )
+    os.symlink("junit.xml", folder / "reports" / "linked.xml")
+
+
+def test_a_run_its_run_json_dates_outside_the_window_is_not_walked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An artifacts root keeps months of runs: each older one costs a run.json read, not a walk
+    of its files, and is listed once, as a skipped run (none of its files is listed)."""
+    from telemetry_assets.core import manifest
+
+    _run(tmp_path, "ci/gha-old", "2026-10-01T09:00:00Z", "2026-10-01")
+    _run(tmp_path, "ci/gha-later", "2026-11-30T09:00:00Z", "2026-11-30")
+    _run(tmp_path, "ci/gha-inside", "2026-11-20T09:00:00Z", "2026-11-20")
+    walked: list[str] = []
+    walk = manifest._walk_files
+
+    def spy(run_dir: str) -> object:
+        walked.append(Path(run_dir).name)
+        return walk(run_dir)
+
+    monkeypatch.setattr(manifest, "_walk_files", spy)
+    got = build_manifest(tmp_path, window_for("2026-11-22"))
+
+    assert walked == ["gha-inside"]
+    assert [(s.path, s.reason) for s in got.skipped if s.kind == "run"] == [
+        ("ci/gha-later", "dated after the report date"),
+        ("ci/gha-old", "dated outside the 14-day window"),
+    ]
+    assert [s.path for s in got.skipped if s.kind == "file"] == ["ci/gha-inside/reports/linked.xml"]
+    assert [a.path for a in got.artifacts] == ["ci/gha-inside/reports/junit.xml"]
+
+
+def test_a_run_without_a_date_is_walked_to_date_it_and_then_skipped_whole(tmp_path: Path) -> None:
+    _run(tmp_path, "ci/gha-undated", None, "2026-10-01")
+    got = build_manifest(tmp_path, window_for("2026-11-22"))
+    assert [(s.path, s.kind, s.reason) for s in got.skipped] == [
+        ("ci/gha-undated/reports/linked.xml", "file", "symlink"),
+        ("ci/gha-undated", "run", "dated outside the 14-day window"),
+    ]
+    assert got.artifacts == []
