@@ -10,24 +10,45 @@ The memory is keyed by the detector's version: a hash of its source, of the scan
 the detect-secrets release and of the detector's settings. Any change starts an empty memory,
 so a value is only skipped when the very same detector found nothing in it.
 
+The memory forgets: a digest no check has used (looked up or added) for :data:`KEEP_DAYS` days is
+dropped on the next save. Without that it grew by every new value of every day, and each of a
+date's six checks reads and rewrites all of it: after months of daily runs, opening and saving it
+would cost more than the scans it saves. With it, the memory holds about the values of the
+window plus three weeks, whatever the age of the deployment; a backfill of an older date
+rescans what was forgotten.
+
 Filesystem use, stated because core modules otherwise take text: :meth:`CleanValues.open` reads
-``<cache dir>/clean-values/<version>.digests`` (sorted 32-byte digests) and :meth:`save` rewrites
-it through ``storage`` (atomic). Losing or damaging the file costs a rescan, never a skip: a
-digest that is not exactly the SHA-256 of a value can only miss.
+``<cache dir>/clean-values/<version>.digests`` and :meth:`save` rewrites it through ``storage``
+(atomic). The file is a sequence of generations, one per day of last use: a 32-byte header
+(:data:`_GENERATION`: magic, day, count) and then that many 32-byte digests. Losing or damaging
+the file costs a rescan, never a skip: reading stops at the first header that does not parse,
+and a digest that is not exactly the SHA-256 of a value can only miss.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import struct
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 FOLDER = "clean-values"
 SUFFIX = ".digests"
 DIGEST_BYTES = 32
 MAX_DIGESTS = 2_000_000
-"""Above this (64 MB of digests) the memory restarts from the values of the latest scan only."""
+"""Above this (64 MB of digests) only the most recently used days are kept."""
+KEEP_DAYS = 21
+"""How long an unused digest is kept. A value stays in use while it is in a report window (every
+date's checks look it up); this is how long after: three weeks, so a weekly schedule that missed
+a run still finds last fortnight's values."""
+
+_GENERATION = struct.Struct("<8sqQ8x")
+"""A generation's header: magic, day of last use (days since 1970-01-01), digest count, padding
+to one digest's size (so the file stays a whole number of digests)."""
+_MAGIC = b"TCVGEN01"
+_EPOCH = date(1970, 1, 1)
 
 
 def _source_digest() -> str:
@@ -63,29 +84,43 @@ def value_digest(value: str) -> bytes:
 class CleanValues:
     """A set of digests of clean values for one detector version, optionally persisted."""
 
-    __slots__ = ("_added", "_known", "_used", "path", "version")
+    __slots__ = ("_added", "_known", "_today", "_used", "path", "version")
 
-    def __init__(self, version: str, path: Path | None = None, digests: bytes = b"") -> None:
+    def __init__(
+        self,
+        version: str,
+        path: Path | None = None,
+        data: bytes = b"",
+        *,
+        today: date | None = None,
+    ) -> None:
         self.version = version
         self.path = path
-        self._known: set[bytes] = set(_split(digests))
+        self._today = _day_number(today or datetime.now(UTC).date())
+        self._known: dict[bytes, int] = _read_generations(data)
+        """Digest -> the day it was last used, as the stored memory says."""
         self._used: set[bytes] = set()
         self._added = 0
 
     @classmethod
     def open(
-        cls, cache_dir: Path | None, extra_internal_domains: Iterable[str] = ()
+        cls,
+        cache_dir: Path | None,
+        extra_internal_domains: Iterable[str] = (),
+        *,
+        today: date | None = None,
     ) -> CleanValues:
-        """The memory stored under ``cache_dir`` (an unsaved, empty one without a cache)."""
+        """The memory stored under ``cache_dir`` (an unsaved, empty one without a cache).
+        ``today`` (default: the UTC date) is the day its uses are recorded under."""
         version = detector_version(extra_internal_domains)
         if cache_dir is None:
-            return cls(version)
+            return cls(version, today=today)
         path = cache_dir / FOLDER / f"{version}{SUFFIX}"
         try:
             data = path.read_bytes()
         except OSError:
             data = b""
-        return cls(version, path, data)
+        return cls(version, path, data, today=today)
 
     def __len__(self) -> int:
         return len(self._known)
@@ -101,38 +136,90 @@ class CleanValues:
 
     def add(self, values: Iterable[str]) -> None:
         """Values the detector of this version scanned and found nothing in."""
-        for value in values:
-            key = value_digest(value)
-            self._used.add(key)
-            if key not in self._known:
-                self._known.add(key)
-                self._added += 1
+        self._learn(value_digest(value) for value in values)
 
     def add_digests(self, digests: bytes) -> None:
         """Digests (concatenated) of values scanned clean elsewhere by this same version."""
-        for key in _split(digests):
-            self._used.add(key)
-            if key not in self._known:
-                self._known.add(key)
+        self._learn(_split(digests))
+
+    def _learn(self, keys: Iterable[bytes]) -> None:
+        known, used, today = self._known, self._used, self._today
+        for key in keys:
+            used.add(key)
+            if key not in known:
+                known[key] = today
                 self._added += 1
 
     def save(self) -> None:
-        """Merge what this process learnt into the stored memory (atomic rewrite)."""
-        if self.path is None or not self._added:
+        """Merge what this process learnt and used into the stored memory (atomic rewrite),
+        and drop what has not been used for :data:`KEEP_DAYS` days. Nothing is written when
+        nothing was learnt and every digest used was already recorded as used today."""
+        if self.path is None:
+            return
+        today = self._today
+        if not self._added and all(self._known.get(k) == today for k in self._used):
             return
         from telemetry_assets import storage  # the one module that writes
 
         try:
-            stored = set(_split(self.path.read_bytes()))
+            stored = _read_generations(self.path.read_bytes())
         except OSError:
-            stored = set()
-        merged = stored | self._known
-        if len(merged) > MAX_DIGESTS:
-            merged = set(self._used)
+            stored = {}
+        # Another process may have saved since this one opened: keep the later use of each.
+        merged = stored
+        for key, day in self._known.items():
+            if merged.get(key, -1) < day:
+                merged[key] = day
+        for key in self._used:
+            merged[key] = today
+        oldest = today - KEEP_DAYS
+        merged = {k: d for k, d in merged.items() if d >= oldest}
         # A cache: its loss costs a rescan, so no fsync.
-        storage.write_bytes(self.path, b"".join(sorted(merged)), durable=False)
+        storage.write_bytes(self.path, _generations(merged), durable=False)
         self._known = merged
         self._added = 0
+
+
+def _day_number(day: date) -> int:
+    return (day - _EPOCH).days
+
+
+def _read_generations(data: bytes) -> dict[bytes, int]:
+    """Digest -> day of last use; stops at the first header that does not parse (the rest of a
+    damaged file is a miss)."""
+    generations: list[tuple[int, bytes]] = []
+    pos, size = 0, len(data)
+    while pos + _GENERATION.size <= size:
+        magic, day, count = _GENERATION.unpack_from(data, pos)
+        start = pos + _GENERATION.size
+        end = start + count * DIGEST_BYTES
+        if magic != _MAGIC or end > size:
+            break
+        generations.append((day, data[start:end]))
+        pos = end
+    known: dict[bytes, int] = {}
+    # Oldest first, so a digest stored twice keeps its latest use.
+    for day, digests in sorted(generations, key=lambda g: g[0]):
+        known.update(dict.fromkeys(_split(digests), day))
+    return known
+
+
+def _generations(known: dict[bytes, int]) -> bytes:
+    """The file's bytes: a generation per day, newest first, each sorted; the newest days only
+    when there are more than :data:`MAX_DIGESTS`."""
+    by_day: dict[int, list[bytes]] = {}
+    for key, day in known.items():
+        by_day.setdefault(day, []).append(key)
+    parts: list[bytes] = []
+    room = MAX_DIGESTS
+    for day in sorted(by_day, reverse=True):
+        keys = sorted(by_day[day])[:room]
+        if not keys:
+            break
+        parts.append(_GENERATION.pack(_MAGIC, day, len(keys)))
+        parts.extend(keys)
+        room -= len(keys)
+    return b"".join(parts)
 
 
 def _split(data: bytes) -> Iterable[bytes]:
