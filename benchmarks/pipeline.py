@@ -13,7 +13,10 @@ gives the kernel's own maxima) and the time per asset from the run's event log (
 STEP_SUCCESS). It then adds one more day of runs and materializes the next date, whose window
 overlaps the first by 13 days, with the same sanitized cache, and prints the same figures and the
 ratio to the first, and then the fixed cost of a date: the six assets on an empty corpus, which no
-date can beat. Every result carries ``os.getloadavg()`` (the machine may be shared). A run that
+date can beat. Every date runs in a process of its own, as each scheduled run does in a deployment
+(Dagster launches a run in a new process): what one date left in memory cannot flatter the next,
+only what it left on disk (the caches and the store) carries over. Imports are done before the
+clock starts. Every result carries ``os.getloadavg()`` (the machine may be shared). A run that
 fails prints the failure (the failed step, and for a privacy block the detector classes and counts,
 never text) and no verdict, and the script exits non-zero. With ``--compare-detect-secrets`` it
 also times detect-secrets' own scan (its Python API with the default plugins, no network
@@ -24,6 +27,7 @@ product; the benchmark only writes below its own folders.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -34,7 +38,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -321,6 +325,41 @@ def materialize(ws: Workspace, partition: str, workers: int, label: str) -> Meas
     )
 
 
+def materialize_apart(ws: Workspace, partition: str, workers: int, label: str) -> Measurement:
+    """:func:`materialize` in a new Python process (see the module docstring)."""
+    cmd = [
+        sys.executable,
+        __file__,
+        "--measure-one",
+        partition,
+        "--root",
+        str(ws.root),
+        "--work",
+        str(ws.work),
+        "--workers",
+        str(workers),
+        "--label",
+        label,
+    ]
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"measuring {label} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
+    data = json.loads(lines[-1])
+    data["load_average"] = tuple(data["load_average"])
+    return Measurement(**data)
+
+
+def _measure_one(args: argparse.Namespace) -> int:
+    """The child side of :func:`materialize_apart`: one date, its measurement as a JSON line."""
+    ws = Workspace(root=args.root, work=args.work)
+    m = materialize(ws, args.measure_one, args.workers, args.label)
+    print(json.dumps(asdict(m)), flush=True)
+    return 0
+
+
 def _sample_files(root: Path, budget: int) -> tuple[list[Path], int, int]:
     """Every n-th opted-in-looking file until ``budget`` bytes: (sample, its bytes, all bytes)."""
     files = sorted(
@@ -396,7 +435,9 @@ def _floor_lines(work: Path, workers: int, first: Measurement) -> list[str]:
     can take less; it bounds what the next-date ratio can reach for a given first date."""
     floor = Workspace(root=work / "floor" / "artifacts", work=work / "floor")
     floor.root.mkdir(parents=True, exist_ok=True)
-    walls = [materialize(floor, d, workers, "floor").wall for d in ("2026-11-20", "2026-11-21")]
+    walls = [
+        materialize_apart(floor, d, workers, "floor").wall for d in ("2026-11-20", "2026-11-21")
+    ]
     best = min(walls)
     return [
         f"== fixed cost per date (the six assets on an empty corpus, best of {len(walls)})",
@@ -445,7 +486,7 @@ def run_shape(shape: str, work: Path, args: argparse.Namespace) -> int:
     for folder in (ws.reports, ws.store, ws.cache, ws.cache.parent / "state"):
         shutil.rmtree(folder, ignore_errors=True)
     print(f"cpus={os.cpu_count()} workers={args.workers} python={sys.version.split()[0]}")
-    first = materialize(ws, args.date.isoformat(), args.workers, f"{shape}: first date, cold")
+    first = materialize_apart(ws, args.date.isoformat(), args.workers, f"{shape}: first date, cold")
     print("\n".join(first.lines()), flush=True)
     if args.no_next_day:
         if not first.success:
@@ -454,7 +495,7 @@ def run_shape(shape: str, work: Path, args: argparse.Namespace) -> int:
     nxt = args.date + timedelta(days=1)
     _add_next_day(shape, root, nxt, args)
     # The next date still runs after a failure: its timings are printed, for information only.
-    second = materialize(ws, nxt.isoformat(), args.workers, f"{shape}: next date, warm cache")
+    second = materialize_apart(ws, nxt.isoformat(), args.workers, f"{shape}: next date, warm cache")
     print("\n".join(second.lines()))
     print(
         f"  ratio to first       {second.wall / max(first.wall, 1e-9):8.1%} of wall "
@@ -489,7 +530,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-next-day", action="store_true", help="only the first date")
     ap.add_argument("--compare-detect-secrets", action="store_true")
     ap.add_argument("--detect-secrets-mb", type=float, default=10.0, help="sample size")
+    ap.add_argument("--measure-one", metavar="DATE", help=argparse.SUPPRESS)
+    ap.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.measure_one:
+        return _measure_one(args)
     if args.shape != "both":
         with _workdir(args.work) as work:
             return run_shape(args.shape, work, args)
