@@ -37,7 +37,7 @@ from telemetry_assets.core.parsers.go_common import (
     test_failure,
     test_function,
 )
-from telemetry_assets.core.parsers.languages.base import clean_line
+from telemetry_assets.core.parsers.languages.base import _ANSI, MAX_LINE_CHARS, clean_line
 from telemetry_assets.core.parsers.reportutil import (
     complete_lines,
     dedupe,
@@ -190,10 +190,12 @@ def _sniff_lines(head: str) -> str:
     Most heads have no colours or richgo columns, and for them the rendering is the lines with
     runner stamps cut and marker lines dropped: done with two regex substitutions instead of
     the full per-line walk (which was most of the cost of choosing a parser for a small go test
-    log). Any sign of colours or richgo goes the long way.
+    log). Any sign of colours or richgo goes the long way. A ``|`` alone is no such sign: the walk
+    translates nothing until a line opens with one of :data:`_RICHGO_OPENERS`, so without one
+    it renders exactly what the substitutions do (tables of a plain log stay on the short way).
     """
     text = "\n" + _joined_lines(head)
-    if "\x1b" in text or "|" in text:
+    if "\x1b" in text or _may_be_richgo(text):
         return "\n" + "\n".join(line for line, _ in _go_lines(text[1:].split("\n")))
     text = _STAMP_LINE.sub("\n", text)
     if "##[" in text:
@@ -231,11 +233,121 @@ _GO_TEST_EVENT = re.compile(
 _GO_SUMMARY = re.compile(r"\n(?:ok|\?)\s+\S+\s+(?:[\d.]+s|\(cached\)|\[no\ test\ files\])")
 
 
+# What :func:`sniff` needs, checked on the head as it is before any rendering (issue #14: every
+# plain log is asked, and rendering its head was most of the cost of choosing its parser).
+#
+# ``sniff`` says yes only when the rendered text has a test event or at least half its
+# non-blank lines are package summaries (and ``_STRONG`` matches, which needs one non-blank
+# line). Without richgo (see below) every rendered line is the tail of one line of the head,
+# cleaned of terminal escapes as ``clean_line`` cleans it: rendering cuts a stamp from the front
+# of a line, drops whole lines and translates nothing. So a string without a line break that a
+# rendered line holds, the cleaned head holds too, and:
+# - a test event needs ``=== RUN``, ``FAIL`` or ``--- PASS: ``/``--- SKIP: `` in the cleaned head;
+# - each summary match opens a line of its own with ``ok`` or ``?``, so there are at most as many
+#   as the cleaned head holds ``ok`` and ``?`` where a rendered line may start (see
+#   :func:`_line_openers`), and with none a yes would need no non-blank line;
+# - more non-blank rendered lines than twice that bound (:func:`_more_nonblank_lines` finds them
+#   among the first lines) make the summaries too few.
+# richgo translates lines only after one opens with a label of ``_RICHGO_OPENERS`` (``START|``
+# writes ``=== RUN``, ``PASS |`` writes ``ok``): such a head, as any the check cannot settle,
+# goes the whole way.
+
+_RICHGO_OPENERS = ("START|", "BUILD|", "FAIL |")
+"""The labels that switch :func:`_go_lines` to richgo; every other line is left as it is."""
+
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""What ``str.splitlines`` breaks lines at besides ``\\n``."""
+
+_ANSI_OSC_BODY = r"[^\x07\x1b]"
+if _ANSI_OSC_BODY not in _ANSI.pattern:  # pragma: no cover - guards an edit of languages.base
+    raise ImportError("clean_line's escape pattern changed: review go_test_text's sniff check")
+_ANSI_IN_LINE = re.compile(
+    _ANSI.pattern.replace(_ANSI_OSC_BODY, r"[^\x07\x1b\n" + _OTHER_BREAKS + "]")
+)
+"""``clean_line``'s escapes, never across a line break: one substitution over the whole head
+removes what ``clean_line`` removes from each of its lines (lines no longer than the cap)."""
+
+_EVENT_WORDS = (re.compile("FAIL"), re.compile("=== RUN"))
+"""Literal searches: the regex engine's prefix scan beats ``in`` on a plain log's head."""
+_OK = re.compile("ok")
+_QUESTION = re.compile(r"\?")
+_LINE_STARTS = "\n" + _OTHER_BREAKS + "\ufeff"
+"""What may come just before the first character of a line of a head."""
+
+
+def _may_be_richgo(text: str) -> bool:
+    return "|" in text and any(opener in text for opener in _RICHGO_OPENERS)
+
+
+def _lines_fit_cap(head: str) -> bool:
+    """Every line of ``head`` is shorter than ``MAX_LINE_CHARS`` (so ``clean_line`` cuts none):
+    a longer line would hold a whole aligned block of half that size with no line break."""
+    half = MAX_LINE_CHARS // 2
+    return all(
+        head.find("\n", start, start + half) >= 0 for start in range(0, len(head) - half + 1, half)
+    )
+
+
+def _cannot_be_go_test(head: str) -> bool:
+    """True only when :func:`sniff` would say no (see the notes above); False when unsure."""
+    text = head
+    if "\x1b" in head:
+        if len(head) > MAX_LINE_CHARS and not _lines_fit_cap(head):
+            return False
+        text = _ANSI_IN_LINE.sub("", head)
+    if _may_be_richgo(text):
+        return False
+    if any(word.search(text) for word in _EVENT_WORDS):
+        return False
+    if "--- " in text and ("--- PASS: " in text or "--- SKIP: " in text):
+        return False
+    summaries = _line_openers(text, _OK.finditer(text))
+    if "?" in text:
+        summaries += _line_openers(text, _QUESTION.finditer(text))
+    return summaries == 0 or _more_nonblank_lines(text, 2 * summaries)
+
+
+def _line_openers(text: str, found: Iterator[re.Match[str]]) -> int:
+    """How many of ``found`` may open a rendered line: at the start of a line of ``text`` (past
+    byte-order marks), or past a space that may end a runner stamp (whose last character is
+    ``Z`` or a digit)."""
+    count = 0
+    for match in found:
+        at = match.start()
+        before = text[at - 1] if at else "\n"
+        stamped = before == " " and at >= 2 and (text[at - 2] == "Z" or text[at - 2].isdigit())
+        count += stamped or before in _LINE_STARTS
+    return count
+
+
+def _more_nonblank_lines(text: str, limit: int) -> bool:
+    """Whether the rendered head surely has more than ``limit`` non-blank lines; ``text`` is the
+    head cleaned of escapes.
+
+    Counted without rendering, on the first lines (split as the head's lines are) that a ``\\n``
+    ends: the last one may have been cut. A line counts when it holds no ``##[`` (rendering drops
+    no part of it) and more than space after its first space: a runner stamp holds no space but
+    the one that ends it, so what follows the first space is kept by rendering, stamp or not.
+    """
+    found = 0
+    markers = "##[" in text
+    for piece in text.lstrip("\ufeff").split("\n", limit + 4)[:-1]:
+        for line in piece.splitlines():  # ``\r\n`` and the other breaks ``splitlines`` knows
+            tail = line[line.find(" ") + 1 :]
+            if tail and not tail.isspace() and not (markers and "##[" in line):
+                found += 1
+                if found > limit:
+                    return True
+    return False
+
+
 def sniff(head: str, path: str) -> bool:
     """Go test output, and only that: a head with test events (``=== RUN``, ``--- FAIL``,
     ``FAIL pkg 0.1s``) and no other runtime's trace, or one made mostly of package summaries.
     A job log that prints a few ``ok pkg 0.2s`` lines among other tools' output (a monorepo's
     build step) is a plain log, read for every language."""
+    if _cannot_be_go_test(head):
+        return False
     text = _sniff_lines(head)
     if not _STRONG.search(text) or _OTHER_TRACES.search(text) is not None:
         return False

@@ -124,6 +124,10 @@ def sniff(head: str, path: str) -> bool:
     only markup noise, while :func:`parse` quarantines them with a reason a human can act on.
     """
     body = head.lstrip("\ufeff \t\r\n")
+    if "<" not in head:
+        # All three patterns open with ``<``: a JSON report or a log without one is answered by
+        # its name alone, without the case-blind tag search over the whole head.
+        return path.lower().endswith(".xml") and not body.startswith("{")
     if _HTML.match(body):
         return False
     if _JUNIT_TAG.search(head):

@@ -41,10 +41,15 @@ _SNIFF = re.compile(
 )
 
 
+_MARKER = re.compile(r"##teamcity\[")
+"""The literal every ``_SNIFF`` match holds, searched for by the regex engine: its prefix scan is
+faster than a substring test on a plain log's head."""
+
+
 def sniff(head: str, path: str) -> bool:
-    # Every plain log is asked: the marker is a literal every match holds, so one substring
-    # test answers for nearly all of them before the head is split into lines.
-    if "##teamcity[" not in head:
+    # Every plain log is asked: one search for the marker answers for nearly all of them before
+    # the head is split into lines.
+    if _MARKER.search(head) is None:
         return False
     return any(_SNIFF.match(line) for line in complete_lines(head)[:200])
 
