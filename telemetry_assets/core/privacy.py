@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import is_string_dtype
 
 from telemetry_assets.core import process_pool
 from telemetry_assets.core.cells import is_text_column, text
@@ -348,14 +350,22 @@ def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[
     for column in text_columns:
         name = str(column)
         series = frame[column]
+        digests = name in DIGEST_COLUMNS or name in FINDING_DIGEST_COLUMNS
         try:
             counts = series.value_counts(dropna=True, sort=False)
+            if digests and is_string_dtype(counts.index.dtype) and counts.index.dtype != object:
+                # A string column holds only strings: its exact digests (a table's thousands of
+                # sha256 cells) are dropped by one vectorised full match of the same pattern.
+                pattern = _DIGEST if name in DIGEST_COLUMNS else _FINDING_DIGEST_LIST
+                matched = np.asarray(counts.index.str.fullmatch(pattern.pattern), dtype=bool)
+                counts = counts[~matched]
+                digests = False
             pairs: Iterable[tuple[object, int]] = zip(
                 counts.index.tolist(), counts.tolist(), strict=True
             )
         except TypeError:
             pairs = ((value, 1) for value in series.tolist())
-        if name in DIGEST_COLUMNS or name in FINDING_DIGEST_COLUMNS:
+        if digests:
             pairs = [(v, n) for v, n in pairs if not (isinstance(v, str) and _skippable(v, name))]
         for value, n in pairs:
             if isinstance(value, str) and value:
@@ -401,6 +411,8 @@ def scan_frame(
     reviewed: Collection[str] = (),
     known: CleanValues | None = None,
     workers: int = 1,
+    *,
+    clean: set[str] | None = None,
 ) -> ResidualScan:
     """Scan every string cell; findings are located by the row's ``where`` and ``run_id``.
 
@@ -410,6 +422,11 @@ def scan_frame(
     strings this detector version already scanned and found nothing in), only new strings are
     scanned and the new clean ones are added to it; a string with a finding is never in it, so
     no count changes.
+
+    ``clean`` is for the scans of one check over several tables that share columns (artifact
+    paths, run ids): strings an earlier call found clean, by ``known`` or by scanning with this
+    same detector, are neither looked up nor scanned again, and the call adds those it finds
+    clean. It holds the strings themselves, so it lives only as long as the check.
     """
     scan = ResidualScan()
     text_columns = [c for c in frame.columns if is_text_column(frame[c])]
@@ -417,13 +434,20 @@ def scan_frame(
         return scan
     seen = _distinct_cells(frame, text_columns)
     scan.cells_scanned = seen.total()
-    neutral = {value: _without_detector_names(value) for value in seen}
-    to_scan = set(neutral.values())
-    if known is not None:
-        to_scan = {n for n in to_scan if n not in known}
+    # Each value not already known clean to this check -> what it is scanned as (see
+    # _without_detector_names); one loop, as it runs once per distinct value of the table.
+    neutral: dict[str, str] = {}
+    to_scan: set[str] = set()
+    for value in seen if clean is None else (v for v in seen if v not in clean):
+        plain = _without_detector_names(value) if "detect_secrets:" in value else value
+        neutral[value] = plain
+        if known is None or plain not in known:
+            to_scan.add(plain)
     found_neutral = _scan_values(to_scan, workers)
     if known is not None:
         known.add(n for n in to_scan if n not in found_neutral)
+    if clean is not None:
+        clean.update(v for v, n in neutral.items() if n not in found_neutral)
     if not found_neutral:
         return scan
     found = {v: found_neutral[n] for v, n in neutral.items() if n in found_neutral}

@@ -355,8 +355,10 @@ def sanitized_artifacts(
     known = CleanValues.open(settings.cache_path)
     if result.clean_version == known.version:
         known.add_digests(result.clean_digests)
-    scan = privacy.scan_frame(result.failures, known=known)
-    scan.merge(privacy.scan_frame(result.artifacts, known=known))
+    # The tables share their artifact and run id columns: a value is looked up once.
+    clean: set[str] = set()
+    scan = privacy.scan_frame(result.failures, known=known, clean=clean)
+    scan.merge(privacy.scan_frame(result.artifacts, known=known, clean=clean))
     known.save()
     quarantined = int((result.artifacts["status"] != "ok").sum()) if len(result.artifacts) else 0
     redactions: dict[str, int] = {}
