@@ -334,10 +334,11 @@ def sanitized_artifacts(
         every = max(1, total // 20)
         if done == total or done % every == 0:
             rate = done_bytes / max(elapsed, 1e-6) / 1e6
-            eta = (total_bytes - done_bytes) / max(rate * 1e6, 1.0)
+            # No estimate before any bytes are done (the rate is zero then).
+            eta = f", ETA {(total_bytes - done_bytes) / (rate * 1e6):.0f}s" if rate > 0 else ""
             context.log.info(
                 f"sanitized {done}/{total} artifacts, {done_bytes / 1e6:.1f} MB, "
-                f"{rate:.1f} MB/s, ETA {eta:.0f}s"
+                f"{rate:.1f} MB/s{eta}"
             )
 
     real = resolve_paths(settings.artifacts_path, manifest)
