@@ -176,3 +176,22 @@ def test_the_same_leak_with_the_redactor_intact_passes(tmp_path: Path) -> None:
     text += (h.reports / f"error-aggregates-{D}.json").read_text("utf-8")
     assert "dana.whitfield" not in text
     assert h.report_json(D)["privacy_audit"]["rule_matches"].get("pii.email", 0) >= 1
+
+
+def test_the_sanitized_step_counts_every_artifacts_redactions_by_rule(tmp_path: Path) -> None:
+    h = _with_a_customer_email(tmp_path)
+    # The same report in two more runs: the count is per artifact, not per distinct cell.
+    leaky = (h.root / "ci" / "gha-77" / "junit.xml").read_text("utf-8")
+    for run in ("gha-81", "gha-82"):
+        ci_run(h.root, run, "2026-11-20", {"junit.xml": leaky})
+    result = h.materialize(D)
+    assert result.success
+    [mat] = result.asset_materializations_for_node("sanitized_artifacts")
+    stored = pd.read_parquet(h.store / "sanitized_artifacts" / f"{D}.tables" / "artifacts.parquet")
+    expected: dict[str, int] = {}
+    for cell in stored["redactions"]:
+        for rule, n in json.loads(cell).items():
+            expected[rule] = expected.get(rule, 0) + n
+    assert expected["pii.email"] == 3
+    assert mat.metadata["redactions_by_rule"].value == dict(sorted(expected.items()))
+    assert mat.metadata["redactions"].value == sum(expected.values())
