@@ -45,10 +45,9 @@ date's checks look it up); this is how long after: three weeks, so a weekly sche
 a run still finds last fortnight's values."""
 
 _GENERATION = struct.Struct("<8sqQ8x")
-"""A generation's header: magic, day of last use (days since 1970-01-01), digest count, padding
+"""A generation's header: magic, day of last use (``date.toordinal``), digest count, padding
 to one digest's size (so the file stays a whole number of digests)."""
-_MAGIC = b"TCVGEN01"
-_EPOCH = date(1970, 1, 1)
+_MAGIC = b"TCVGEN02"
 
 
 def _source_digest() -> str:
@@ -96,7 +95,7 @@ class CleanValues:
     ) -> None:
         self.version = version
         self.path = path
-        self._today = _day_number(today or datetime.now(UTC).date())
+        self._today = (today or datetime.now(UTC).date()).toordinal()
         self._known: dict[bytes, int] = _read_generations(data)
         """Digest -> the day it was last used, as the stored memory says."""
         self._used: set[bytes] = set()
@@ -178,10 +177,6 @@ class CleanValues:
         storage.write_bytes(self.path, _generations(merged), durable=False)
         self._known = merged
         self._added = 0
-
-
-def _day_number(day: date) -> int:
-    return (day - _EPOCH).days
 
 
 def _read_generations(data: bytes) -> dict[bytes, int]:
