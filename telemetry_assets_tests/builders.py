@@ -92,6 +92,27 @@ def ci_run(
     return write_run(root, location, run_id, files, run_json=meta)
 
 
+def surefire_runs(root: Path, runs: int, files: int) -> list[Path]:
+    """``runs`` opted-in run folders of ``files`` passing Surefire reports each (one per test
+    class), dated 2026-11-20; the run folders, in order."""
+    made = []
+    for r in range(runs):
+        run = root / "ci" / f"gha-99123{r:05d}"
+        reports = run / "target" / "surefire-reports"
+        reports.mkdir(parents=True)
+        (run / "run.json").write_text(
+            json.dumps(
+                {"run_id": run.name, "started_at": "2026-11-20T10:11:12Z", "telemetry": True}
+            )
+        )
+        for f in range(files):
+            (reports / f"TEST-com.acme.shop.Case{f:03d}Test.xml").write_text(
+                f'<testsuite name="com.acme.shop.Case{f:03d}Test" tests="1" failures="0"/>\n'
+            )
+        made.append(run)
+    return made
+
+
 def junit(day: str, line: int = 42, line2: int = 118) -> str:
     return PYTEST_JUNIT.format(ts=f"{day}T10:11:12", line=line, line2=line2)
 

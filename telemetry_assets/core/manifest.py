@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from telemetry_assets.core import process_pool
@@ -782,6 +783,18 @@ def _dated_outside(
         )
     )
     return True
+
+
+def manifest_frame(manifest: Manifest) -> pd.DataFrame:
+    """Every record of the manifest as one row (artifacts, then skips, then runs), each cell as
+    the model holds it: what the residual check scans before the manifest is persisted. Field
+    values are read straight from the models (``model_dump`` copies each of tens of thousands)."""
+    return pd.DataFrame(
+        [a.__dict__ for a in manifest.artifacts]
+        + [s.__dict__ for s in manifest.skipped]
+        + [r.__dict__ for r in manifest.runs],
+        dtype=object,
+    )
 
 
 def resolve_paths(root: Path, manifest: Manifest) -> dict[str, str]:

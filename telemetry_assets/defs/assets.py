@@ -20,12 +20,13 @@ import pandas as pd
 
 from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, report_files, rollup
-from telemetry_assets.core.clean_values import CleanValues, detector_version
+from telemetry_assets.core.clean_values import CleanValues
 from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.manifest import (
     CollectionRules,
     Manifest,
     build_manifest,
+    manifest_frame,
     parallel_facts,
     resolve_paths,
 )
@@ -256,16 +257,13 @@ def raw_opt_in_manifest(
     display = functools.cache(lambda s: redactor.redact(s).text)
     # The processes that hash and display new files also run the check's detector over the new
     # paths and vouch for those it found nothing in (one fork instead of two); the check below
-    # then scans only the rest. As with the sanitize workers, only a memory of that detector's
-    # version (the check's own: no extra domains) takes their word.
+    # then scans only the rest. The vouching detector and this memory are both the check's own
+    # (no extra domains), so the digests are of that memory's version by construction.
     known = CleanValues.open(settings.cache_path)
-    vouch = (
-        functools.partial(privacy.clean_digests, known=known)
-        if known.version == detector_version()
-        else None
-    )
     privacy.detector()  # built before the fork, so every process inherits it compiled
-    facts = parallel_facts(display, settings.workers, vouch)
+    facts = parallel_facts(
+        display, settings.workers, functools.partial(privacy.clean_digests, known=known)
+    )
     manifest = build_manifest(
         settings.artifacts_path,
         window,
@@ -276,13 +274,7 @@ def raw_opt_in_manifest(
         file_facts=facts,
     )
     known.add_digests(facts.clean_digests)
-    # Field values straight from the models (``model_dump`` copies each of tens of thousands).
-    frame = pd.DataFrame(
-        [a.__dict__ for a in manifest.artifacts]
-        + [s.__dict__ for s in manifest.skipped]
-        + [r.__dict__ for r in manifest.runs],
-        dtype=object,
-    )
+    frame = manifest_frame(manifest)
     scan = (
         privacy.scan_frame(frame, where="path", known=known, workers=settings.workers)
         if not frame.empty

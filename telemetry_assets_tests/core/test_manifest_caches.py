@@ -5,7 +5,6 @@ redacted once per redactor, and spreading the work over processes gives the same
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -15,24 +14,13 @@ from telemetry_assets.core import manifest, process_pool
 from telemetry_assets.core.manifest import build_manifest, parallel_facts, path_key
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.window import window_for
+from telemetry_assets_tests.builders import surefire_runs
 
 WINDOW = window_for("2026-11-22")
 
 
 def _plant(root: Path, runs: int = 40, files: int = 30) -> None:
-    for r in range(runs):
-        run = root / "ci" / f"gha-99123{r:05d}"
-        reports = run / "target" / "surefire-reports"
-        reports.mkdir(parents=True)
-        (run / "run.json").write_text(
-            json.dumps(
-                {"run_id": run.name, "started_at": "2026-11-20T10:11:12Z", "telemetry": True}
-            )
-        )
-        for f in range(files):
-            (reports / f"TEST-com.acme.shop.Case{f:03d}Test.xml").write_text(
-                f'<testsuite name="com.acme.shop.Case{f:03d}Test" tests="1" failures="0"/>\n'
-            )
+    for r, run in enumerate(surefire_runs(root, runs, files)):
         # A folder named after a person: the manifest shows it redacted.
         home = run / "home" / "jane.doe@acme-corp.com"
         home.mkdir(parents=True)

@@ -6,17 +6,16 @@ is exactly the one the check itself would have remembered."""
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from telemetry_assets.core import privacy, process_pool
 from telemetry_assets.core.clean_values import CleanValues, detector_version, value_digest
-from telemetry_assets.core.manifest import Manifest, build_manifest, parallel_facts
+from telemetry_assets.core.manifest import build_manifest, manifest_frame, parallel_facts
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.window import window_for
+from telemetry_assets_tests.builders import surefire_runs
 
 WINDOW = window_for("2026-11-22")
 FLAGGED = "secret=Zx9qLm2Vb7Rt5Yw3Kp8Hd6Fs.txt"
@@ -26,33 +25,11 @@ NAMED = "detect_secrets:KeywordDetector.log"
 
 
 def _plant(root: Path, runs: int, files: int = 30) -> None:
-    for r in range(runs):
-        run = root / "ci" / f"gha-99123{r:05d}"
-        reports = run / "target" / "surefire-reports"
-        reports.mkdir(parents=True)
-        (run / "run.json").write_text(
-            json.dumps(
-                {"run_id": run.name, "started_at": "2026-11-20T10:11:12Z", "telemetry": True}
-            )
-        )
-        for f in range(files):
-            (reports / f"TEST-com.acme.shop.Case{f:03d}Test.xml").write_text(
-                f'<testsuite name="com.acme.shop.Case{f:03d}Test" tests="1" failures="0"/>\n'
-            )
+    surefire_runs(root, runs, files)
     odd = root / "ci" / "gha-9912300000" / "logs"
     odd.mkdir()
     for name in (FLAGGED, NAMED, "jane.doe@acme-corp.com.log"):
         (odd / name).write_text("2026-11-20T10:11:12Z ok\n")
-
-
-def _frame(manifest: Manifest) -> pd.DataFrame:
-    # As the raw_opt_in_manifest asset builds it.
-    return pd.DataFrame(
-        [a.__dict__ for a in manifest.artifacts]
-        + [s.__dict__ for s in manifest.skipped]
-        + [r.__dict__ for r in manifest.runs],
-        dtype=object,
-    )
 
 
 def _same_scan(a: privacy.ResidualScan, b: privacy.ResidualScan) -> None:
@@ -75,7 +52,7 @@ def test_vouched_paths_change_no_finding_and_no_count(
     display = functools.cache(lambda s: redactor.redact(s).text)
 
     plain = build_manifest(root, WINDOW, display=display)
-    unaided = privacy.scan_frame(_frame(plain), where="path", known=CleanValues("v"))
+    unaided = privacy.scan_frame(manifest_frame(plain), where="path", known=CleanValues("v"))
 
     known = CleanValues(detector_version())
     facts = parallel_facts(display, workers, functools.partial(privacy.clean_digests, known=known))
@@ -102,7 +79,7 @@ def test_vouched_paths_change_no_finding_and_no_count(
         return real(values, workers)
 
     monkeypatch.setattr(privacy, "_scan_values", counting)
-    checked = privacy.scan_frame(_frame(vouched), where="path", known=known)
+    checked = privacy.scan_frame(manifest_frame(vouched), where="path", known=known)
     _same_scan(checked, unaided)
     assert checked.hits >= 1
     assert {place for place, _ in checked.affected} == {flagged}
