@@ -439,7 +439,7 @@ def scan_frame(
     neutral: dict[str, str] = {}
     to_scan: set[str] = set()
     for value in seen if clean is None else (v for v in seen if v not in clean):
-        plain = _without_detector_names(value) if "detect_secrets:" in value else value
+        plain = _without_detector_names(value)
         neutral[value] = plain
         if known is None or plain not in known:
             to_scan.add(plain)
