@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import os
 import struct
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -83,7 +84,7 @@ def value_digest(value: str) -> bytes:
 class CleanValues:
     """A set of digests of clean values for one detector version, optionally persisted."""
 
-    __slots__ = ("_added", "_known", "_today", "_used", "path", "version")
+    __slots__ = ("_known", "_pending", "_stored", "_today", "path", "version")
 
     def __init__(
         self,
@@ -96,10 +97,13 @@ class CleanValues:
         self.version = version
         self.path = path
         self._today = (today or datetime.now(UTC).date()).toordinal()
-        self._known: dict[bytes, int] = _read_generations(data)
-        """Digest -> the day it was last used, as the stored memory says."""
-        self._used: set[bytes] = set()
-        self._added = 0
+        known, stored = _read_generations(data)
+        self._known: dict[bytes, int] = known
+        """Digest -> the day it was last used, as the stored memory says and this process saw."""
+        self._stored = stored
+        """Digests in the stored file, repeats included (what an append adds to)."""
+        self._pending: set[bytes] = set()
+        """Digests learnt, or used for the first time today, since the last save."""
 
     @classmethod
     def open(
@@ -110,16 +114,35 @@ class CleanValues:
         today: date | None = None,
     ) -> CleanValues:
         """The memory stored under ``cache_dir`` (an unsaved, empty one without a cache).
-        ``today`` (default: the UTC date) is the day its uses are recorded under."""
+        ``today`` (default: the UTC date) is the day its uses are recorded under.
+
+        Each check of a run opens the memory again; while the file is the one this process
+        last read or wrote (same inode, size and time), its digests are copied from that
+        reading instead of parsed again."""
         version = detector_version(extra_internal_domains)
         if cache_dir is None:
             return cls(version, today=today)
         path = cache_dir / FOLDER / f"{version}{SUFFIX}"
+        memory = cls(version, path, today=today)
         try:
-            data = path.read_bytes()
+            fd = os.open(path, os.O_RDONLY)
         except OSError:
-            data = b""
-        return cls(version, path, data, today=today)
+            return memory
+        try:
+            identity = _identity(os.fstat(fd))
+            seen = _SEEN.get(path)
+            if seen is not None and seen[0] == identity:
+                memory._known, memory._stored = dict(seen[1]), seen[2]
+                return memory
+            with os.fdopen(os.dup(fd), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return memory
+        finally:
+            os.close(fd)
+        memory._known, memory._stored = _read_generations(data)
+        _SEEN[path] = (identity, dict(memory._known), memory._stored)
+        return memory
 
     def __len__(self) -> int:
         return len(self._known)
@@ -128,10 +151,13 @@ class CleanValues:
         if not isinstance(value, str):
             return False
         key = value_digest(value)
-        if key in self._known:
-            self._used.add(key)
-            return True
-        return False
+        day = self._known.get(key)
+        if day is None:
+            return False
+        if day != self._today:
+            self._known[key] = self._today
+            self._pending.add(key)
+        return True
 
     def add(self, values: Iterable[str]) -> None:
         """Values the detector of this version scanned and found nothing in."""
@@ -142,46 +168,85 @@ class CleanValues:
         self._learn(_split(digests))
 
     def _learn(self, keys: Iterable[bytes]) -> None:
-        known, used, today = self._known, self._used, self._today
+        known, pending, today = self._known, self._pending, self._today
         for key in keys:
-            used.add(key)
-            if key not in known:
+            if known.get(key) != today:
                 known[key] = today
-                self._added += 1
+                pending.add(key)
 
     def save(self) -> None:
-        """Merge what this process learnt and used into the stored memory (atomic rewrite),
-        and drop what has not been used for :data:`KEEP_DAYS` days. Nothing is written when
-        nothing was learnt and every digest used was already recorded as used today."""
-        if self.path is None:
-            return
-        today = self._today
-        if not self._added and all(self._known.get(k) == today for k in self._used):
+        """Record what this process learnt and used today, and drop what has not been used
+        for :data:`KEEP_DAYS` days. Nothing is written when nothing was learnt and every digest
+        used was already recorded as used today.
+
+        A save appends one generation (the day's new and newly used digests) with one write:
+        another process's appends stay, and a torn append is a miss. The file is rewritten
+        whole (merged with what is stored, then moved into place) only when repeats make it
+        more than twice the memory, or when a digest is due to be forgotten: about once a day
+        on a daily schedule instead of at each of a date's six checks."""
+        if self.path is None or not self._pending:
             return
         from telemetry_assets import storage  # the one module that writes
 
-        try:
-            stored = _read_generations(self.path.read_bytes())
-        except OSError:
-            stored = {}
-        # Another process may have saved since this one opened: keep the later use of each.
-        merged = stored
-        for key, day in self._known.items():
-            if merged.get(key, -1) < day:
-                merged[key] = day
-        for key in self._used:
-            merged[key] = today
+        today = self._today
         oldest = today - KEEP_DAYS
-        merged = {k: d for k, d in merged.items() if d >= oldest}
-        # A cache: its loss costs a rescan, so no fsync.
-        storage.write_bytes(self.path, _generations(merged), durable=False)
-        self._known = merged
-        self._added = 0
+        pending = sorted(self._pending)
+        rewritten = False
+        grows = self._stored + len(pending) > 2 * len(self._known) + 1024
+        if grows or (self._known and min(self._known.values()) < oldest):
+            try:
+                stored, _ = _read_generations(self.path.read_bytes())
+            except OSError:
+                stored = {}
+            # Another process may have saved since this one opened: keep the later use of each.
+            merged = stored
+            for key, day in self._known.items():
+                if merged.get(key, -1) < day:
+                    merged[key] = day
+            merged = {k: d for k, d in merged.items() if d >= oldest}
+            data = _generations(merged)
+            # A cache: its loss costs a rescan, so no fsync.
+            storage.write_bytes(self.path, data, durable=False)
+            self._known = merged
+            rewritten = True
+        else:
+            generation = b"".join([_GENERATION.pack(_MAGIC, today, len(pending)), *pending])
+            storage.append_bytes(self.path, generation)
+        self._pending = set()
+        try:
+            st = self.path.stat()
+        except OSError:
+            _SEEN.pop(self.path, None)
+            return
+        self._stored = st.st_size // DIGEST_BYTES
+        # What this process knows of the file: after a rewrite, what it wrote; after an append,
+        # its last reading (other memories of this process may have appended since) and this
+        # memory's digests. A digest another process appended meanwhile is missing from it: a
+        # miss (a rescan), never a wrong answer.
+        seen = None if rewritten else _SEEN.get(self.path)
+        view = dict(seen[1]) if seen is not None else {}
+        for key, day in self._known.items():
+            if view.get(key, -1) < day:
+                view[key] = day
+        _SEEN[self.path] = (_identity(st), view, self._stored)
 
 
-def _read_generations(data: bytes) -> dict[bytes, int]:
-    """Digest -> day of last use; stops at the first header that does not parse (the rest of a
-    damaged file is a miss)."""
+_Identity = tuple[int, int, int, int]
+
+_SEEN: dict[Path, tuple[_Identity, dict[bytes, int], int]] = {}
+"""Per memory file, what this process last read or wrote: the file's identity, its digests and
+how many it stores. A file another process rewrote or appended to has another identity (size
+or time) and is read again."""
+
+
+def _identity(st: os.stat_result) -> _Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read_generations(data: bytes) -> tuple[dict[bytes, int], int]:
+    """Digest -> day of last use, and how many digests the data stores (repeats included);
+    reading stops at the first header that does not parse (the rest of a damaged file is a
+    miss)."""
     generations: list[tuple[int, bytes]] = []
     pos, size = 0, len(data)
     while pos + _GENERATION.size <= size:
@@ -196,25 +261,24 @@ def _read_generations(data: bytes) -> dict[bytes, int]:
     # Oldest first, so a digest stored twice keeps its latest use.
     for day, digests in sorted(generations, key=lambda g: g[0]):
         known.update(dict.fromkeys(_split(digests), day))
-    return known
+    return known, pos // DIGEST_BYTES
 
 
 def _generations(known: dict[bytes, int]) -> bytes:
-    """The file's bytes: a generation per day, newest first, each sorted; the newest days only
-    when there are more than :data:`MAX_DIGESTS`."""
+    """The whole file's bytes: a generation per day, oldest first (appends follow), each
+    sorted; the newest days only when there are more than :data:`MAX_DIGESTS`."""
     by_day: dict[int, list[bytes]] = {}
     for key, day in known.items():
         by_day.setdefault(day, []).append(key)
-    parts: list[bytes] = []
+    parts: list[list[bytes]] = []
     room = MAX_DIGESTS
     for day in sorted(by_day, reverse=True):
         keys = sorted(by_day[day])[:room]
         if not keys:
             break
-        parts.append(_GENERATION.pack(_MAGIC, day, len(keys)))
-        parts.extend(keys)
+        parts.append([_GENERATION.pack(_MAGIC, day, len(keys)), *keys])
         room -= len(keys)
-    return b"".join(parts)
+    return b"".join(b for part in reversed(parts) for b in part)
 
 
 def _split(data: bytes) -> Iterable[bytes]:

@@ -96,11 +96,17 @@ def test_a_damaged_memory_is_a_miss_never_a_wrong_answer(tmp_path: Path) -> None
     _learn(tmp_path, DAY - timedelta(days=1), ["older value"])
     _learn(tmp_path, DAY, ["newer value"])
     data = _stored(tmp_path).read_bytes()
-    # Cut inside the second generation: the first (newest) still reads, the rest is a miss.
+    # Cut inside the last generation (a torn append): the one before still reads, the torn
+    # one is a miss.
     _stored(tmp_path).write_bytes(data[:-5])
     memory = CleanValues.open(tmp_path, today=DAY)
-    assert "newer value" in memory
-    assert "older value" not in memory
+    assert "older value" in memory
+    assert "newer value" not in memory
+    # Appending after a torn tail: the bytes that follow it can only be misses.
+    _learn(tmp_path, DAY, ["latest value"])
+    memory = CleanValues.open(tmp_path, today=DAY)
+    assert "older value" in memory
+    assert "newer value" not in memory
     _stored(tmp_path).write_bytes(b"not a memory at all, just some bytes of the wrong kind..")
     assert len(CleanValues.open(tmp_path, today=DAY)) == 0
 

@@ -36,9 +36,10 @@ def fence(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    # One per process, as for the issue drafts: the environment keeps the compiled template,
-    # and compiling it cost more than rendering the report.
+def environment() -> jinja2.Environment:
+    """The report's template environment, one per process (it keeps the compiled template,
+    and compiling it cost more than rendering the report; see also
+    :mod:`telemetry_assets.core.render.compiled_templates`)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("telemetry_assets.core.render", "templates"),
         autoescape=False,  # Markdown, not HTML; cells are escaped by ``cell``.
@@ -54,4 +55,4 @@ def _environment() -> jinja2.Environment:
 
 
 def render_markdown(report: Report, top: int = 10) -> str:
-    return _environment().get_template("report.md.j2").render(r=report, top=report.groups[:top])
+    return environment().get_template("report.md.j2").render(r=report, top=report.groups[:top])

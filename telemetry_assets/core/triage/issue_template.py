@@ -75,7 +75,8 @@ def _iso(value: datetime) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The issue drafts' template environment, one per process."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("telemetry_assets.core.triage", "templates"),
         autoescape=False,  # Markdown, not HTML: escaping is done per value by the filters
@@ -135,7 +136,7 @@ def render_issue(triaged_group: TriagedGroup, report_date: date) -> str:
     t = triaged_group
     g = t.stats
     return (
-        _environment()
+        environment()
         .get_template("issue.md.j2")
         .render(
             title=issue_title(t),
@@ -169,7 +170,7 @@ def render_opt_in_request(
     """Ask a provider's maintainers to opt in: ``TELEMETRY=1`` in run.json, or placement."""
     examples = list(example_run_ids)
     return (
-        _environment()
+        environment()
         .get_template("opt_in_request.md.j2")
         .render(
             provider=provider,
