@@ -35,9 +35,11 @@ import numpy as np
 import pandas as pd
 
 from telemetry_assets.core import clean_values
+from telemetry_assets.core.fingerprint import memory as derived_memory
 from telemetry_assets.core.manifest import ArtifactRecord, Manifest, RunRecord
 from telemetry_assets.core.redaction.detector import ResidualPiiDetector
 from telemetry_assets.core.redaction.redactor import Redactor
+from telemetry_assets.core.render import compiled_templates
 from telemetry_assets.core.sanitize import (
     COMPACT_JSON,
     SanitizedArtifact,
@@ -755,7 +757,8 @@ class SanitizedCache:
     def prune(self, live_run_keys: Iterable[str]) -> int:
         """Delete cached entries of runs that opted out, vanished or were purged, and of stale
         code versions or formats. Entries are filed by run folder, so this needs no artifact to
-        be read. The clean-value memory (digests only) keeps its own versions."""
+        be read. The clean-value memory (digests only), the compiled report templates and the
+        fingerprint memory keep their own versions."""
         if self.directory is None or not self.directory.is_dir():
             return 0
         keep = {k[:32] for k in live_run_keys}
@@ -764,6 +767,8 @@ class SanitizedCache:
         for child in sorted(self.directory.iterdir()):
             if child.name == clean_values.FOLDER:
                 removed += clean_values.prune(self.directory, [clean_values.detector_version()])
+            elif child.name in (compiled_templates.FOLDER, derived_memory.FOLDER):
+                continue  # their own keys (template source, derivation code): see the modules
             elif child.is_dir() and not child.is_symlink() and child != current:
                 removed += sum(1 for p in child.rglob("*") if p.is_file())
                 shutil.rmtree(child, ignore_errors=True)

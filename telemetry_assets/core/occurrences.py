@@ -41,6 +41,7 @@ from telemetry_assets.core.fingerprint.fingerprint import (
     grouping_rule_of,
     message_variant,
 )
+from telemetry_assets.core.fingerprint.memory import DerivedMemory, key_digest
 from telemetry_assets.core.fingerprint.normalise import (
     is_in_app,
     normalise_exception_type,
@@ -448,6 +449,42 @@ class _Derived:
     top_frame_function: str | None
 
 
+def _entry(d: _Derived) -> list[Any]:
+    """``d`` as a :class:`DerivedMemory` entry (JSON values)."""
+    fp = d.fingerprint
+    return [
+        fp.value,
+        fp.version,
+        fp.strategy,
+        [list(pair) for pair in fp.components],
+        fp.normalised_trace,
+        d.message_variant,
+        d.grouping_rule,
+        d.top_frame_file,
+        d.top_frame_function,
+    ]
+
+
+def _from_entry(entry: list[Any]) -> _Derived | None:
+    """The :class:`_Derived` an entry holds; ``None`` for one of another shape (a miss)."""
+    try:
+        value, version, strategy, components, trace, variant, rule, top_file, top_fn = entry
+        fp = Fingerprint(
+            value=str(value),
+            version=str(version),
+            strategy=str(strategy),
+            components=tuple((str(n), str(v)) for n, v in components),
+            normalised_trace=str(trace),
+        )
+    except (TypeError, ValueError):
+        return None
+    if version != FINGERPRINT_VERSION or not all(
+        x is None or isinstance(x, str) for x in (variant, rule, top_file, top_fn)
+    ):
+        return None
+    return _Derived(fp, str(variant), rule, top_file, top_fn)
+
+
 def _derive(failure: Failure, rules: Sequence[GroupingRule]) -> _Derived:
     fp = fingerprint(failure, rules)
     top = _top_in_app(failure.frames)
@@ -513,6 +550,7 @@ def build_occurrences(
     window: ReportWindow,
     passed_test_ids: Iterable[str] = (),
     rules: Sequence[GroupingRule] = (),
+    memory: DerivedMemory | None = None,
 ) -> pd.DataFrame:
     """Fingerprint every failure of the window; rows sorted for reproducible output.
 
@@ -523,6 +561,8 @@ def build_occurrences(
     Rows are read as whole columns (pandas boxes cell by cell in ``to_dict``, several times
     slower on Arrow-backed strings), and a window holds each distinct failure many times (one
     bug, many runs and artifacts): each is read, fingerprinted and explained once.
+    ``memory`` (the same ``rules``) holds what earlier dates derived, and is told what this one
+    derived; saving it is the caller's (after the check).
     """
     if failures.empty:
         return empty_occurrences()
@@ -551,12 +591,23 @@ def build_occurrences(
     parsed = [made[key] for key in keys]
     folding = fold_console_copies(parsed, [str(columns["run_id"][i]) for i in order])
     derived: dict[tuple[Any, ...], _Derived] = {}
-    before = _remembered.lookup(rules)
+    # The disk memory, when given, is the one asked: what it is told is what it keeps.
+    before = _remembered.lookup(rules) if memory is None else {}
 
     def derive(index: int) -> _Derived:
         key = keys[index]
         found = before.get(key)
-        return _derive(parsed[index], rules) if found is None else found
+        if found is not None:
+            return found
+        if memory is None:
+            return _derive(parsed[index], rules)
+        digest = key_digest(key)
+        entry = memory.get(digest)
+        found = _from_entry(entry) if entry is not None else None
+        if found is None:
+            found = _derive(parsed[index], rules)
+        memory.put(digest, _entry(found))
+        return found
 
     kept: list[tuple[int, int, pd.Timestamp | None, str, str]] = []
     # A window spans a few days: with day numbers each distinct day is dated and bucketed once.

@@ -132,15 +132,17 @@ def stored_runs(store_dir: Path, run_id: str) -> RunTraces:
 def delete_cached_run(cache_dir: Path, dir_key: str) -> int:
     """Remove the run's sanitized entries under every cache token; returns the number of
     cached artifacts removed. The clean-value memory goes too: it holds only digests, but some
-    are of the run's sanitized text, and it is rebuilt by the next scan."""
+    are of the run's sanitized text, and it is rebuilt by the next scan. So does the fingerprint
+    memory (the run's failures may be among its entries; it is derived again)."""
     from telemetry_assets.core.batch import cached_entries
     from telemetry_assets.core.clean_values import FOLDER as CLEAN_VALUES
+    from telemetry_assets.core.fingerprint.memory import FOLDER as DERIVED
 
     if not cache_dir.is_dir():
         return 0
     removed = 0
     for token in sorted(p for p in cache_dir.iterdir() if p.is_dir() and not p.is_symlink()):
-        if token.name == CLEAN_VALUES:
+        if token.name in (CLEAN_VALUES, DERIVED):
             shutil.rmtree(token)
             continue
         folder = token / dir_key[:32]

@@ -21,6 +21,7 @@ import pandas as pd
 from telemetry_assets import storage
 from telemetry_assets.core import batch, grouping, occurrences, privacy, report_files, rollup
 from telemetry_assets.core.clean_values import CleanValues
+from telemetry_assets.core.fingerprint.memory import DerivedMemory
 from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.manifest import (
     CollectionRules,
@@ -31,6 +32,7 @@ from telemetry_assets.core.manifest import (
     resolve_paths,
 )
 from telemetry_assets.core.purge import load_purged
+from telemetry_assets.core.render import compiled_templates
 from telemetry_assets.core.triage.policy import TelemetryForbidden, pull_request_gate, read_policy
 from telemetry_assets.core.triage.publish import (
     AutomationNotAllowed,
@@ -393,11 +395,14 @@ def fingerprints(
 ) -> Iterator[Any]:
     window = _window(context)
     tables = sanitized_artifacts
+    rules = _policy(settings).policy.grouping.fingerprint_rules()
+    derived = DerivedMemory.open(settings.cache_path, rules)
     occ = occurrences.build_occurrences(
         tables["failures"],
         window,
         occurrences.passed_ids(tables["artifacts"]),
-        rules=_policy(settings).policy.grouping.fingerprint_rules(),
+        rules=rules,
+        memory=derived,
     )
     known = CleanValues.open(settings.cache_path)
     scan = privacy.scan_frame(occ, known=known)
@@ -415,6 +420,8 @@ def fingerprints(
             "days_with_data": int(occ["day"].nunique()),
         },
     )
+    # Only after the check passed: what is kept for the next date is text it let through.
+    derived.save()
 
 
 @_asset(
@@ -518,6 +525,8 @@ def telemetry_report(
 ) -> Iterator[Any]:
     window = _window(context)
     loaded = _policy(settings)
+    cache = settings.cache_path
+    compiled_templates.keep_compiled(cache / compiled_templates.FOLDER if cache else None)
     files = report_files.build_report_files(
         window=window,
         generated_at=_now(),
