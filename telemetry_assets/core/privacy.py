@@ -36,7 +36,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_string_dtype
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import infer_dtype
 
 from telemetry_assets.core import process_pool
 from telemetry_assets.core.cells import is_text_column, text
@@ -336,40 +338,92 @@ def _skippable(value: str, column: str) -> bool:
     return column in FINDING_DIGEST_COLUMNS and _FINDING_DIGEST_LIST.fullmatch(value) is not None
 
 
+_NO_STRINGS = frozenset(
+    {
+        "empty",
+        "integer",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+        "complex",
+        "boolean",
+        "datetime64",
+        "datetime",
+        "date",
+        "timedelta64",
+        "timedelta",
+        "time",
+        "period",
+        "interval",
+    }
+)
+"""What pandas' ``infer_dtype`` says of an object column that holds no ``str`` at all (apart
+from missing values): such a column is skipped without counting its cells. ``string``,
+``bytes``, ``mixed`` and ``mixed-integer`` may hold strings and are counted."""
+
+
+def _exact_digest_cells(series: pd.Series, pattern: re.Pattern[str]) -> np.ndarray | None:
+    """Which cells of a column hold a value ``pattern`` matches whole (missing ones count as
+    matched: they are never scanned), or ``None`` when the column is not all text. Arrow's regex
+    engine runs over the whole column at once (the digest patterns are plain enough for it to
+    read them as Python does), which spares hashing thousands of distinct digests only to drop
+    them."""
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return None
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    matched = pc.match_substring_regex(array, f"^(?:{pattern.pattern})$").fill_null(True)
+    return np.asarray(matched.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _distinct_cells(frame: pd.DataFrame, text_columns: list[object]) -> Counter[str]:
     """Each non-empty string cell (but exact digests in digest columns) -> how many cells hold it.
 
     Counted per column by pandas (``value_counts`` runs in C, and on Arrow-backed strings never
     makes a Python string per cell); a column of unhashable objects falls back to a cell loop.
-    The loop below runs once per distinct value of every column (tens of thousands for a
-    manifest), so only digest columns pay for the digest test, and a count is added with a
-    plain ``get`` (``Counter``'s ``+=`` on a new key goes through a Python ``__missing__``).
+    A column's counts are merged by dict operations, and only digest columns pay for the
+    digest test (vectorised when the column holds only strings).
     """
     seen: Counter[str] = Counter()
-    count_of = seen.get
     for column in text_columns:
         name = str(column)
         series = frame[column]
         digests = name in DIGEST_COLUMNS or name in FINDING_DIGEST_COLUMNS
+        if (
+            series.dtype == object
+            and len(series)
+            and not isinstance(series.array[0], str)
+            and infer_dtype(series, skipna=True) in _NO_STRINGS
+        ):
+            continue  # sizes, times, flags held as objects: no string to scan
+        if digests:
+            pattern = _DIGEST if name in DIGEST_COLUMNS else _FINDING_DIGEST_LIST
+            exact = _exact_digest_cells(series, pattern)
+            if exact is not None:
+                series = series[~exact]
+                digests = False
         try:
             counts = series.value_counts(dropna=True, sort=False)
-            if digests and is_string_dtype(counts.index.dtype) and counts.index.dtype != object:
-                # A string column holds only strings: its exact digests (a table's thousands of
-                # sha256 cells) are dropped by one vectorised full match of the same pattern.
-                pattern = _DIGEST if name in DIGEST_COLUMNS else _FINDING_DIGEST_LIST
-                matched = np.asarray(counts.index.str.fullmatch(pattern.pattern), dtype=bool)
-                counts = counts[~matched]
-                digests = False
-            pairs: Iterable[tuple[object, int]] = zip(
-                counts.index.tolist(), counts.tolist(), strict=True
-            )
+            values = counts.index.tolist()
+            only_strings = infer_dtype(counts.index, skipna=False) == "string"
+            column_counts = dict(zip(values, counts.tolist(), strict=True))
+            if not only_strings:
+                column_counts = {v: n for v, n in column_counts.items() if isinstance(v, str)}
         except TypeError:
-            pairs = ((value, 1) for value in series.tolist())
+            column_counts = {}
+            for value in series.tolist():
+                if isinstance(value, str):
+                    column_counts[value] = column_counts.get(value, 0) + 1
         if digests:
-            pairs = [(v, n) for v, n in pairs if not (isinstance(v, str) and _skippable(v, name))]
-        for value, n in pairs:
-            if isinstance(value, str) and value:
-                seen[value] = count_of(value, 0) + n
+            column_counts = {v: n for v, n in column_counts.items() if not _skippable(v, name)}
+        column_counts.pop("", None)
+        # Merged by dict operations (in C): only the values another column holds too are
+        # added one by one.
+        for value in seen.keys() & column_counts.keys():
+            column_counts[value] += seen[value]
+        dict.update(seen, column_counts)
     return seen
 
 
@@ -405,6 +459,35 @@ def clean_digests(values: list[str], known: CleanValues | None = None) -> list[b
     return [clean.get(n, b"") for n in neutral]
 
 
+class _CleanInProcess:
+    """Strings this process's checks found clean (by their memory or by scanning), per
+    detector version: the same paths, run ids, traces and messages reach the checks of all six
+    assets of a run, and a set lookup is cheaper than the memory's SHA-256 of each. Held in
+    memory only, and dropped whole past :attr:`LIMIT` characters."""
+
+    LIMIT = 64 << 20
+
+    def __init__(self) -> None:
+        self._version = ""
+        self._strings: set[str] = set()
+        self._chars = 0
+
+    def of(self, version: str) -> set[str]:
+        if version != self._version or self._chars > self.LIMIT:
+            self._version, self._strings, self._chars = version, set(), 0
+        return self._strings
+
+    def add(self, version: str, values: Iterable[str]) -> None:
+        strings = self.of(version)
+        for value in values:
+            if value not in strings:
+                strings.add(value)
+                self._chars += len(value)
+
+
+_clean_in_process = _CleanInProcess()
+
+
 def scan_frame(
     frame: pd.DataFrame,
     where: str = "artifact",
@@ -427,6 +510,10 @@ def scan_frame(
     paths, run ids): strings an earlier call found clean, by ``known`` or by scanning with this
     same detector, are neither looked up nor scanned again, and the call adds those it finds
     clean. It holds the strings themselves, so it lives only as long as the check.
+
+    With ``known``, strings an earlier check of this process found clean under the same
+    detector version are not looked up again either (see :class:`_CleanInProcess`); they were
+    marked as used in the memory by that check.
     """
     scan = ResidualScan()
     text_columns = [c for c in frame.columns if is_text_column(frame[c])]
@@ -438,7 +525,10 @@ def scan_frame(
     # _without_detector_names); one loop, as it runs once per distinct value of the table.
     neutral: dict[str, str] = {}
     to_scan: set[str] = set()
-    for value in seen if clean is None else (v for v in seen if v not in clean):
+    passed = _clean_in_process.of(known.version) if known is not None else set()
+    for value in seen:
+        if value in passed or (clean is not None and value in clean):
+            continue
         plain = _without_detector_names(value)
         neutral[value] = plain
         if known is None or plain not in known:
@@ -446,6 +536,9 @@ def scan_frame(
     found_neutral = _scan_values(to_scan, workers)
     if known is not None:
         known.add(n for n in to_scan if n not in found_neutral)
+        _clean_in_process.add(
+            known.version, (v for v, n in neutral.items() if n not in found_neutral)
+        )
     if clean is not None:
         clean.update(v for v, n in neutral.items() if n not in found_neutral)
     if not found_neutral:
