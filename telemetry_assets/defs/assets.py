@@ -541,10 +541,11 @@ def telemetry_report(
         artifacts_root_label=settings.artifacts_path.name or str(settings.artifacts_path),
     )
     reviewed = loaded.policy.privacy.reviewed_digests
-    scan = privacy.scan_texts(files.texts, reviewed=reviewed)
-    # The occurrence cells are the fingerprints step's, scanned clean there: only new text is
-    # scanned (a remembered value never had a finding, reviewed or not, so no count changes).
+    # The occurrence cells are the fingerprints step's, scanned clean there, and most lines of
+    # the report files were in the previous date's: only new text is scanned (a remembered
+    # value never had a finding, reviewed or not, so no count changes).
     known = CleanValues.open(settings.cache_path)
+    scan = privacy.scan_texts(files.texts, reviewed=reviewed, known=known)
     scan.merge(privacy.scan_frame(files.occurrences, reviewed=reviewed, known=known))
     known.save()
     if scan.hits:
