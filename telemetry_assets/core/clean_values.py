@@ -148,9 +148,10 @@ class CleanValues:
         return len(self._known)
 
     def __contains__(self, value: object) -> bool:
-        if not isinstance(value, str):
-            return False
-        key = value_digest(value)
+        return isinstance(value, str) and self.has_digest(value_digest(value))
+
+    def has_digest(self, key: bytes) -> bool:
+        """``value in self`` for the value whose :func:`value_digest` is ``key``."""
         day = self._known.get(key)
         if day is None:
             return False
@@ -158,6 +159,11 @@ class CleanValues:
             self._known[key] = self._today
             self._pending.add(key)
         return True
+
+    def add_digest_keys(self, keys: Iterable[bytes]) -> None:
+        """Digests (:func:`value_digest`) of values this same version found clean: noted as
+        used today, and learnt when new."""
+        self._learn(keys)
 
     def add(self, values: Iterable[str]) -> None:
         """Values the detector of this version scanned and found nothing in."""

@@ -460,28 +460,31 @@ def clean_digests(values: list[str], known: CleanValues | None = None) -> list[b
 
 
 class _CleanInProcess:
-    """Strings this process's checks found clean (by their memory or by scanning), per
-    detector version: the same paths, run ids, traces and messages reach the checks of all six
-    assets of a run, and a set lookup is cheaper than the memory's SHA-256 of each. Held in
-    memory only, and dropped whole past :attr:`LIMIT` characters."""
+    """Strings this process's checks found clean (by their memory or by scanning), with the
+    digest the memory knows them by, per detector version: the same paths, run ids, traces and
+    messages reach the checks of all six assets of a run, and a dictionary lookup is cheaper
+    than the SHA-256 of each. A string answered here is still noted in the check's memory (as
+    used, or learnt when that memory lacks it), so what a memory holds never depends on what
+    the process did before. Held in memory only, and dropped whole past :attr:`LIMIT`
+    characters."""
 
     LIMIT = 64 << 20
 
     def __init__(self) -> None:
         self._version = ""
-        self._strings: set[str] = set()
+        self._digests: dict[str, bytes] = {}
         self._chars = 0
 
-    def of(self, version: str) -> set[str]:
+    def of(self, version: str) -> dict[str, bytes]:
         if version != self._version or self._chars > self.LIMIT:
-            self._version, self._strings, self._chars = version, set(), 0
-        return self._strings
+            self._version, self._digests, self._chars = version, {}, 0
+        return self._digests
 
-    def add(self, version: str, values: Iterable[str]) -> None:
-        strings = self.of(version)
-        for value in values:
-            if value not in strings:
-                strings.add(value)
+    def add(self, version: str, digests: Mapping[str, bytes]) -> None:
+        known = self.of(version)
+        for value, digest in digests.items():
+            if value not in known:
+                known[value] = digest
                 self._chars += len(value)
 
 
@@ -512,8 +515,8 @@ def scan_frame(
     clean. It holds the strings themselves, so it lives only as long as the check.
 
     With ``known``, strings an earlier check of this process found clean under the same
-    detector version are not looked up again either (see :class:`_CleanInProcess`); they were
-    marked as used in the memory by that check.
+    detector version are neither hashed nor scanned again (see :class:`_CleanInProcess`); they
+    are noted in ``known`` by the digest that check computed.
     """
     scan = ResidualScan()
     text_columns = [c for c in frame.columns if is_text_column(frame[c])]
@@ -525,19 +528,31 @@ def scan_frame(
     # _without_detector_names); one loop, as it runs once per distinct value of the table.
     neutral: dict[str, str] = {}
     to_scan: set[str] = set()
-    passed = _clean_in_process.of(known.version) if known is not None else set()
+    value_digests: dict[str, bytes] = {}
+    recalled: list[bytes] = []
+    passed = _clean_in_process.of(known.version) if known is not None else {}
     for value in seen:
-        if value in passed or (clean is not None and value in clean):
+        if clean is not None and value in clean:
+            continue
+        digest = passed.get(value)
+        if digest is not None:
+            recalled.append(digest)
             continue
         plain = _without_detector_names(value)
         neutral[value] = plain
-        if known is None or plain not in known:
+        if known is None:
+            to_scan.add(plain)
+            continue
+        digest = value_digests[value] = value_digest(plain)
+        if not known.has_digest(digest):
             to_scan.add(plain)
     found_neutral = _scan_values(to_scan, workers)
     if known is not None:
+        known.add_digest_keys(recalled)
         known.add(n for n in to_scan if n not in found_neutral)
         _clean_in_process.add(
-            known.version, (v for v, n in neutral.items() if n not in found_neutral)
+            known.version,
+            {v: value_digests[v] for v, n in neutral.items() if n not in found_neutral},
         )
     if clean is not None:
         clean.update(v for v, n in neutral.items() if n not in found_neutral)
