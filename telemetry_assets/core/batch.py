@@ -25,7 +25,7 @@ import shutil
 import struct
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -824,6 +824,20 @@ def _batches(sizes: Sequence[int], workers: int) -> list[list[int]]:
     return batches
 
 
+def _until_handed_over(futures: Sequence[Future[Any]], limit: float = 0.5) -> None:
+    """Wait (at most ``limit`` seconds) until the pool has taken ``futures`` to hand to its
+    workers, or they are done.
+
+    The pool's threads in this process pickle and send tasks, and need the GIL for it; decoding
+    the cached entries, which comes next, holds it for tens of milliseconds, and each hand-over
+    to those threads then waited for the interpreter's switch interval: the workers sat idle
+    for 15-25 ms after starting."""
+    deadline = time.monotonic() + limit
+    for future in futures:
+        while not (future.running() or future.done()) and time.monotonic() < deadline:
+            time.sleep(0.0005)
+
+
 def sanitize_manifest(
     root: Path,
     manifest: Manifest,
@@ -907,29 +921,40 @@ def sanitize_manifest(
 
     first_tasks = tasks(todo)
     parallel = workers > 1 and len(first_tasks) > 1
+    pool: ProcessPoolExecutor | None = None
     if parallel:
+        # Its workers are forked at the first task.
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(settings,)
+        )
         # Objects that exist before the fork are left out of the workers' garbage collections:
         # a collection touching them would copy the parent's pages into each worker (copy on
         # write), and count them twice in memory.
         gc.freeze()
         try:
-            with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(settings,)
-            ) as pool:
-                # Biggest tasks first: sizes are skewed (one big log can be a third of a day),
-                # and this keeps both cores busy to the end. Results go back to their manifest
-                # position, so the order of completion never shows.
-                futures = {pool.submit(_work_batch, [job(i) for i in b]): b for b in first_tasks}
-                failed = decode_hits()
-                futures.update(
-                    {pool.submit(_work_batch, [job(i) for i in b]): b for b in tasks(failed)}
-                )
+            # Biggest tasks first: sizes are skewed (one big log can be a third of a day), and
+            # this keeps both cores busy to the end. Results go back to their manifest position,
+            # so the order of completion never shows.
+            futures = {pool.submit(_work_batch, [job(i) for i in b]): b for b in first_tasks}
+            _until_handed_over(list(futures)[:workers])
+            failed = decode_hits()
+            futures.update(
+                {pool.submit(_work_batch, [job(i) for i in b]): b for b in tasks(failed)}
+            )
+            if progress:
+                progress(done, total, done_bytes, time.monotonic() - started)
+            for future in as_completed(futures):
+                accept(futures[future], *future.result())
                 if progress:
                     progress(done, total, done_bytes, time.monotonic() - started)
-                for future in as_completed(futures):
-                    accept(futures[future], *future.result())
-                    if progress:
-                        progress(done, total, done_bytes, time.monotonic() - started)
+        except BaseException:
+            pool.shutdown(wait=True)  # what is still running is waited for, as it always was
+            raise
+        else:
+            # Every task is done: the workers are told to exit, and joined only once the tables
+            # are built. Waiting for them first cost 10-15 ms (each unmaps its copy of this
+            # process), and they exit in that time while the tables are built.
+            pool.shutdown(wait=False)
         finally:
             gc.unfreeze()
     else:
@@ -947,11 +972,17 @@ def sanitize_manifest(
         live.setdefault(key[:32], set()).add(record.sha256)
     # The cache is written while the tables are built: its writes are mostly system calls
     # (which let the other thread run), the tables are Python work, and neither changes what
-    # the other reads (both only read the blocks of the entries being written).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanitized-cache") as writer:
-        pruned_later = writer.submit(_write_cache, cache, live, manifest.live_run_keys())
-        failures, artifacts = _tables(records, entries, slots, blocks, runs)
-        pruned = pruned_later.result()
+    # the other reads (both only read the blocks of the entries being written). Beside the
+    # tables the writes take three to four times as long as alone (each system call gives the
+    # GIL up and gets it back at the tables' switch interval), and still end with the tables.
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanitized-cache") as writer:
+            pruned_later = writer.submit(_write_cache, cache, live, manifest.live_run_keys())
+            failures, artifacts = _tables(records, entries, slots, blocks, runs)
+            pruned = pruned_later.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return BatchResult(
         failures=failures,
         artifacts=artifacts,
