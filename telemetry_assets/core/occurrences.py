@@ -478,11 +478,13 @@ def _from_entry(entry: list[Any]) -> _Derived | None:
         )
     except (TypeError, ValueError):
         return None
-    if version != FINGERPRINT_VERSION or not all(
-        x is None or isinstance(x, str) for x in (variant, rule, top_file, top_fn)
+    if (
+        version != FINGERPRINT_VERSION
+        or not isinstance(variant, str)
+        or not all(x is None or isinstance(x, str) for x in (rule, top_file, top_fn))
     ):
         return None
-    return _Derived(fp, str(variant), rule, top_file, top_fn)
+    return _Derived(fp, variant, rule, top_file, top_fn)
 
 
 def _derive(failure: Failure, rules: Sequence[GroupingRule]) -> _Derived:

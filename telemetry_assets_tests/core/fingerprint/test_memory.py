@@ -116,12 +116,23 @@ def test_a_damaged_memory_is_a_miss(tmp_path: Path, damage: bytes) -> None:
     pd.testing.assert_frame_equal(_build(tmp_path), expected)
 
 
-def test_an_entry_of_another_shape_is_a_miss(tmp_path: Path, no_deriving: list[int]) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda e: e[:3],  # too short
+        lambda e: [*e[:5], None, *e[6:]],  # no message variant
+        lambda e: [*e[:6], 7, *e[7:]],  # a rule that is not text
+        lambda e: [e[0], "fp-1999-01-01", *e[2:]],  # another fingerprint version
+    ],
+)
+def test_an_entry_of_another_shape_is_a_miss(
+    tmp_path: Path, no_deriving: list[int], damage: Any
+) -> None:
     expected = _build(tmp_path)
     before = len(no_deriving)
     (stored,) = (tmp_path / FOLDER).iterdir()
     data = json.loads(stored.read_bytes())
-    data["entries"] = {k: v[:3] for k, v in data["entries"].items()}
+    data["entries"] = {k: damage(v) for k, v in data["entries"].items()}
     stored.write_text(json.dumps(data))
     pd.testing.assert_frame_equal(_build(tmp_path), expected)
     assert len(no_deriving) == 2 * before
