@@ -15,33 +15,14 @@ import pytest
 
 from telemetry_assets import storage
 from telemetry_assets.core import batch
-from telemetry_assets.core.manifest import build_manifest, resolve_paths
-from telemetry_assets.core.window import window_for
-from telemetry_assets_tests.builders import ci_run, junit
-
-DAY = "2026-11-20"
-
-
-def _plant(root: Path) -> None:
-    # More files than a pool task takes, so the run is pooled.
-    ci_run(
-        root, "gha-9910000001", DAY, {f"r/junit-{n:03d}.xml": junit(DAY, n + 1) for n in range(560)}
-    )
-    ci_run(root, "gha-9910000002", DAY, {f"r/junit-{n}.xml": junit(DAY, 700 + n) for n in range(3)})
-
-
-def _segments(cache: Path) -> list[Path]:
-    return sorted(cache.glob(f"*/*/{batch.SanitizedCache.SEGMENT}"))
+from telemetry_assets_tests.core.test_batch_writes import _segments, planted
 
 
 def test_a_cache_write_that_fails_in_a_pooled_run_costs_a_recomputation_not_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, cache = tmp_path / "artifacts", tmp_path / "cache"
-    _plant(root)
-    manifest = build_manifest(root, window_for("2026-11-22"))
-    real = resolve_paths(root, manifest)
-    settings = batch.RedactorSettings()
+    root, manifest, real, settings = planted(tmp_path)
+    cache = tmp_path / "cache"
     serial = batch.sanitize_manifest(root, manifest, real, settings, workers=1)
 
     def disk_full(path: Path, data: bytes) -> Path:
@@ -57,21 +38,17 @@ def test_a_cache_write_that_fails_in_a_pooled_run_costs_a_recomputation_not_the_
 
     again = batch.sanitize_manifest(root, manifest, real, settings, workers=2, cache_dir=cache)
 
-    assert (again.processed, again.from_cache) == (563, 0)
+    assert (again.processed, again.from_cache) == (614, 0)
     pd.testing.assert_frame_equal(again.artifacts, serial.artifacts)
-    assert len(_segments(cache)) == 2
+    assert len(_segments(cache)) == 6  # one per run folder
     warm = batch.sanitize_manifest(root, manifest, real, settings, workers=2, cache_dir=cache)
-    assert (warm.processed, warm.from_cache) == (0, 563)
+    assert (warm.processed, warm.from_cache) == (0, 614)
     pd.testing.assert_frame_equal(warm.failures, serial.failures)
     pd.testing.assert_frame_equal(warm.artifacts, serial.artifacts)
 
 
 def test_a_pooled_run_prunes_dead_run_folders_as_a_serial_run_does(tmp_path: Path) -> None:
-    root = tmp_path / "artifacts"
-    _plant(root)
-    manifest = build_manifest(root, window_for("2026-11-22"))
-    real = resolve_paths(root, manifest)
-    settings = batch.RedactorSettings()
+    root, manifest, real, settings = planted(tmp_path)
     pruned: dict[int, int] = {}
     for workers in (1, 2):
         cache = tmp_path / f"cache-{workers}"
@@ -85,7 +62,7 @@ def test_a_pooled_run_prunes_dead_run_folders_as_a_serial_run_does(tmp_path: Pat
         )
         pruned[workers] = result.cache_pruned
         assert not dead.exists() and not (cache / "0123456789abcdef").exists()
-        assert len(_segments(cache)) == 2
+        assert len(_segments(cache)) == 6  # one per run folder
     assert pruned[1] == pruned[2] == 1
 
 

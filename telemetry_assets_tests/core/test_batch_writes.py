@@ -6,6 +6,7 @@ write the same cache; pruning removes dead folders and stray files, nothing else
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pytest
@@ -32,6 +33,23 @@ def _plant(root: Path) -> None:
             {f"r/junit-{n}.xml": junit(DAY, run * 10 + n) for n in range(3)},
         )
     ci_run(root, "gha-9900000009", DAY, {f"r/junit-{n}.xml": junit(DAY, 90 + n) for n in range(2)})
+
+
+class Planted(NamedTuple):
+    """The runs of :func:`_plant`, their manifest for the report date and what sanitizing
+    them takes."""
+
+    root: Path
+    manifest: Manifest
+    real: dict[str, str]
+    settings: batch.RedactorSettings
+
+
+def planted(tmp_path: Path) -> Planted:
+    root = tmp_path / "artifacts"
+    _plant(root)
+    manifest = build_manifest(root, window_for("2026-11-22"))
+    return Planted(root, manifest, resolve_paths(root, manifest), batch.RedactorSettings())
 
 
 def _segments(cache: Path) -> dict[str, tuple[int, set[str]]]:
@@ -61,12 +79,9 @@ def _quarantine_run(root: Path, manifest: Manifest, run_id: str) -> set[str]:
 def test_each_run_folder_gets_one_record_and_quarantined_runs_leave_no_folder(
     tmp_path: Path, workers: int
 ) -> None:
-    root, cache = tmp_path / "artifacts", tmp_path / "cache"
-    _plant(root)
-    manifest = build_manifest(root, window_for("2026-11-22"))
+    root, manifest, real, settings = planted(tmp_path)
+    cache = tmp_path / "cache"
     quarantined = _quarantine_run(root, manifest, "gha-9900000009")
-    real = resolve_paths(root, manifest)
-    settings = batch.RedactorSettings()
 
     first = batch.sanitize_manifest(
         root, manifest, real, settings, workers=workers, cache_dir=cache
@@ -98,11 +113,7 @@ def test_each_run_folder_gets_one_record_and_quarantined_runs_leave_no_folder(
 
 
 def test_a_pooled_run_writes_the_cache_a_serial_run_writes(tmp_path: Path) -> None:
-    root = tmp_path / "artifacts"
-    _plant(root)
-    manifest = build_manifest(root, window_for("2026-11-22"))
-    real = resolve_paths(root, manifest)
-    settings = batch.RedactorSettings()
+    root, manifest, real, settings = planted(tmp_path)
     serial = batch.sanitize_manifest(
         root, manifest, real, settings, workers=1, cache_dir=tmp_path / "one"
     )
