@@ -50,32 +50,31 @@ def test_a_compiled_template_is_written_and_read_back(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_an_edited_template_is_compiled_again_not_served_stale(tmp_path: Path) -> None:
-    folder = tmp_path / "templates"
-    compiled_templates.keep_compiled(folder)
-    env = markdown.environment()
-    env.loader = jinja2.DictLoader({"t.j2": "old {{ x }}"})
-    assert env.get_template("t.j2").render(x=1) == "old 1"
+def _new_process_environment(folder: Path, source: str) -> jinja2.Environment:
+    """The report environment as a new process builds it, keeping compiled templates in
+    ``folder``, with one template ``t.j2`` of ``source``."""
     markdown.environment.cache_clear()
     compiled_templates.keep_compiled(folder)
     env = markdown.environment()
-    env.loader = jinja2.DictLoader({"t.j2": "new {{ x }}"})
-    assert env.get_template("t.j2").render(x=1) == "new 1"
+    env.loader = jinja2.DictLoader({"t.j2": source})
+    return env
+
+
+def test_an_edited_template_is_compiled_again_not_served_stale(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    old = _new_process_environment(folder, "old {{ x }}")
+    assert old.get_template("t.j2").render(x=1) == "old 1"
+    new = _new_process_environment(folder, "new {{ x }}")
+    assert new.get_template("t.j2").render(x=1) == "new 1"
 
 
 def test_a_damaged_entry_is_compiled_again(tmp_path: Path) -> None:
     folder = tmp_path / "templates"
-    compiled_templates.keep_compiled(folder)
-    env = markdown.environment()
-    env.loader = jinja2.DictLoader({"t.j2": "hello {{ x }}"})
-    env.get_template("t.j2")
+    _new_process_environment(folder, "hello {{ x }}").get_template("t.j2")
     (entry,) = folder.iterdir()
     entry.write_bytes(b"\x00 torn")
-    markdown.environment.cache_clear()
-    compiled_templates.keep_compiled(folder)
-    env = markdown.environment()
-    env.loader = jinja2.DictLoader({"t.j2": "hello {{ x }}"})
-    assert env.get_template("t.j2").render(x=1) == "hello 1"
+    again = _new_process_environment(folder, "hello {{ x }}")
+    assert again.get_template("t.j2").render(x=1) == "hello 1"
 
 
 def test_without_a_folder_templates_compile_in_memory(tmp_path: Path) -> None:
