@@ -97,11 +97,11 @@ class CleanValues:
         self.version = version
         self.path = path
         self._today = (today or datetime.now(UTC).date()).toordinal()
-        known, stored = _read_generations(data)
-        self._known: dict[bytes, int] = known
+        self._known: dict[bytes, int] = _read_generations(data)
         """Digest -> the day it was last used, as the stored memory says and this process saw."""
-        self._stored = stored
-        """Digests in the stored file, repeats included (what an append adds to)."""
+        self._stored = len(data) // DIGEST_BYTES
+        """The stored file's size in digests, repeats and headers included (what an append
+        adds to)."""
         self._pending: set[bytes] = set()
         """Digests learnt, or used for the first time today, since the last save."""
 
@@ -132,7 +132,7 @@ class CleanValues:
             identity = _identity(os.fstat(fd))
             seen = _SEEN.get(path)
             if seen is not None and seen[0] == identity:
-                memory._known, memory._stored = dict(seen[1]), seen[2]
+                memory._known, memory._stored = dict(seen[1]), identity[2] // DIGEST_BYTES
                 return memory
             with os.fdopen(os.dup(fd), "rb") as handle:
                 data = handle.read()
@@ -140,8 +140,8 @@ class CleanValues:
             return memory
         finally:
             os.close(fd)
-        memory._known, memory._stored = _read_generations(data)
-        _SEEN[path] = (identity, dict(memory._known), memory._stored)
+        memory._known, memory._stored = _read_generations(data), len(data) // DIGEST_BYTES
+        _SEEN[path] = (identity, dict(memory._known))
         return memory
 
     def __len__(self) -> int:
@@ -201,7 +201,7 @@ class CleanValues:
         grows = self._stored + len(pending) > 2 * len(self._known) + 1024
         if grows or (self._known and min(self._known.values()) < oldest):
             try:
-                stored, _ = _read_generations(self.path.read_bytes())
+                stored = _read_generations(self.path.read_bytes())
             except OSError:
                 stored = {}
             # Another process may have saved since this one opened: keep the later use of each.
@@ -226,33 +226,36 @@ class CleanValues:
             return
         self._stored = st.st_size // DIGEST_BYTES
         # What this process knows of the file: after a rewrite, what it wrote; after an append,
-        # its last reading (other memories of this process may have appended since) and this
-        # memory's digests. A digest another process appended meanwhile is missing from it: a
-        # miss (a rescan), never a wrong answer.
+        # its last reading (other memories of this process may have appended since; no memory
+        # holds that dictionary, each has a copy) with this memory's digests merged in. A digest
+        # another process appended meanwhile is missing from it: a miss (a rescan), never a
+        # wrong answer.
         seen = None if rewritten else _SEEN.get(self.path)
-        view = dict(seen[1]) if seen is not None else {}
-        for key, day in self._known.items():
-            if view.get(key, -1) < day:
-                view[key] = day
-        _SEEN[self.path] = (_identity(st), view, self._stored)
+        if seen is None:
+            view = dict(self._known)
+        else:
+            view = seen[1]
+            for key, day in self._known.items():
+                if view.get(key, -1) < day:
+                    view[key] = day
+        _SEEN[self.path] = (_identity(st), view)
 
 
 _Identity = tuple[int, int, int, int]
 
-_SEEN: dict[Path, tuple[_Identity, dict[bytes, int], int]] = {}
-"""Per memory file, what this process last read or wrote: the file's identity, its digests and
-how many it stores. A file another process rewrote or appended to has another identity (size
-or time) and is read again."""
+_SEEN: dict[Path, tuple[_Identity, dict[bytes, int]]] = {}
+"""Per memory file, what this process last read or wrote: the file's identity (its size says
+how many digests it stores) and its digests. A file another process rewrote or appended to has
+another identity (size or time) and is read again."""
 
 
 def _identity(st: os.stat_result) -> _Identity:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _read_generations(data: bytes) -> tuple[dict[bytes, int], int]:
-    """Digest -> day of last use, and how many digests the data stores (repeats included);
-    reading stops at the first header that does not parse (the rest of a damaged file is a
-    miss)."""
+def _read_generations(data: bytes) -> dict[bytes, int]:
+    """Digest -> day of last use; reading stops at the first header that does not parse (the
+    rest of a damaged file is a miss)."""
     generations: list[tuple[int, bytes]] = []
     pos, size = 0, len(data)
     while pos + _GENERATION.size <= size:
@@ -267,7 +270,7 @@ def _read_generations(data: bytes) -> tuple[dict[bytes, int], int]:
     # Oldest first, so a digest stored twice keeps its latest use.
     for day, digests in sorted(generations, key=lambda g: g[0]):
         known.update(dict.fromkeys(_split(digests), day))
-    return known, pos // DIGEST_BYTES
+    return known
 
 
 def _generations(known: dict[bytes, int]) -> bytes:
