@@ -499,32 +499,6 @@ def _derive(failure: Failure, rules: Sequence[GroupingRule]) -> _Derived:
     )
 
 
-class _Remembered:
-    """What the previous :func:`build_occurrences` call derived, per failure key and rules.
-
-    The next report date's window shares 13 of its 14 days with the previous one, so nearly
-    every failure it fingerprints was fingerprinted the day before. A key is the failure's
-    whole input (its text cells and ``flaky``), so a remembered result is the one computing it
-    gives. Only the last call's failures are kept: memory stays that of one window.
-    """
-
-    def __init__(self) -> None:
-        # One attribute, read and replaced whole: calls in other threads see a consistent pair.
-        self._last: tuple[tuple[GroupingRule, ...], dict[tuple[Any, ...], _Derived]] | None = None
-
-    def lookup(self, rules: tuple[GroupingRule, ...]) -> dict[tuple[Any, ...], _Derived]:
-        last = self._last
-        return last[1] if last is not None and last[0] == rules else {}
-
-    def keep(
-        self, rules: tuple[GroupingRule, ...], derived: dict[tuple[Any, ...], _Derived]
-    ) -> None:
-        self._last = (rules, derived)
-
-
-_remembered = _Remembered()
-
-
 _UNIT_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
@@ -593,17 +567,11 @@ def build_occurrences(
     parsed = [made[key] for key in keys]
     folding = fold_console_copies(parsed, [str(columns["run_id"][i]) for i in order])
     derived: dict[tuple[Any, ...], _Derived] = {}
-    # The disk memory, when given, is the one asked: what it is told is what it keeps.
-    before = _remembered.lookup(rules) if memory is None else {}
 
     def derive(index: int) -> _Derived:
-        key = keys[index]
-        found = before.get(key)
-        if found is not None:
-            return found
         if memory is None:
             return _derive(parsed[index], rules)
-        digest = key_digest(key)
+        digest = key_digest(keys[index])
         entry = memory.get(digest)
         found = _from_entry(entry) if entry is not None else None
         if found is None:
@@ -630,7 +598,6 @@ def build_occurrences(
         if keys[index] not in derived:
             derived[keys[index]] = derive(index)
         kept.append((index, row, occurred, *found))
-    _remembered.keep(rules, derived)
     if not kept:
         return empty_occurrences()
     # One row per distinct failure, then taken for each occurrence: most columns are the
