@@ -423,7 +423,9 @@ class ParallelFacts:
 
     __slots__ = ("clean_digests", "display", "vouch", "workers")
 
-    def __init__(self, display: Callable[[str], str], workers: int, vouch: Vouch | None) -> None:
+    def __init__(
+        self, display: Callable[[str], str], workers: int, vouch: Vouch | None = None
+    ) -> None:
         self.display = display
         self.workers = workers
         self.vouch = vouch
@@ -437,13 +439,6 @@ class ParallelFacts:
         )
         self.clean_digests += b"".join(digest for _, digest in out[len(to_hash) :])
         return [text for text, _ in out[: len(to_hash)]], [text for text, _ in out[len(to_hash) :]]
-
-
-def parallel_facts(
-    display: Callable[[str], str], workers: int, vouch: Vouch | None = None
-) -> ParallelFacts:
-    """:class:`ParallelFacts` (a :data:`FileFacts`)."""
-    return ParallelFacts(display, workers, vouch)
 
 
 def _facts_task(tasks: list[tuple[bool, str]]) -> list[tuple[str, bytes]]:

@@ -26,9 +26,9 @@ from telemetry_assets.core.fingerprint.similar import similar_groups
 from telemetry_assets.core.manifest import (
     CollectionRules,
     Manifest,
+    ParallelFacts,
     build_manifest,
     manifest_frame,
-    parallel_facts,
     resolve_paths,
 )
 from telemetry_assets.core.purge import load_purged
@@ -263,7 +263,7 @@ def raw_opt_in_manifest(
     # (no extra domains), so the digests are of that memory's version by construction.
     known = CleanValues.open(settings.cache_path)
     privacy.detector()  # built before the fork, so every process inherits it compiled
-    facts = parallel_facts(
+    facts = ParallelFacts(
         display, settings.workers, functools.partial(privacy.clean_digests, known=known)
     )
     manifest = build_manifest(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from telemetry_assets.core import manifest, process_pool
-from telemetry_assets.core.manifest import build_manifest, parallel_facts, path_key
+from telemetry_assets.core.manifest import ParallelFacts, build_manifest, path_key
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.window import window_for
 from telemetry_assets_tests.builders import surefire_runs
@@ -42,7 +42,7 @@ def test_spreading_hashes_and_display_over_processes_changes_nothing(tmp_path: P
     _plant(root, runs=90)  # enough hashes and paths to start processes (process_pool)
     display = _Counting()
     alone = build_manifest(root, WINDOW, display=display)
-    spread = build_manifest(root, WINDOW, display=display, file_facts=parallel_facts(display, 2))
+    spread = build_manifest(root, WINDOW, display=display, file_facts=ParallelFacts(display, 2))
 
     assert spread == alone
     assert len(alone.artifacts) == 90 * 31
@@ -106,7 +106,7 @@ def test_a_file_that_vanishes_after_the_walk_is_skipped_with_its_reason(
         WINDOW,
         display=display,
         hash_cache=hashes,
-        file_facts=parallel_facts(display, workers),
+        file_facts=ParallelFacts(display, workers),
     )
 
     lost = f"ci/gha-9912300001/target/surefire-reports/{gone}"

@@ -12,7 +12,7 @@ import pytest
 
 from telemetry_assets.core import privacy, process_pool
 from telemetry_assets.core.clean_values import CleanValues, detector_version, value_digest
-from telemetry_assets.core.manifest import build_manifest, manifest_frame, parallel_facts
+from telemetry_assets.core.manifest import ParallelFacts, build_manifest, manifest_frame
 from telemetry_assets.core.redaction.redactor import Redactor
 from telemetry_assets.core.window import window_for
 from telemetry_assets_tests.builders import surefire_runs
@@ -55,7 +55,7 @@ def test_vouched_paths_change_no_finding_and_no_count(
     unaided = privacy.scan_frame(manifest_frame(plain), where="path", known=CleanValues("v"))
 
     known = CleanValues(detector_version())
-    facts = parallel_facts(display, workers, functools.partial(privacy.clean_digests, known=known))
+    facts = ParallelFacts(display, workers, functools.partial(privacy.clean_digests, known=known))
     vouched = build_manifest(root, WINDOW, display=display, file_facts=facts)
     assert vouched == plain
     if workers > 1:
