@@ -28,9 +28,8 @@ before any pattern runs and only a bounded window is kept. This parser never rai
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -38,7 +37,6 @@ from telemetry_assets.core.models import Failure, FailureKind, ParseResult
 from telemetry_assets.core.parsers.languages.base import MAX_LINE_CHARS, clean_line
 from telemetry_assets.core.parsers.languages.python import split_exception_line
 from telemetry_assets.core.parsers.stacktraces import (
-    LOOKBACK_LINES,
     MAY_OPEN,
     FoundTrace,
     TraceScanner,
@@ -658,34 +656,6 @@ def _stamp_of(token: object) -> datetime | None:
     return _stamp(token) if isinstance(token, re.Match) else None
 
 
-def _quiet_run(errors_watched: bool) -> re.Pattern[str]:
-    """A run of whole lines that :func:`parse_lines` would each take on its short path as a
-    GitHub Actions line, in a state where the log's first stamp is known, no trace is open, no
-    error block is pending and no runner is watched. One line: the stamp's shape as the loop
-    tests it (ASCII digit, ``T`` at 10, ``Z `` at 27), not cut, and content that neither starts
-    a marker or separator (nor, while error lines are collected, an error line) nor lets
-    ``MAY_OPEN`` match. ``MAY_OPEN`` is asked over the text that follows, not the line alone: it
-    holds no anchor or negative test, so a match on the line is a match there too, and a line it
-    rejects in the text is a line it rejects alone. A line holding ``<<< ``, ``\\r`` or ESC
-    ends the run (the loop must see or clean it)."""
-    errors = "".join(f"(?!{re.escape(start)})" for start in _ERROR_STARTS) if errors_watched else ""
-    # The match stops before such a line rather than running on past it and leaving
-    # :func:`_take_run` to cut it short: matched again from every following line, a run to
-    # the end of the log made colour-coded or CRLF logs quadratic.
-    char = r"(?:[^\r\n\x1b<]|<(?!<<\ ))"
-    line = (
-        rf"[0-9]{char}{{9}}T{char}{{16}}Z\ (?![\#:\-─])"
-        + errors
-        + f"(?!{MAY_OPEN.pattern})"
-        + rf"(?=.{{0,{MAX_LINE_CHARS - 30}}}+\n)(?:[^\r\n\x1b<]++|<(?!<<\ ))*+\n"
-    )
-    return re.compile(f"(?:{line})*+", re.VERBOSE)
-
-
-_QUIET_RUN = _quiet_run(errors_watched=False)
-_QUIET_RUN_WITH_ERRORS = _quiet_run(errors_watched=True)
-
-
 def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     """Streaming form of :func:`parse`: reads ``lines`` once, keeping a bounded window.
 
@@ -708,14 +678,6 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
     aged = 0  # quiet lines the scanner's test context has yet to be aged by
     stamp_match = _STAMP.match
     max_chars, digits, stamp_first = MAX_LINE_CHARS, _DIGITS, _STAMP_FIRST
-    # A log read from memory (what the sanitizer passes) lets runs of quiet GitHub Actions lines
-    # be taken with one match over the text instead of one pass of this loop per line.
-    text_of: TextChunks | _WholeText | None = None
-    if type(lines) is io.StringIO:
-        text_of = _WholeText(lines)
-    elif isinstance(lines, TextChunks):
-        text_of = lines
-    quiet_run = _QUIET_RUN_WITH_ERRORS.match
     errors: _ErrorLines | None = _ErrorLines()  # dropped once a trace is found: it restates it
     retries = _Retries()
     watching = False  # ``retries.watching``: some runner's retry lines are looked for
@@ -767,16 +729,6 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
                 quiet_stamps(quiet_token)
                 if watching:
                     retries.see(content)
-                elif quiet_token is line and text_of is not None:
-                    source, whole = text_of.source, text_of.text
-                    start = source.tell()
-                    run = quiet_run(whole, start)  # a repetition: it always matches
-                    end = run.end() if run is not None else start
-                    if end > start:
-                        end = _take_run(whole, start, end, quiet_lines, quiet_stamps)
-                        if context_open:
-                            aged += whole.count("\n", start, end)
-                        source.seek(end)
                 continue
         if line[:1] in _STAMP_FIRST:
             if not matched:
@@ -812,7 +764,6 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
             found.extend(traces)
             errors = None
             slow_first = _SLOW_FIRST
-            quiet_run = _QUIET_RUN.match
         retries.trigger(line)
         watching = retries.watching
         if watching:
@@ -841,99 +792,6 @@ def parse_lines(lines: Iterable[str], path: str) -> ParseResult:
         if failures:
             notes.append(f"no stack trace found; {len(failures)} error lines reported instead")
     return ParseResult(NAME, tuple(failures), passed, started_at=started_at, notes=tuple(notes))
-
-
-_SHORT_RUN_CHARS = 8192
-"""A run this short is split whole: cheaper than finding its last lines one by one."""
-
-
-def _take_run(
-    text: str,
-    start: int,
-    end: int,
-    quiet_lines: Callable[[str], None],
-    quiet_stamps: Callable[[object], None],
-) -> int:
-    """Hand the lines of ``text[start:end]`` (a ``_QUIET_RUN`` match) to the scanner's window as
-    the short path would, up to the first line holding ``<<< `` (which the scanner must see),
-    ``\\r`` or ESC (which the loop cleans first): only the last ``LOOKBACK_LINES`` stay in the
-    window. Where the lines taken end."""
-    stop = end
-    for special in ("<<< ", "\r", "\x1b"):
-        found = text.find(special, start, stop)
-        if found >= 0:
-            stop = found
-    if stop < end:
-        end = text.rfind("\n", start, stop) + 1
-        if end <= start:
-            return start
-    if end - start <= _SHORT_RUN_CHARS:
-        tail = text[start : end - 1].split("\n")[-LOOKBACK_LINES:]
-    else:
-        first = end - 1  # the line break ending the run's last line
-        for _ in range(LOOKBACK_LINES):
-            first = text.rfind("\n", start, first)
-            if first < 0:
-                break
-        tail = text[first + 1 if first >= 0 else start : end - 1].split("\n")
-    for line in tail:
-        quiet_lines(line[29:])
-        quiet_stamps(line)
-    return end
-
-
-class _WholeText:
-    """A log held in a ``StringIO``: the text its lines are read from, whole."""
-
-    __slots__ = ("source", "text")
-
-    def __init__(self, source: io.StringIO) -> None:
-        self.source = source
-        self.text = source.getvalue()
-
-
-class TextChunks:
-    """The lines of a text stream opened with ``newline=""`` (as the stream itself yields them),
-    read a chunk of whole lines at a time: :func:`parse_lines` takes runs of quiet lines of the
-    current chunk (``text``, read from ``source``) with one match, as it does for a ``StringIO``.
-    Memory stays bounded by the chunk size and the longest line."""
-
-    CHUNK_CHARS = 1 << 20
-
-    def __init__(self, stream: io.TextIOBase) -> None:
-        self._stream = stream
-        self.text = ""
-        self.source = io.StringIO(newline="")
-
-    def __iter__(self) -> Iterator[str]:
-        # The start of a line longer than the reads so far, kept in pieces and joined once its
-        # end is read: joining at every read made such a line cost its length squared.
-        pending: list[str] = []
-        while True:
-            data = self._stream.read(self.CHUNK_CHARS)
-            if not data:
-                break
-            # After the last line break that is certainly whole: a ``\r`` at the very end may
-            # be the first half of ``\r\n``.
-            cut = max(data.rfind("\n"), data.rfind("\r", 0, len(data) - 1)) + 1
-            if not cut:
-                pending.append(data)
-                continue
-            head = data[:cut]
-            if pending:
-                pending.append(head)
-                head = "".join(pending)
-                pending.clear()
-            if cut < len(data):
-                pending.append(data[cut:])
-            yield from self._chunk(head)
-        if pending:
-            yield from self._chunk("".join(pending))
-
-    def _chunk(self, text: str) -> io.StringIO:
-        self.text = text
-        self.source = io.StringIO(text, newline="")
-        return self.source
 
 
 def parse(text: str, path: str) -> ParseResult:

@@ -121,8 +121,6 @@ class FoundTrace:
 # apart). It is a superset of those checks, so lines it rejects, the vast majority of a CI log,
 # cost this one match while no trace is open. Keep it in step with the openers in ``languages/``.
 # Deliberately not matched: ``at`` anywhere but first on the line, lowercase ``failed``.
-# No anchors (``$``, ``\b``) or negative lookarounds: ``plain_log`` asks it over the text after a
-# line, where a match on the line alone must stay a match (see ``plain_log._quiet_run``).
 MAY_OPEN = re.compile(
     r"""(?:
         \s*+(?:at\ |---\ FAIL:\ |Traceback|\+|●  # frames, go test FAIL, Python headers, Jest

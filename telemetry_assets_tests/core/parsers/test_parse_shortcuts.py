@@ -1,8 +1,8 @@
 """Shortcuts in the text parsers give what the plain per-line reading gives.
 
-``plain_log.parse_lines`` takes runs of quiet GitHub Actions lines with one match when it can see
-the whole text (a ``StringIO``) or a chunk of it (``TextChunks``); ``go_test_json.parse`` handles
-a test's compact ``output``/``run``/``pass``/``skip`` events without building the event;
+``plain_log.parse_lines`` reads a log the same whether the sanitizer hands it over whole (a
+``StringIO``, small logs) or streams it (a ``TextIOWrapper``, big ones); ``go_test_json.parse``
+handles a test's compact ``output``/``run``/``pass``/``skip`` events without building the event;
 ``go_test_text`` slices a head whose only line break is ``\\n`` instead of splitting it.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 import io
 import json
 import random
-import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telemetry_assets.core.parsers import go_test_json, go_test_text, plain_log, stacktraces
+from telemetry_assets.core.parsers import go_test_json, go_test_text, plain_log
 from telemetry_assets.core.parsers.reportutil import complete_lines
 
 _LINES = [
@@ -63,25 +62,13 @@ def _log(rnd: random.Random, size: int) -> str:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_quiet_runs_read_as_line_by_line(seed: int) -> None:
+def test_a_log_reads_alike_whole_streamed_or_as_lines(seed: int) -> None:
     rnd = random.Random(seed)
     text = _log(rnd, rnd.randint(1, 400))
     expected = plain_log.parse_lines(iter(io.StringIO(text, newline="").readlines()), "x.log")
     assert plain_log.parse_lines(io.StringIO(text, newline=""), "x.log") == expected
-    for chunk in (3, 64, 1 << 20):
-        stream = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8", newline="")
-        chunks = plain_log.TextChunks(stream)
-        chunks.CHUNK_CHARS = chunk
-        assert plain_log.parse_lines(chunks, "x.log") == expected
-
-
-def test_text_chunks_yield_the_stream_lines() -> None:
-    text = "a\r\nb\rc\n\nd\r" * 7 + "tail"
-    for chunk in range(1, 12):
-        stream = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8", newline="")
-        chunks = plain_log.TextChunks(stream)
-        chunks.CHUNK_CHARS = chunk
-        assert list(chunks) == io.StringIO(text, newline="").readlines()
+    stream = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8", newline="")
+    assert plain_log.parse_lines(stream, "x.log") == expected
 
 
 def _event(**fields: object) -> str:
@@ -114,40 +101,6 @@ def test_go_text_joined_lines_match_complete_lines(head: str, long: bool) -> Non
     if long:
         head = "x" * 8190 + head
     assert go_test_text._joined_lines(head) == "\n".join(complete_lines(head))
-
-
-def _opcodes(items: object) -> set[str]:
-    """Names of every opcode in a parsed pattern, nested ones included."""
-    found: set[str] = set()
-    if isinstance(items, (list, tuple)) or type(items).__name__ == "SubPattern":
-        for item in items:  # type: ignore[attr-defined]
-            found |= _opcodes(item)
-    elif type(items).__name__ == "_NamedIntConstant":
-        found.add(str(items))
-    return found
-
-
-def test_may_open_stays_safe_to_ask_over_following_text() -> None:
-    # plain_log's quiet runs ask MAY_OPEN over the text after a line, which is sound only while a
-    # match on a line alone stays a match with more text after it: no anchors, no negative tests.
-    parsed = re._parser.parse(stacktraces.MAY_OPEN.pattern, stacktraces.MAY_OPEN.flags)  # type: ignore[attr-defined]
-    codes = _opcodes(list(parsed))
-    assert "AT" not in codes
-    assert "ASSERT_NOT" not in codes
-    assert "ASSERT" in codes  # the walk does see lookarounds
-
-
-@pytest.mark.parametrize("special", ["\r", "\x1b[32m", "<<< "])
-def test_a_quiet_run_stops_at_the_first_line_the_loop_must_clean_or_see(special: str) -> None:
-    # The run must end there, not run on to the end of the log: matched again from every later
-    # line, a run past such lines made CRLF and colour-coded logs quadratic in their length.
-    quiet = "2024-05-01T10:11:12.1234567Z building module {}\n"
-    head = "".join(quiet.format(i) for i in range(3))
-    special_line = f"2024-05-01T10:11:12.1234567Z {special}step\n"
-    text = head + special_line + "".join(quiet.format(i) for i in range(500))
-    assert plain_log._QUIET_RUN.match(text).end() == len(head)  # type: ignore[union-attr]
-    crlf = text.replace("\n", "\r\n")
-    assert plain_log._QUIET_RUN.match(crlf).end() == 0  # type: ignore[union-attr]
 
 
 def test_a_crlf_log_parses_as_its_lf_twin() -> None:
