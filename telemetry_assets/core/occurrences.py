@@ -572,11 +572,11 @@ def build_occurrences(
         if memory is None:
             return _derive(parsed[index], rules)
         digest = key_digest(keys[index])
-        entry = memory.get(digest)
+        entry = memory.get(digest)  # a hit is kept for the next date by the lookup itself
         found = _from_entry(entry) if entry is not None else None
         if found is None:
             found = _derive(parsed[index], rules)
-        memory.put(digest, _entry(found))
+            memory.put(digest, _entry(found))
         return found
 
     kept: list[tuple[int, int, pd.Timestamp | None, str, str]] = []
