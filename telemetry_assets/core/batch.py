@@ -782,13 +782,13 @@ class SanitizedCache:
         with os.scandir(current) as listing:
             folders = sorted(listing, key=operator.attrgetter("name"))
         for entry in folders:
-            if entry.name not in keep or not entry.is_dir() or entry.is_symlink():
-                folder = Path(entry.path)
-                if folder.is_dir() and not folder.is_symlink():
-                    removed += sum(1 for p in folder.rglob("*") if p.is_file())
-                    shutil.rmtree(folder, ignore_errors=True)
+            is_folder = entry.is_dir(follow_symlinks=False)
+            if entry.name not in keep or not is_folder:
+                if is_folder:
+                    removed += sum(1 for p in Path(entry.path).rglob("*") if p.is_file())
+                    shutil.rmtree(entry.path, ignore_errors=True)
                 else:
-                    folder.unlink(missing_ok=True)
+                    Path(entry.path).unlink(missing_ok=True)
                     removed += 1
                 continue
             with os.scandir(entry.path) as files:
