@@ -205,11 +205,8 @@ class CleanValues:
             except OSError:
                 stored = {}
             # Another process may have saved since this one opened: keep the later use of each.
-            merged = stored
-            for key, day in self._known.items():
-                if merged.get(key, -1) < day:
-                    merged[key] = day
-            merged = {k: d for k, d in merged.items() if d >= oldest}
+            _keep_later(stored, self._known)
+            merged = {k: d for k, d in stored.items() if d >= oldest}
             data = _generations(merged)
             # A cache: its loss costs a rescan, so no fsync.
             storage.write_bytes(self.path, data, durable=False)
@@ -235,10 +232,15 @@ class CleanValues:
             view = dict(self._known)
         else:
             view = seen[1]
-            for key, day in self._known.items():
-                if view.get(key, -1) < day:
-                    view[key] = day
+            _keep_later(view, self._known)
         _SEEN[self.path] = (_identity(st), view)
+
+
+def _keep_later(into: dict[bytes, int], days: dict[bytes, int]) -> None:
+    """Merge ``days`` (digest -> day of last use) into ``into``, keeping each digest's later day."""
+    for key, day in days.items():
+        if into.get(key, -1) < day:
+            into[key] = day
 
 
 _Identity = tuple[int, int, int, int]
