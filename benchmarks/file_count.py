@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,8 +71,7 @@ def _case(name: str, work: Path, files: int, mb: float, workers: int) -> Result:
         else:
             generate_many_files(root, files=files, report_date=REPORT_DATE)
     ws = Workspace(root=root, work=work)
-    for folder in (ws.reports, ws.store, ws.cache, ws.cache.parent / "state"):
-        shutil.rmtree(folder, ignore_errors=True)
+    ws.reset()
     m = materialize(ws, REPORT_DATE.isoformat(), workers, name)
     return Result(
         name=name,

@@ -51,6 +51,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.corpus import MB, add_next_day, generate_corpus
+from telemetry_assets.core import clean_values
+from telemetry_assets.core.fingerprint import memory as derived_memory
+from telemetry_assets.core.render import compiled_templates
 
 TARGET_MB_S = 20.0
 TARGET_RSS_MB = 512.0
@@ -270,6 +273,15 @@ class Workspace:
     def repo(self) -> Path:
         return self.work / "repo"
 
+    @property
+    def state(self) -> Path:
+        return self.work / "state"
+
+    def reset(self) -> None:
+        """Remove what a date leaves behind (reports, store, cache, state): a cold start."""
+        for folder in (self.reports, self.store, self.cache, self.state):
+            shutil.rmtree(folder, ignore_errors=True)
+
 
 def materialize(ws: Workspace, partition: str, workers: int, label: str) -> Measurement:
     import dagster as dg
@@ -285,7 +297,7 @@ def materialize(ws: Workspace, partition: str, workers: int, label: str) -> Meas
         reports_dir=str(ws.reports),
         repo_root=str(ws.repo),
         cache_dir=str(ws.cache),
-        state_dir=str(ws.cache.parent / "state"),
+        state_dir=str(ws.state),
         workers=workers,
     )
     cpu0, pool0 = _cpu_seconds(), _pool_cpu_seconds()
@@ -519,10 +531,9 @@ def _add_next_day(shape: str, root: Path, day: date, args: argparse.Namespace) -
     print(f"next day added: {added.summary()}")
 
 
-MEMORIES = ("clean-values", "derived", "templates")
+MEMORIES = (clean_values.FOLDER, derived_memory.FOLDER, compiled_templates.FOLDER)
 """The cache folders a date leaves for the next besides the sanitized entries: the checks'
-clean-value digests, the derived fingerprints and the compiled report templates (their
-``FOLDER`` constants in the product)."""
+clean-value digests, the derived fingerprints and the compiled report templates."""
 
 
 def _keep_memories(ws: Workspace, into: Path) -> None:
@@ -575,9 +586,7 @@ def _bound_lines(
     _link_runs(root, runs, alone.root)
     walls = []
     for _ in range(2):
-        for folder in (alone.reports, alone.store, alone.cache.parent / "state"):
-            shutil.rmtree(folder, ignore_errors=True)
-        shutil.rmtree(alone.cache, ignore_errors=True)
+        alone.reset()
         shutil.copytree(memories, alone.cache)
         m = materialize_apart(alone, day.isoformat(), args.workers, "next day alone")
         if not m.success:
@@ -606,8 +615,7 @@ def run_shape(shape: str, work: Path, args: argparse.Namespace) -> int:
     _generate(shape, root, args)
     print(_read_once(root), flush=True)
     ws = Workspace(root=root, work=work)
-    for folder in (ws.reports, ws.store, ws.cache, ws.cache.parent / "state"):
-        shutil.rmtree(folder, ignore_errors=True)
+    ws.reset()
     print(f"cpus={os.cpu_count()} workers={args.workers} python={sys.version.split()[0]}")
     first = materialize_apart(ws, args.date.isoformat(), args.workers, f"{shape}: first date, cold")
     print("\n".join(first.lines()), flush=True)
