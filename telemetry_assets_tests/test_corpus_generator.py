@@ -1,28 +1,17 @@
 """The benchmark corpus generator writes the contract's layout, deterministically.
 
-``benchmarks/`` is not a package, so the module is loaded from its path.
+``benchmarks/`` is not a package, so the module is loaded from its path
+(:mod:`telemetry_assets_tests.benchmark_scripts`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
-CORPUS_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus.py"
-
-
-def _corpus() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmarks_corpus", CORPUS_PY)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+from telemetry_assets_tests.benchmark_scripts import load
 
 
 def _digest(root: Path) -> str:
@@ -35,7 +24,7 @@ def _digest(root: Path) -> str:
 
 
 def test_two_mb_corpus_has_the_contract_layout_and_is_deterministic(tmp_path: Path) -> None:
-    corpus = _corpus()
+    corpus = load("corpus")
     d = date(2026, 11, 22)
     info = corpus.generate_corpus(tmp_path / "a", total_mb=2, report_date=d, seed=7)
     again = corpus.generate_corpus(tmp_path / "b", total_mb=2, report_date=d, seed=7)
@@ -66,7 +55,7 @@ def test_two_mb_corpus_has_the_contract_layout_and_is_deterministic(tmp_path: Pa
 
 
 def test_next_day_adds_runs_without_touching_existing_ones(tmp_path: Path) -> None:
-    corpus = _corpus()
+    corpus = load("corpus")
     corpus.generate_corpus(tmp_path, total_mb=1, report_date=date(2026, 11, 22), seed=1)
     before = {p: p.stat().st_size for p in tmp_path.rglob("*") if p.is_file()}
     info = corpus.add_next_day(tmp_path, date(2026, 11, 23), 0.5, seed=1)

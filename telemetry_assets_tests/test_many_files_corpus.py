@@ -1,7 +1,7 @@
 """The benchmark's many-small-files shape looks like what CI uploads, deterministically.
 
-``benchmarks/`` is not a package, so the module is loaded from its path (as in
-``test_corpus_generator.py``).
+``benchmarks/`` is not a package, so the module is loaded from its path (see
+:mod:`telemetry_assets_tests.benchmark_scripts`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from telemetry_assets_tests.test_corpus_generator import _corpus, _digest
+from telemetry_assets_tests.benchmark_scripts import load
+from telemetry_assets_tests.test_corpus_generator import _digest
 
 D = date(2026, 11, 22)
 
@@ -20,7 +21,7 @@ D = date(2026, 11, 22)
 @pytest.fixture(scope="module")
 def corpus_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     root = tmp_path_factory.mktemp("many") / "artifacts"
-    return root, _corpus().generate_many_files(root, files=400, report_date=D, seed=3)
+    return root, load("corpus").generate_many_files(root, files=400, report_date=D, seed=3)
 
 
 def _sha(path: Path) -> bytes:
@@ -63,7 +64,7 @@ def test_many_small_distinct_reports_in_run_folders(corpus_root: tuple[Path, obj
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
-    corpus = _corpus()
+    corpus = load("corpus")
     corpus.generate_many_files(tmp_path / "a", files=60, report_date=D, seed=5)
     corpus.generate_many_files(tmp_path / "b", files=60, report_date=D, seed=5)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")

@@ -1,31 +1,20 @@
 """The pipeline benchmark's lower bound of the next date measures the added day and nothing else.
 
-``benchmarks/`` is not a package, so the script is loaded from its path (as in
-``test_corpus_generator.py``); nothing here runs Dagster.
+``benchmarks/`` is not a package, so the script is loaded from its path (see
+:mod:`telemetry_assets_tests.benchmark_scripts`); nothing here runs Dagster.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import sys
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
-PIPELINE_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "pipeline.py"
+from telemetry_assets_tests.benchmark_scripts import load
+
 D = date(2026, 11, 22)
 NEXT = date(2026, 11, 23)
-
-
-def _pipeline() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmarks_pipeline", PIPELINE_PY)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -33,11 +22,9 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def test_the_added_day_is_recorded_as_exactly_the_run_folders_it_wrote(tmp_path: Path) -> None:
-    pipeline = _pipeline()
+    pipeline = load("pipeline")
     root = tmp_path / "artifacts"
-    from benchmarks.corpus import generate_many_files
-
-    generate_many_files(root, files=120, report_date=D, seed=5)
+    load("corpus").generate_many_files(root, files=120, report_date=D, seed=5)
     before = pipeline._run_folders(root)
     args = argparse.Namespace(files=120, next_files=30, seed=5, mb=0.0, next_mb=None)
 
@@ -50,7 +37,7 @@ def test_the_added_day_is_recorded_as_exactly_the_run_folders_it_wrote(tmp_path:
 
 
 def test_linked_runs_hold_the_same_files_and_only_those(tmp_path: Path) -> None:
-    pipeline = _pipeline()
+    pipeline = load("pipeline")
     root = tmp_path / "artifacts"
     run = root / "ci" / "run-42"
     (run / "target" / "surefire-reports").mkdir(parents=True)
@@ -70,7 +57,7 @@ def test_linked_runs_hold_the_same_files_and_only_those(tmp_path: Path) -> None:
 def test_only_the_memories_are_kept_for_the_bound_not_the_sanitized_entries(
     tmp_path: Path,
 ) -> None:
-    pipeline = _pipeline()
+    pipeline = load("pipeline")
     ws = pipeline.Workspace(root=tmp_path / "artifacts", work=tmp_path)
     for name in (*pipeline.MEMORIES, "51fef5d807a5e044"):
         (ws.cache / name).mkdir(parents=True)
@@ -88,7 +75,7 @@ def test_the_memories_are_the_folders_the_product_keeps_beside_the_sanitized_ent
     from telemetry_assets.core.fingerprint import memory
     from telemetry_assets.core.render import compiled_templates
 
-    assert set(_pipeline().MEMORIES) == {
+    assert set(load("pipeline").MEMORIES) == {
         clean_values.FOLDER,
         memory.FOLDER,
         compiled_templates.FOLDER,

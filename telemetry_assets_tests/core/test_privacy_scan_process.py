@@ -16,9 +16,7 @@ CLEAN = "KeyError: 'tenant_id' in src/billing/invoice.py"
 LEAK = "contact jane.doe@acme-payments.com for access"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_process_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(privacy, "_clean_in_process", privacy._CleanInProcess())
+pytestmark = pytest.mark.usefixtures("fresh_clean_memory")
 
 
 def test_a_later_check_skips_what_an_earlier_one_passed_but_still_finds_leaks(

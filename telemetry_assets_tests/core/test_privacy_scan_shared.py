@@ -31,11 +31,7 @@ class _Counting(CleanValues):
         return super().has_digest(key)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_process_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lookups are counted: what other tests' checks found clean in this process must not
-    answer for them."""
-    monkeypatch.setattr(privacy, "_clean_in_process", privacy._CleanInProcess())
+pytestmark = pytest.mark.usefixtures("fresh_clean_memory")
 
 
 def _tables() -> tuple[pd.DataFrame, pd.DataFrame]:

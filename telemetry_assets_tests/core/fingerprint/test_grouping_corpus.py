@@ -10,31 +10,20 @@ functions these tests import.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from telemetry_assets_tests.benchmark_scripts import load
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO / "telemetry_assets_tests" / "inputs" / "grouping"
 
 
-def _benchmark() -> ModuleType:
-    path = REPO / "benchmarks" / "grouping_quality.py"
-    spec = importlib.util.spec_from_file_location("grouping_quality", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-GQ = _benchmark()
+GQ = load("grouping_quality")
 
 
 @pytest.fixture(scope="module")
