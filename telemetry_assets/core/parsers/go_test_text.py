@@ -37,7 +37,7 @@ from telemetry_assets.core.parsers.go_common import (
     test_failure,
     test_function,
 )
-from telemetry_assets.core.parsers.languages.base import _ANSI, MAX_LINE_CHARS, clean_line
+from telemetry_assets.core.parsers.languages.base import ANSI_ESCAPES, MAX_LINE_CHARS, clean_line
 from telemetry_assets.core.parsers.reportutil import (
     complete_lines,
     dedupe,
@@ -259,10 +259,10 @@ _OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 """What ``str.splitlines`` breaks lines at besides ``\\n``."""
 
 _ANSI_OSC_BODY = r"[^\x07\x1b]"
-if _ANSI_OSC_BODY not in _ANSI.pattern:  # pragma: no cover - guards an edit of languages.base
+if _ANSI_OSC_BODY not in ANSI_ESCAPES.pattern:  # pragma: no cover - guards languages.base
     raise ImportError("clean_line's escape pattern changed: review go_test_text's sniff check")
 _ANSI_IN_LINE = re.compile(
-    _ANSI.pattern.replace(_ANSI_OSC_BODY, r"[^\x07\x1b\n" + _OTHER_BREAKS + "]")
+    ANSI_ESCAPES.pattern.replace(_ANSI_OSC_BODY, r"[^\x07\x1b\n" + _OTHER_BREAKS + "]")
 )
 """``clean_line``'s escapes, never across a line break: one substitution over the whole head
 removes what ``clean_line`` removes from each of its lines (lines no longer than the cap)."""

@@ -88,14 +88,14 @@ class Language:
 
 # CSI/OSC terminal escapes (colours, GitLab's ``\x1b[0K``). Deliberately not matched: a lone ESC
 # followed by anything else, which is left in place rather than guessed at.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)")
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)")
 
 
 def clean_line(line: str) -> str:
     """Cap, drop terminal escapes and line terminators (``\\r`` progress redraws keep the last)."""
     line = line[:MAX_LINE_CHARS]
     if "\x1b" in line:
-        line = _ANSI.sub("", line)
+        line = ANSI_ESCAPES.sub("", line)
     line = line.rstrip("\r\n")
     if "\r" in line:
         line = line.rsplit("\r", 1)[-1]
